@@ -1,0 +1,80 @@
+"""The ``kinemyo`` command line: ``kinemyo --help`` lists the commands.
+
+Errors kinemyo raises on purpose (bad input, missing files) print as one paragraph without a
+traceback; ``--debug`` shows the traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from collections.abc import Sequence
+from typing import Annotated
+
+import click
+import typer
+
+from kinemyo import __version__
+from kinemyo.cli import data
+from kinemyo.cli.console import errors
+from kinemyo.cli.demo import demo
+from kinemyo.errors import KinemyoError
+
+app = typer.Typer(
+    help="kinemyo: estimate and forecast lower-limb joint angles and moments from sEMG.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(data.app, name="data")
+app.command()(demo)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"kinemyo {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    """kinemyo: estimate and forecast lower-limb joint angles and moments from sEMG."""
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    errors.print(f"[yellow]warning:[/] {message}", soft_wrap=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI on ``argv`` (default: ``sys.argv[1:]``) and return the exit status."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args
+    with warnings.catch_warnings():
+        warnings.simplefilter("default")
+        warnings.showwarning = _show_warning
+        try:
+            result = app(args=args, prog_name="kinemyo", standalone_mode=False)
+        except KinemyoError as exc:
+            if debug:
+                raise
+            errors.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
+            return 1
+        except click.ClickException as exc:
+            exc.show()
+            return exc.exit_code
+        except click.exceptions.Exit as exc:
+            return exc.exit_code
+        except click.exceptions.Abort:
+            errors.print("Aborted.")
+            return 130
+    return result if isinstance(result, int) else 0
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

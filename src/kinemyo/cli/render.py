@@ -1,0 +1,114 @@
+"""Rich tables for ``kinemyo data inspect``."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+
+from kinemyo.data.inspection import DatasetReport, TrialSummary
+
+
+def _status_text(trials: list[TrialSummary]) -> str:
+    counts: dict[str, int] = defaultdict(int)
+    for trial in trials:
+        for status, n in trial.status_counts.items():
+            counts[status] += n
+    total = sum(counts.values())
+    if not total:
+        return "no labels"
+    return "  ".join(f"{s}: {100 * n / total:.0f}%" for s, n in counts.items())
+
+
+def render_report(report: DatasetReport, console: Console, *, per_trial: bool = False) -> None:
+    """Print the overview, per-motion, per-trial (optional), column-range and problem tables."""
+    trials = report.trials
+    total_s = sum(t.duration_s for t in trials)
+    console.print(f"[bold]{report.path}[/]")
+    console.print(
+        f"{len(report.subjects)} subject(s): {', '.join(report.subjects) or '-'}\n"
+        f"{len(trials)} readable trial(s), {total_s:.1f} s in all; "
+        f"motions: {', '.join(report.motions) or '-'}"
+    )
+    if trials:
+        console.print(_motion_table(trials))
+    if per_trial and trials:
+        console.print(_trial_table(trials))
+    if report.columns:
+        console.print(_range_table(report))
+    _print_problems(report, console)
+
+
+def _motion_table(trials: list[TrialSummary]) -> Table:
+    table = Table(title="Trials by motion", title_justify="left")
+    for name in (
+        "motion",
+        "trials",
+        "duration s (min-max)",
+        "measured rate Hz",
+        "groups",
+        "Status share",
+    ):
+        table.add_column(name, justify="left" if name in ("motion", "Status share") else "right")
+    by_motion: dict[str, list[TrialSummary]] = defaultdict(list)
+    for trial in trials:
+        by_motion[trial.motion or "(unknown)"].append(trial)
+    for motion, group in by_motion.items():
+        durations = [t.duration_s for t in group]
+        rates = [t.measured_fs_hz for t in group]
+        table.add_row(
+            motion,
+            str(len(group)),
+            f"{min(durations):.1f}-{max(durations):.1f}",
+            f"{min(rates):.4f}" + (f"-{max(rates):.4f}" if max(rates) != min(rates) else ""),
+            str(sum(t.n_groups for t in group)),
+            _status_text(group),
+        )
+    return table
+
+
+def _trial_table(trials: list[TrialSummary]) -> Table:
+    table = Table(title="Trials", title_justify="left")
+    for name in ("subject", "motion", "samples", "duration s", "rate Hz", "mass kg", "groups"):
+        table.add_column(name, justify="left" if name in ("subject", "motion") else "right")
+    for t in trials:
+        table.add_row(
+            t.subject,
+            t.motion or "-",
+            str(t.n_samples),
+            f"{t.duration_s:.2f}",
+            f"{t.measured_fs_hz:.4f}",
+            "-" if t.body_mass_kg is None else f"{t.body_mass_kg:.1f}",
+            str(t.n_groups),
+        )
+    return table
+
+
+def _range_table(report: DatasetReport) -> Table:
+    table = Table(title="Channels and value ranges (all trials)", title_justify="left")
+    for name in ("block", "channel", "unit", "min", "max", "mean", "missing"):
+        table.add_column(name, justify="left" if name in ("block", "channel", "unit") else "right")
+    for column in report.columns.values():
+        finite = np.isfinite(column.minimum)
+        table.add_row(
+            column.block,
+            column.name,
+            column.unit,
+            f"{column.minimum:.4g}" if finite else "-",
+            f"{column.maximum:.4g}" if finite else "-",
+            f"{column.mean:.4g}",
+            str(column.missing),
+        )
+    return table
+
+
+def _print_problems(report: DatasetReport, console: Console) -> None:
+    if not report.problems:
+        console.print("[green]No problems found.[/]")
+        return
+    console.print(f"[bold]{len(report.problems)} problem(s) found:[/]")
+    for problem in report.problems:
+        style = "red" if problem.severity == "error" else "yellow"
+        console.print(f"[{style}]{problem.severity}:[/] {problem.message}", soft_wrap=True)

@@ -1,0 +1,222 @@
+"""Summarise a SIAT-LLMD tree or file and list every problem found, without stopping at the first.
+
+Each trial is read with missing values masked (so gaps are reported, not fatal); a trial that
+cannot be read at all becomes one error, and the other trials are still summarised.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import warnings
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from kinemyo.data.gaps import NanPolicy, nan_runs
+from kinemyo.data.recording import UNLABELLED, Recording, SignalBlock
+from kinemyo.data.siat_llmd import schema
+from kinemyo.data.siat_llmd.reader import ReadOptions, find_trials, read_trial_file
+from kinemyo.data.siat_llmd.subjects import read_subject_info
+from kinemyo.errors import DataFormatError
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the data. ``severity`` is "error" (unreadable) or "warning"."""
+
+    severity: str
+    message: str
+
+
+@dataclass(frozen=True)
+class TrialSummary:
+    """One readable trial: its size, rate and labels."""
+
+    subject: str
+    motion: str | None
+    path: str
+    n_samples: int
+    duration_s: float
+    measured_fs_hz: float
+    status_counts: dict[str, int]
+    n_groups: int
+    body_mass_kg: float | None
+
+
+@dataclass
+class ColumnRange:
+    """Value range of one column over every trial read: unit, min, max, mean, missing count."""
+
+    block: str
+    name: str
+    unit: str
+    minimum: float = np.inf
+    maximum: float = -np.inf
+    total: float = 0.0
+    count: int = 0
+    missing: int = 0
+
+    @property
+    def mean(self) -> float:
+        """Mean over the valid samples (nan when none)."""
+        return self.total / self.count if self.count else float("nan")
+
+    def add(self, values: np.ndarray, valid: np.ndarray | None) -> None:
+        """Fold in (T,) values, of which those with ``valid`` False are missing."""
+        kept = values if valid is None else values[valid]
+        self.missing += values.size - kept.size
+        if kept.size:
+            self.minimum = min(self.minimum, float(kept.min()))
+            self.maximum = max(self.maximum, float(kept.max()))
+            self.total += float(kept.sum(dtype=np.float64))
+            self.count += kept.size
+
+
+@dataclass
+class DatasetReport:
+    """What ``kinemyo data inspect`` shows."""
+
+    path: str
+    trials: list[TrialSummary] = field(default_factory=list)
+    columns: dict[tuple[str, str], ColumnRange] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def subjects(self) -> list[str]:
+        """Subjects with at least one readable trial, sorted."""
+        return sorted({t.subject for t in self.trials})
+
+    @property
+    def motions(self) -> list[str]:
+        """Motions with at least one readable trial, in the dataset's order."""
+        order = list(schema.MOTIONS)
+        found = {t.motion for t in self.trials if t.motion}
+        return sorted(found, key=order.index)
+
+    @property
+    def errors(self) -> list[Problem]:
+        """The problems that made a trial unreadable."""
+        return [p for p in self.problems if p.severity == "error"]
+
+
+def inspect_siat_llmd(
+    path: str | Path,
+    *,
+    options: ReadOptions | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> DatasetReport:
+    """Read every trial under ``path`` (tree, subject folder or one file) and report on it.
+
+    Args:
+        path: as for :func:`~kinemyo.data.siat_llmd.read_siat_llmd`.
+        options: read options; the missing-value policy is always "mask" here, so that every
+            gap is reported.
+        progress: called as ``progress(done, total)`` after each trial.
+
+    Raises:
+        DataFormatError: only when ``path`` itself is missing or holds no SIAT-LLMD files.
+    """
+    path = Path(path)
+    options = dataclasses.replace(options or ReadOptions(), nan_policy=NanPolicy.MASK)
+    report = DatasetReport(path=str(path))
+    if path.is_file():
+        files = [(path, None)]
+    else:
+        trials = find_trials(path)
+        files = [(t.data, t.labels) for t in trials]
+        _check_subject_table(trials[0].data.parents[2], {t.subject for t in trials}, report)
+    for done, (data_file, label_file) in enumerate(files, start=1):
+        _inspect_trial(data_file, label_file, options, report)
+        if progress is not None:
+            progress(done, len(files))
+    return report
+
+
+def _check_subject_table(root: Path, subjects: set[str], report: DatasetReport) -> None:
+    info_path = root / schema.SUBJECT_INFO_FILE
+    if not info_path.is_file():
+        report.problems.append(
+            Problem("warning", f"{root}: no {schema.SUBJECT_INFO_FILE}; body masses unknown.")
+        )
+        return
+    try:
+        table = read_subject_info(info_path)
+    except DataFormatError as exc:
+        report.problems.append(Problem("error", str(exc)))
+        return
+    for subject in sorted(subjects):
+        info = table.get(subject)
+        if info is None or info.weight_kg is None:
+            report.problems.append(
+                Problem(
+                    "warning",
+                    f"{info_path}: no weight for {subject}; its moments are available in N·m but "
+                    "not in N·m/kg.",
+                )
+            )
+
+
+def _inspect_trial(
+    data_file: Path, label_file: Path | None, options: ReadOptions, report: DatasetReport
+) -> None:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            recording = read_trial_file(
+                data_file, labels=label_file, options=options, warn_missing_labels=True
+            )
+        except DataFormatError as exc:
+            report.problems.append(Problem("error", str(exc)))
+            recording = None
+    report.problems.extend(Problem("warning", str(w.message)) for w in caught)
+    if recording is None:
+        return
+    report.trials.append(_summarise(recording, data_file))
+    for block_name in ("emg", "angles", "moments"):
+        block = getattr(recording, block_name)
+        if block is not None:
+            _add_ranges(report, block_name, block, data_file)
+
+
+def _summarise(recording: Recording, data_file: Path) -> TrialSummary:
+    labels = recording.labels
+    counts: dict[str, int] = {}
+    n_groups = 0
+    if labels is not None:
+        counts = dict(sorted(Counter(labels.status.tolist()).items()))
+        n_groups = int(np.unique(labels.group[labels.group >= 0]).size)
+        counts = {("(empty)" if k == UNLABELLED else k): v for k, v in counts.items()}
+    return TrialSummary(
+        subject=recording.meta.subject,
+        motion=recording.meta.task,
+        path=str(data_file),
+        n_samples=recording.n_samples,
+        duration_s=recording.duration_s,
+        measured_fs_hz=recording.measured_fs,
+        status_counts=counts,
+        n_groups=n_groups,
+        body_mass_kg=recording.meta.body_mass_kg,
+    )
+
+
+def _add_ranges(report: DatasetReport, block_name: str, block: SignalBlock, path: Path) -> None:
+    for k, name in enumerate(block.names):
+        valid = None if block.valid is None else block.valid[:, k]
+        key = (block_name, name)
+        if key not in report.columns:
+            report.columns[key] = ColumnRange(block_name, name, block.units[k])
+        report.columns[key].add(block.values[:, k], valid)
+        if valid is not None and not valid.all():
+            runs = nan_runs(np.where(valid, 0.0, np.nan))
+            start, length = runs[0]
+            report.problems.append(
+                Problem(
+                    "warning",
+                    f"{path}, column '{schema.column_name(block_name, name)}': "
+                    f"{int((~valid).sum())} missing value(s) in "
+                    f"{len(runs)} gap(s), the first at row {start + 1} ({length} row(s)).",
+                )
+            )

@@ -1,0 +1,434 @@
+"""Read SIAT-LLMD: a whole tree, a subset of subjects and motions, or one file, into Recordings.
+
+Layout (see ``shared/specs/siat_llmd.md``)::
+
+    <root>/SubXX/Data/SubXX_<MOTION>_Data.csv       Time + 8 angles + 8 torques + 9 sEMG, 1920 Hz
+    <root>/SubXX/Labels/SubXX_<MOTION>_Label.csv    Time, Status, Group
+    <root>/SubjectInformation.xlsx                  Subject, age, weight (kg), height, sex, ...
+
+EMG-only files (``Time`` + the 9 ``sEMG: ...`` columns, e.g. the published fragments) are read too.
+Columns are matched by exact name, in any order.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from kinemyo import units
+from kinemyo.data.csv_table import check_columns, read_header, read_table
+from kinemyo.data.gaps import NanPolicy, resolve_gaps
+from kinemyo.data.recording import (
+    NO_GROUP,
+    UNLABELLED,
+    Labels,
+    Recording,
+    RecordingMeta,
+    SignalBlock,
+)
+from kinemyo.data.siat_llmd import schema
+from kinemyo.data.siat_llmd.subjects import read_subject_info
+from kinemyo.data.timebase import check_time_axis
+from kinemyo.errors import DataFormatError, DataWarning
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How to read SIAT-LLMD files.
+
+    Attributes:
+        moment_unit: "N·m" (as released) or "N·m/kg" (divided by the subject's body mass).
+        nan_policy: what to do with empty/NaN cells (see :class:`~kinemyo.data.gaps.NanPolicy`).
+        max_gap_s: longest gap, in s, that ``nan_policy="interpolate"`` fills.
+        expected_fs: the sampling rate the Time column must show, in Hz (None: any regular rate).
+    """
+
+    moment_unit: str = units.NEWTON_METRE
+    nan_policy: NanPolicy = NanPolicy.ERROR
+    max_gap_s: float = 0.01
+    expected_fs: float | None = schema.SAMPLING_RATE_HZ
+
+    def __post_init__(self) -> None:
+        if self.moment_unit not in units.MOMENT_UNITS:
+            raise DataFormatError(
+                f"unknown moment unit '{self.moment_unit}'; use one of {units.MOMENT_UNITS}."
+            )
+        object.__setattr__(self, "nan_policy", NanPolicy(self.nan_policy))
+
+
+@dataclass(frozen=True)
+class TrialFiles:
+    """Where one trial lives: its Data file and, when present, its Label file."""
+
+    subject: str
+    motion: str
+    data: Path
+    labels: Path | None
+
+
+def normalise_subject(subject: str | int) -> str:
+    """'Sub07', 'sub7', '7' or 7 -> 'Sub07'."""
+    text = str(subject).strip()
+    match = re.fullmatch(r"(?i:sub)?(\d+)", text)
+    if not match:
+        raise DataFormatError(f"'{subject}' is not a subject id; use e.g. Sub01 or 1.")
+    return f"Sub{int(match.group(1)):02d}"
+
+
+def check_motions(motions: Iterable[str], *, path: Path | None = None) -> tuple[str, ...]:
+    """Upper-case motion codes, each checked against the 16 SIAT-LLMD codes.
+
+    Args:
+        motions: codes such as "WAK" or "ups".
+        path: the file whose name holds the codes, for the message.
+    """
+    codes = tuple(m.strip().upper() for m in motions)
+    unknown = [m for m in codes if m not in schema.MOTIONS]
+    if unknown:
+        raise DataFormatError(
+            f"unknown motion code(s) {unknown}; SIAT-LLMD motions are: "
+            f"{', '.join(schema.MOTIONS)}.",
+            path=path,
+        )
+    return codes
+
+
+def find_trials(
+    root: str | Path,
+    *,
+    subjects: Sequence[str | int] | None = None,
+    motions: Sequence[str] | None = None,
+) -> list[TrialFiles]:
+    """List the trials under a SIAT-LLMD root (or one subject folder), optionally a subset.
+
+    Raises:
+        DataFormatError: missing folder, no subject folders, a requested subject that is absent,
+            an unknown motion code (requested or in a file name), a file in another subject's
+            folder.
+    """
+    root = Path(root)
+    if not root.exists():
+        kind = "file" if root.suffix in (".csv", ".gz") else "folder"
+        raise DataFormatError(f"{kind} not found.", path=root)
+    if schema.SUBJECT_PATTERN.match(root.name) and (root / "Data").is_dir():
+        subject_dirs = [root]
+    else:
+        subject_dirs = sorted(
+            p for p in root.iterdir() if p.is_dir() and schema.SUBJECT_PATTERN.match(p.name)
+        )
+    if not subject_dirs:
+        raise DataFormatError(
+            "no SIAT-LLMD subject folders here; expected SubXX/Data/SubXX_<MOTION>_Data.csv.",
+            path=root,
+        )
+    wanted_motions = None if motions is None else check_motions(motions)
+    if subjects is not None:
+        wanted = [normalise_subject(s) for s in subjects]
+        present = {p.name for p in subject_dirs}
+        absent = [s for s in wanted if s not in present]
+        if absent:
+            raise DataFormatError(
+                f"subject(s) {absent} not found; present: {', '.join(sorted(present))}.",
+                path=root,
+            )
+        subject_dirs = [p for p in subject_dirs if p.name in wanted]
+    trials: list[TrialFiles] = []
+    for subject_dir in subject_dirs:
+        trials.extend(_subject_trials(subject_dir, wanted_motions))
+    if not trials:
+        raise DataFormatError(
+            "no Data files match the selection"
+            + (f" (motions {list(wanted_motions)})." if wanted_motions else "."),
+            path=root,
+        )
+    return trials
+
+
+def _subject_trials(subject_dir: Path, motions: tuple[str, ...] | None) -> list[TrialFiles]:
+    data_dir = subject_dir / "Data"
+    if not data_dir.is_dir():
+        raise DataFormatError("missing the Data folder.", path=subject_dir)
+    found: dict[str, TrialFiles] = {}
+    for path in sorted(data_dir.iterdir()):
+        match = schema.DATA_FILE_PATTERN.match(path.name)
+        if not match:
+            continue
+        subject, motion = match["subject"], match["motion"]
+        if subject != subject_dir.name:
+            raise DataFormatError(
+                f"belongs to {subject} but lies in the folder of {subject_dir.name}.", path=path
+            )
+        check_motions([motion], path=path)
+        if motions is not None and motion not in motions:
+            continue
+        found[motion] = TrialFiles(subject, motion, path, _label_file(subject_dir, subject, motion))
+    if motions is not None:
+        for motion in motions:
+            if motion not in found:
+                warnings.warn(
+                    f"{data_dir}: no {motion} Data file for {subject_dir.name}.",
+                    DataWarning,
+                    stacklevel=3,
+                )
+    order = list(schema.MOTIONS)
+    return [found[m] for m in sorted(found, key=order.index)]
+
+
+def _label_file(subject_dir: Path, subject: str, motion: str) -> Path | None:
+    for suffix in ("", ".gz"):
+        candidate = subject_dir / "Labels" / f"{subject}_{motion}_Label.csv{suffix}"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def read_siat_llmd(
+    path: str | Path,
+    *,
+    subjects: Sequence[str | int] | None = None,
+    motions: Sequence[str] | None = None,
+    options: ReadOptions | None = None,
+) -> list[Recording]:
+    """Read a SIAT-LLMD tree, one subject folder, or one Data / EMG-only CSV file.
+
+    Args:
+        path: the dataset root (holding SubXX folders and SubjectInformation.xlsx), a SubXX
+            folder, or a single ``.csv`` / ``.csv.gz`` file.
+        subjects: subject ids to keep ("Sub01" or 1); all when None. Not for a single file.
+        motions: motion codes to keep (e.g. ["WAK", "UPS"]); all when None. Not for a single file.
+        options: units, missing-value policy and expected rate; see :class:`ReadOptions`.
+
+    Returns:
+        One Recording per trial, ordered by subject then motion: EMG in mV (9 left-leg muscles,
+        ``schema.MUSCLES``), angles in deg and moments in ``options.moment_unit`` for the 8 joints
+        (``schema.JOINTS``) when the file has them, labels when a Label file exists.
+
+    Raises:
+        DataFormatError: any problem with the files, naming file, column and row.
+        MissingBodyMassError: moments in N·m/kg for a subject without a known body mass.
+    """
+    options = options or ReadOptions()
+    path = Path(path)
+    if path.is_file():
+        if subjects is not None or motions is not None:
+            raise DataFormatError(
+                "subject and motion filters apply to folders, not to a single file.", path=path
+            )
+        return [read_trial_file(path, options=options)]
+    trials = find_trials(path, subjects=subjects, motions=motions)
+    dataset_root = trials[0].data.parents[2]
+    table = _subject_table(dataset_root)
+    return [
+        read_trial_file(
+            trial.data,
+            labels=trial.labels,
+            subject_info=table.get(trial.subject),
+            options=options,
+            warn_missing_labels=True,
+        )
+        for trial in trials
+    ]
+
+
+def _subject_table(dataset_root: Path) -> dict[str, schema.SubjectInfo]:
+    info_path = dataset_root / schema.SUBJECT_INFO_FILE
+    if not info_path.is_file():
+        warnings.warn(
+            f"{dataset_root}: no {schema.SUBJECT_INFO_FILE}; body masses are unknown, so moments "
+            "can be read in N·m but not in N·m/kg.",
+            DataWarning,
+            stacklevel=3,
+        )
+        return {}
+    return read_subject_info(info_path)
+
+
+def identify(path: Path) -> tuple[str, str | None]:
+    """(subject, motion) from a file name: 'Sub03_WAK_Data.csv' -> ('Sub03', 'WAK').
+
+    Files named otherwise give the first 'SubNN' in the name (or the file stem) and no motion.
+    """
+    match = schema.DATA_FILE_PATTERN.match(path.name)
+    if match:
+        return match["subject"], check_motions([match["motion"]], path=path)[0]
+    found = re.search(r"Sub\d{2,}", path.name)
+    return (found.group(0) if found else path.name.split(".")[0]), None
+
+
+def read_trial_file(
+    path: str | Path,
+    *,
+    labels: Path | None = None,
+    subject_info: schema.SubjectInfo | None = None,
+    options: ReadOptions | None = None,
+    warn_missing_labels: bool = False,
+) -> Recording:
+    """Read one Data (or EMG-only) CSV file, with its Label file and subject row when given.
+
+    When ``labels`` and ``subject_info`` are not given and the file lies in a SIAT tree
+    (``<root>/SubXX/Data/``), they are looked up there.
+    """
+    options = options or ReadOptions()
+    path = Path(path)
+    subject, motion = identify(path)
+    in_tree = path.parent.name == "Data" and path.parent.parent.name == subject
+    if in_tree and labels is None and motion is not None:
+        labels = _label_file(path.parent.parent, subject, motion)
+        warn_missing_labels = True
+    if in_tree and subject_info is None:
+        info_path = path.parents[2] / schema.SUBJECT_INFO_FILE
+        if info_path.is_file():
+            subject_info = read_subject_info(info_path).get(subject)
+
+    header = read_header(path)
+    has_kinematics = any(c.startswith(("Kinematic:", "Kinetic:")) for c in header)
+    expected = schema.DATA_COLUMNS if has_kinematics else schema.EMG_ONLY_COLUMNS
+    check_columns(path, header, expected)
+    columns = read_table(path, float_columns=expected)
+    time = columns[schema.TIME_COLUMN]
+    fs = check_time_axis(time, path=path, expected_fs=options.expected_fs)
+    fs = options.expected_fs or fs
+
+    signal_columns = expected[1:]
+    values, valid = resolve_gaps(
+        np.column_stack([columns[c] for c in signal_columns]),
+        signal_columns,
+        policy=options.nan_policy,
+        max_gap_samples=round(options.max_gap_s * fs),
+        path=path,
+    )
+    blocks = _split_blocks(values, valid, signal_columns)
+
+    label_block = None
+    if labels is not None:
+        label_block = read_labels(labels, motion=motion, data_time=time, fs=fs)
+    elif warn_missing_labels:
+        warnings.warn(f"{path}: no Label file; the trial has no labels.", DataWarning, stacklevel=2)
+
+    recording = Recording(
+        time=time,
+        fs=fs,
+        meta=_meta(subject, motion, subject_info, path),
+        labels=label_block,
+        **blocks,
+    )
+    if options.moment_unit != units.NEWTON_METRE:
+        recording = recording.with_moment_unit(options.moment_unit)
+    return recording
+
+
+def _split_blocks(
+    values: np.ndarray, valid: np.ndarray | None, columns: Sequence[str]
+) -> dict[str, SignalBlock]:
+    groups = {
+        "angles": (schema.ANGLE_COLUMNS, schema.JOINTS, units.DEGREE),
+        "moments": (schema.TORQUE_COLUMNS, schema.JOINTS, units.NEWTON_METRE),
+        "emg": (schema.EMG_COLUMNS, schema.MUSCLES, units.MILLIVOLT),
+    }
+    blocks = {}
+    for block_name, (block_columns, names, unit) in groups.items():
+        if block_columns[0] not in columns:
+            continue
+        idx = [columns.index(c) for c in block_columns]
+        blocks[block_name] = SignalBlock(
+            values=values[:, idx],
+            names=names,
+            units=(unit,) * len(names),
+            valid=None if valid is None else valid[:, idx],
+        )
+    return blocks
+
+
+def _meta(
+    subject: str, motion: str | None, info: schema.SubjectInfo | None, path: Path
+) -> RecordingMeta:
+    extra = {}
+    if info is not None:
+        extra = {"age": info.age, "sex": info.sex, **info.segments_cm}
+    return RecordingMeta(
+        dataset=schema.DATASET_NAME,
+        subject=subject,
+        task=motion,
+        body_mass_kg=None if info is None else info.weight_kg,
+        height_m=None if info is None or info.height_cm is None else info.height_cm / 100.0,
+        source=str(path),
+        extra=extra,
+    )
+
+
+def _normalise_status(raw: np.ndarray) -> np.ndarray:
+    """Strip cells; '1.0' -> '1'; 'nan'/'NaN' -> ''."""
+    status = pd.Series(raw, dtype=str).str.strip()
+    status = status.mask(status.str.lower() == "nan", UNLABELLED)
+    return status.str.replace(r"^(\d+)\.0*$", r"\1", regex=True).to_numpy(dtype=str)
+
+
+def read_labels(
+    path: str | Path, *, motion: str | None, data_time: np.ndarray, fs: float
+) -> Labels:
+    """Read a Label CSV (Time, Status, Group) and align it with the Data file's (T,) ``data_time``.
+
+    Rows are matched on Time (nearest sample within half a step). When the Label file differs in
+    length from the Data file, a ``DataWarning`` says how many data rows got no label; those get
+    status "" and group -1.
+
+    Raises:
+        DataFormatError: wrong columns, a non-numeric Time/Group, a Status code the motion does not
+            have (e.g. 7 in WAK), naming the row.
+    """
+    path = Path(path)
+    check_columns(path, read_header(path), schema.LABEL_COLUMNS)
+    table = read_table(path, float_columns=("Time", "Group"), text_columns=("Status",))
+    label_time, group_raw = table["Time"], table["Group"]
+    status = _normalise_status(table["Status"])
+    if motion is not None:
+        allowed = {*schema.status_codes(motion), UNLABELLED}
+        bad = ~np.isin(status, list(allowed))
+        if bad.any():
+            row = int(np.argmax(bad))
+            raise DataFormatError(
+                f"Status '{status[row]}' is not a {motion} code; allowed: "
+                f"{', '.join(sorted(allowed - {UNLABELLED}))} or empty.",
+                path=path,
+                column="Status",
+                row=row + 1,
+            )
+    bad_time = ~np.isfinite(label_time)
+    if bad_time.any():
+        raise DataFormatError(
+            "Time is missing.", path=path, column="Time", row=int(np.argmax(bad_time)) + 1
+        )
+    fractional = np.isfinite(group_raw) & (group_raw != np.round(group_raw))
+    if fractional.any():
+        row = int(np.argmax(fractional))
+        raise DataFormatError(
+            f"Group '{group_raw[row]}' is not an integer.", path=path, column="Group", row=row + 1
+        )
+    group = np.where(np.isfinite(group_raw), group_raw, NO_GROUP).astype(np.int32)
+
+    half_step = 0.5 / fs
+    if label_time.size == data_time.size and np.all(np.abs(label_time - data_time) <= half_step):
+        return Labels(status=status, group=group)
+    nearest = np.clip(np.searchsorted(data_time, label_time), 1, data_time.size - 1)
+    earlier = np.abs(label_time - data_time[nearest - 1]) < np.abs(label_time - data_time[nearest])
+    nearest = nearest - earlier
+    matched = np.abs(label_time - data_time[nearest]) <= half_step
+    aligned_status = np.full(data_time.size, UNLABELLED, dtype=status.dtype)
+    aligned_group = np.full(data_time.size, NO_GROUP, dtype=np.int32)
+    aligned_status[nearest[matched]] = status[matched]
+    aligned_group[nearest[matched]] = group[matched]
+    unlabelled = data_time.size - np.unique(nearest[matched]).size
+    warnings.warn(
+        f"{path}: {label_time.size} label rows for {data_time.size} data rows; aligned on Time "
+        f"({unlabelled} data row(s) left unlabelled, {int((~matched).sum())} label row(s) "
+        "matched no data row).",
+        DataWarning,
+        stacklevel=2,
+    )
+    return Labels(status=aligned_status, group=aligned_group)
