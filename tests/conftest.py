@@ -79,3 +79,9 @@ def make_recording(
 @pytest.fixture
 def recording() -> Recording:
     return make_recording()
+
+
+@pytest.fixture(autouse=True)
+def private_cache_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
+    """Every test gets its own parse cache, so none reads another's entries or the user's."""
+    monkeypatch.setenv("KINEMYO_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))

@@ -20,6 +20,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from kinemyo.data.table_cache import TableCache
 from kinemyo.errors import DataFormatError
 
 
@@ -97,6 +98,7 @@ def read_table(
     *,
     float_columns: Sequence[str] = (),
     text_columns: Sequence[str] = (),
+    cache: TableCache | None = None,
 ) -> dict[str, np.ndarray]:
     """Read the named columns of a CSV file with a header line.
 
@@ -104,6 +106,7 @@ def read_table(
         path: the CSV (or ``.csv.gz``) file.
         float_columns: columns parsed as float64; empty cells become NaN.
         text_columns: columns kept as text; empty cells become "".
+        cache: where parsed tables are kept, so a file is parsed from text only once.
 
     Returns:
         A dict from column name to a (N,) array: float64 or str.
@@ -114,6 +117,25 @@ def read_table(
     """
     path = Path(path)
     header = read_header(path)
+    request = [f"float:{c}" for c in float_columns] + [f"text:{c}" for c in text_columns]
+    table = None if cache is None else cache.get(path, request)
+    if table is None:
+        table = _parse(path, header, float_columns, text_columns)
+        if cache is not None and table.num_rows:
+            cache.put(path, request, table)
+    if table.num_rows == 0:
+        raise DataFormatError("the file has a header but no data rows.", path=path)
+    out: dict[str, np.ndarray] = {}
+    for name in float_columns:
+        out[name] = table.column(name).to_numpy(zero_copy_only=False).astype(np.float64)
+    for name in text_columns:
+        out[name] = np.asarray(table.column(name).to_pylist(), dtype=str)
+    return out
+
+
+def _parse(
+    path: Path, header: list[str], float_columns: Sequence[str], text_columns: Sequence[str]
+) -> pa.Table:
     types = {name: pa.float64() for name in float_columns}
     types.update({name: pa.string() for name in text_columns})
     convert = pacsv.ConvertOptions(
@@ -123,18 +145,10 @@ def read_table(
         quoted_strings_can_be_null=False,
     )
     try:
-        table = pacsv.read_csv(path, convert_options=convert)
+        return pacsv.read_csv(path, convert_options=convert)
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         _raise_diagnosis(path, header, float_columns)
         raise
-    if table.num_rows == 0:
-        raise DataFormatError("the file has a header but no data rows.", path=path)
-    out: dict[str, np.ndarray] = {}
-    for name in float_columns:
-        out[name] = table.column(name).to_numpy(zero_copy_only=False).astype(np.float64)
-    for name in text_columns:
-        out[name] = np.asarray(table.column(name).to_pylist(), dtype=str)
-    return out
 
 
 def _raise_diagnosis(path: Path, header: list[str], float_columns: Sequence[str]) -> None:

@@ -18,7 +18,7 @@ import numpy as np
 from kinemyo.data.gaps import NanPolicy, nan_runs
 from kinemyo.data.recording import UNLABELLED, Recording, SignalBlock
 from kinemyo.data.siat_llmd import schema
-from kinemyo.data.siat_llmd.reader import ReadOptions, find_trials, read_trial_file
+from kinemyo.data.siat_llmd.reader import ReadOptions, find_trials, read_trial, read_trial_file
 from kinemyo.data.siat_llmd.subjects import read_subject_info
 from kinemyo.errors import DataFormatError
 
@@ -123,30 +123,42 @@ def inspect_siat_llmd(
     options = dataclasses.replace(options or ReadOptions(), nan_policy=NanPolicy.MASK)
     report = DatasetReport(path=str(path))
     if path.is_file():
-        files = [(path, None)]
-    else:
-        trials = find_trials(path)
-        files = [(t.data, t.labels) for t in trials]
-        _check_subject_table(trials[0].data.parents[2], {t.subject for t in trials}, report)
-    for done, (data_file, label_file) in enumerate(files, start=1):
-        _inspect_trial(data_file, label_file, options, report)
+        _inspect_trial(path, lambda: read_trial_file(path, options=options), report)
+        return report
+    trials = find_trials(path)
+    table = _subject_table(trials[0].data.parents[2], {t.subject for t in trials}, report)
+    for done, trial in enumerate(trials, start=1):
+        _inspect_trial(
+            trial.data,
+            lambda trial=trial: read_trial(
+                trial.data,
+                labels=trial.labels,
+                subject_info=table.get(trial.subject),
+                options=options,
+                warn_missing_labels=True,
+            ),
+            report,
+        )
         if progress is not None:
-            progress(done, len(files))
+            progress(done, len(trials))
     return report
 
 
-def _check_subject_table(root: Path, subjects: set[str], report: DatasetReport) -> None:
+def _subject_table(
+    root: Path, subjects: set[str], report: DatasetReport
+) -> dict[str, schema.SubjectInfo]:
+    """The subject table of ``root``, noting in ``report`` what is missing from it."""
     info_path = root / schema.SUBJECT_INFO_FILE
     if not info_path.is_file():
         report.problems.append(
             Problem("warning", f"{root}: no {schema.SUBJECT_INFO_FILE}; body masses unknown.")
         )
-        return
+        return {}
     try:
         table = read_subject_info(info_path)
     except DataFormatError as exc:
         report.problems.append(Problem("error", str(exc)))
-        return
+        return {}
     for subject in sorted(subjects):
         info = table.get(subject)
         if info is None or info.weight_kg is None:
@@ -157,17 +169,15 @@ def _check_subject_table(root: Path, subjects: set[str], report: DatasetReport) 
                     "not in N·m/kg.",
                 )
             )
+    return table
 
 
-def _inspect_trial(
-    data_file: Path, label_file: Path | None, options: ReadOptions, report: DatasetReport
-) -> None:
+def _inspect_trial(data_file: Path, read: Callable[[], Recording], report: DatasetReport) -> None:
+    """Run ``read``; note its warnings, or its error, and summarise what it read."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            recording = read_trial_file(
-                data_file, labels=label_file, options=options, warn_missing_labels=True
-            )
+            recording = read()
         except DataFormatError as exc:
             report.problems.append(Problem("error", str(exc)))
             recording = None

@@ -5,6 +5,7 @@ from kinemyo.data.siat_llmd.reader import (
     find_trials,
     read_labels,
     read_siat_llmd,
+    read_trial,
     read_trial_file,
 )
 from kinemyo.data.siat_llmd.schema import SubjectInfo
@@ -18,6 +19,7 @@ __all__ = [
     "read_labels",
     "read_siat_llmd",
     "read_subject_info",
+    "read_trial",
     "read_trial_file",
     "write_labels",
     "write_siat_llmd",

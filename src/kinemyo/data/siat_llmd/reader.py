@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +34,7 @@ from kinemyo.data.recording import (
 )
 from kinemyo.data.siat_llmd import schema
 from kinemyo.data.siat_llmd.subjects import read_subject_info
+from kinemyo.data.table_cache import TableCache, default_cache_dir
 from kinemyo.data.timebase import check_time_axis
 from kinemyo.errors import DataFormatError, DataWarning
 
@@ -47,12 +48,20 @@ class ReadOptions:
         nan_policy: what to do with empty/NaN cells (see :class:`~kinemyo.data.gaps.NanPolicy`).
         max_gap_s: longest gap, in s, that ``nan_policy="interpolate"`` fills.
         expected_fs: the sampling rate the Time column must show, in Hz (None: any regular rate).
+        cache_dir: where parsed files are cached (see :mod:`kinemyo.data.table_cache`); None
+            parses every time. Defaults to ``$KINEMYO_CACHE_DIR`` or ``~/.cache/kinemyo``.
     """
 
     moment_unit: str = units.NEWTON_METRE
     nan_policy: NanPolicy = NanPolicy.ERROR
     max_gap_s: float = 0.01
     expected_fs: float | None = schema.SAMPLING_RATE_HZ
+    cache_dir: Path | None = field(default_factory=default_cache_dir)
+
+    @property
+    def cache(self) -> TableCache | None:
+        """The table cache these options ask for, or None."""
+        return None if self.cache_dir is None else TableCache(self.cache_dir)
 
     def __post_init__(self) -> None:
         if self.moment_unit not in units.MOMENT_UNITS:
@@ -225,7 +234,7 @@ def read_siat_llmd(
     dataset_root = trials[0].data.parents[2]
     table = _subject_table(dataset_root)
     return [
-        read_trial_file(
+        read_trial(
             trial.data,
             labels=trial.labels,
             subject_info=table.get(trial.subject),
@@ -261,7 +270,28 @@ def identify(path: Path) -> tuple[str, str | None]:
     return (found.group(0) if found else path.name.split(".")[0]), None
 
 
-def read_trial_file(
+def read_trial_file(path: str | Path, *, options: ReadOptions | None = None) -> Recording:
+    """Read one Data (or EMG-only) CSV file on its own.
+
+    When the file lies in a SIAT tree (``<root>/SubXX/Data/``), its Label file and its row of
+    ``<root>/SubjectInformation.xlsx`` are looked up there.
+    """
+    path = Path(path)
+    subject, motion = identify(path)
+    if not (path.parent.name == "Data" and path.parent.parent.name == subject):
+        return read_trial(path, options=options)
+    info_path = path.parents[2] / schema.SUBJECT_INFO_FILE
+    table = read_subject_info(info_path) if info_path.is_file() else {}
+    return read_trial(
+        path,
+        labels=None if motion is None else _label_file(path.parent.parent, subject, motion),
+        subject_info=table.get(subject),
+        options=options,
+        warn_missing_labels=True,
+    )
+
+
+def read_trial(
     path: str | Path,
     *,
     labels: Path | None = None,
@@ -269,28 +299,23 @@ def read_trial_file(
     options: ReadOptions | None = None,
     warn_missing_labels: bool = False,
 ) -> Recording:
-    """Read one Data (or EMG-only) CSV file, with its Label file and subject row when given.
+    """Read one Data (or EMG-only) CSV file with the Label file and subject row given.
 
-    When ``labels`` and ``subject_info`` are not given and the file lies in a SIAT tree
-    (``<root>/SubXX/Data/``), they are looked up there.
+    Args:
+        path: the Data file; subject and motion come from its name (``SubXX_<MOTION>_Data.csv``).
+        labels: its Label file, if any.
+        subject_info: its subject's row of SubjectInformation.xlsx, if known (body mass, height).
+        options: see :class:`ReadOptions`.
+        warn_missing_labels: warn when ``labels`` is None (a trial of a tree should have them).
     """
     options = options or ReadOptions()
     path = Path(path)
     subject, motion = identify(path)
-    in_tree = path.parent.name == "Data" and path.parent.parent.name == subject
-    if in_tree and labels is None and motion is not None:
-        labels = _label_file(path.parent.parent, subject, motion)
-        warn_missing_labels = True
-    if in_tree and subject_info is None:
-        info_path = path.parents[2] / schema.SUBJECT_INFO_FILE
-        if info_path.is_file():
-            subject_info = read_subject_info(info_path).get(subject)
-
     header = read_header(path)
     has_kinematics = any(c.startswith(("Kinematic:", "Kinetic:")) for c in header)
     expected = schema.DATA_COLUMNS if has_kinematics else schema.EMG_ONLY_COLUMNS
     check_columns(path, header, expected)
-    columns = read_table(path, float_columns=expected)
+    columns = read_table(path, float_columns=expected, cache=options.cache)
     time = columns[schema.TIME_COLUMN]
     fs = check_time_axis(time, path=path, expected_fs=options.expected_fs)
     fs = options.expected_fs or fs
@@ -307,7 +332,7 @@ def read_trial_file(
 
     label_block = None
     if labels is not None:
-        label_block = read_labels(labels, motion=motion, data_time=time, fs=fs)
+        label_block = read_labels(labels, motion=motion, data_time=time, fs=fs, cache=options.cache)
     elif warn_missing_labels:
         warnings.warn(f"{path}: no Label file; the trial has no labels.", DataWarning, stacklevel=2)
 
@@ -370,7 +395,12 @@ def _normalise_status(raw: np.ndarray) -> np.ndarray:
 
 
 def read_labels(
-    path: str | Path, *, motion: str | None, data_time: np.ndarray, fs: float
+    path: str | Path,
+    *,
+    motion: str | None,
+    data_time: np.ndarray,
+    fs: float,
+    cache: TableCache | None = None,
 ) -> Labels:
     """Read a Label CSV (Time, Status, Group) and align it with the Data file's (T,) ``data_time``.
 
@@ -384,7 +414,7 @@ def read_labels(
     """
     path = Path(path)
     check_columns(path, read_header(path), schema.LABEL_COLUMNS)
-    table = read_table(path, float_columns=("Time", "Group"), text_columns=("Status",))
+    table = read_table(path, float_columns=("Time", "Group"), text_columns=("Status",), cache=cache)
     label_time, group_raw = table["Time"], table["Group"]
     status = _normalise_status(table["Status"])
     if motion is not None:

@@ -1,0 +1,149 @@
+"""The command line: generate, inspect, demo; clear errors, no tracebacks; nothing half-written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kinemyo.cli import main
+from kinemyo.errors import DataFormatError
+from tests.conftest import SPEC_DATA_HEADER, requires_real_data
+
+
+def run(capsys: pytest.CaptureFixture, *args: str) -> tuple[int, str, str]:
+    code = main([str(a) for a in args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.fixture(scope="module")
+def cohort(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("cli") / "c"
+    code = main(
+        [
+            "data",
+            "generate",
+            "--out",
+            str(out),
+            "--subjects",
+            "3",
+            "--motions",
+            "WAK,UPS,DNS",
+            "--seconds",
+            "3",
+            "--seed",
+            "1",
+        ]
+    )
+    assert code == 0
+    return out
+
+
+def test_help_lists_the_commands(capsys) -> None:
+    code, out, _ = run(capsys, "--help")
+    assert code == 0
+    assert "demo" in out and "data" in out
+    code, out, _ = run(capsys, "data", "--help")
+    assert "generate" in out and "inspect" in out
+
+
+def test_generate_writes_the_spec_layout(cohort: Path) -> None:
+    data_files = sorted(p.relative_to(cohort).as_posix() for p in cohort.rglob("*_Data.csv"))
+    assert data_files == [
+        f"Sub0{s}/Data/Sub0{s}_{m}_Data.csv" for s in (1, 2, 3) for m in ("DNS", "UPS", "WAK")
+    ]
+    for path in cohort.rglob("*_Data.csv"):
+        with path.open("rb") as f:
+            assert f.readline() == (SPEC_DATA_HEADER + "\n").encode()
+    assert (cohort / "SubjectInformation.xlsx").is_file()
+    assert len(list(cohort.rglob("*_Label.csv"))) == 9
+
+
+def test_inspect_reports_subjects_motions_rate_and_no_problems(capsys, cohort: Path) -> None:
+    code, out, _ = run(capsys, "data", "inspect", cohort, "--trials")
+    assert code == 0
+    assert "3 subject(s): Sub01, Sub02, Sub03" in out
+    assert "motions: WAK, UPS, DNS" in out
+    assert "1920.0" in out
+    assert "soleus" in out and "left knee flexion" in out
+    assert "No problems found." in out
+
+
+def test_inspect_a_real_fragment(capsys) -> None:
+    path = requires_real_data("siat_llmd_semg_Sub10_session.csv.gz")
+    code, out, _ = run(capsys, "data", "inspect", path)
+    assert code == 0
+    assert "1 subject(s): Sub10" in out and "tensor fascia lata" in out
+
+
+def test_errors_are_one_paragraph_without_traceback(capsys, tmp_path: Path) -> None:
+    code, out, err = run(capsys, "data", "inspect", tmp_path / "absent")
+    assert code == 1
+    assert "Traceback" not in out + err
+    assert err.strip().startswith("error:") and "folder not found" in err
+    assert err.strip().count("\n") == 0
+
+
+def test_debug_shows_the_traceback(tmp_path: Path) -> None:
+    with pytest.raises(DataFormatError):
+        main(["--debug", "data", "inspect", str(tmp_path / "absent")])
+
+
+def test_inspect_exits_1_and_lists_an_unreadable_trial(
+    capsys, cohort: Path, tmp_path: Path
+) -> None:
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    for src in cohort.rglob("*"):
+        dst = broken / src.relative_to(cohort)
+        if src.is_dir():
+            dst.mkdir(parents=True, exist_ok=True)
+        else:
+            dst.write_bytes(src.read_bytes())
+    data = broken / "Sub02/Data/Sub02_UPS_Data.csv"
+    data.write_text(data.read_text().replace("sEMG: soleus", "sEMG: soleus (right)", 1))
+    code, out, _ = run(capsys, "data", "inspect", broken)
+    assert code == 1
+    assert "Sub02_UPS_Data.csv" in out and "missing 'sEMG: soleus'" in out
+    assert "3 subject(s)" in out  # the readable trials are still summarised
+
+
+def test_generate_refuses_to_overwrite_and_keeps_the_old_folder(capsys, tmp_path: Path) -> None:
+    out_dir = tmp_path / "c"
+    out_dir.mkdir()
+    (out_dir / "precious.txt").write_text("keep")
+    code, _, err = run(
+        capsys,
+        "data",
+        "generate",
+        "--out",
+        out_dir,
+        "--subjects",
+        "1",
+        "--motions",
+        "WAK",
+        "--seconds",
+        "2",
+    )
+    assert code == 1 and "--overwrite" in err
+    assert [p.name for p in out_dir.iterdir()] == ["precious.txt"]
+
+
+def test_generate_rejects_an_unknown_motion_before_writing(capsys, tmp_path: Path) -> None:
+    code, _, err = run(capsys, "data", "generate", "--out", tmp_path / "c", "--motions", "WAK,RUN")
+    assert code == 1 and "'RUN'" in err and "STDUP" in err
+    assert not (tmp_path / "c").exists()
+
+
+def test_version(capsys) -> None:
+    code, out, _ = run(capsys, "--version")
+    assert code == 0 and out.startswith("kinemyo ")
+
+
+@pytest.mark.slow
+def test_demo_runs_end_to_end(capsys, tmp_path: Path) -> None:
+    code, out, _ = run(capsys, "demo", "--out", tmp_path / "demo")
+    assert code == 0
+    assert "6 subject(s)" in out and "motions: WAK, UPS, DNS, SITDN, STDUP" in out
+    assert len(list((tmp_path / "demo/cohort").rglob("*_Data.csv"))) == 30

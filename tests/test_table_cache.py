@@ -1,0 +1,76 @@
+"""Parsed tables are cached as Arrow IPC; a changed file is parsed anew."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pyarrow.csv as pacsv
+import pytest
+
+from kinemyo.data.siat_llmd import ReadOptions, read_siat_llmd
+from tests.foreign_writer import write_foreign_trial
+
+
+@pytest.fixture
+def trial(tmp_path: Path):
+    return write_foreign_trial(tmp_path / "data", n=400, label_shortfall=0)
+
+
+def options(cache: Path) -> ReadOptions:
+    return ReadOptions(cache_dir=cache)
+
+
+def forbid_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
+    def fail(*args, **kwargs):
+        raise AssertionError("parsed although cached")
+
+    monkeypatch.setattr(pacsv, "read_csv", fail)
+
+
+def test_second_read_comes_from_the_cache_and_is_identical(
+    trial, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = tmp_path / "cache"
+    (cold,) = read_siat_llmd(trial.path, options=options(cache))
+    assert len(list(cache.glob("*.arrow"))) == 2  # data and labels
+    forbid_parsing(monkeypatch)
+    (warm,) = read_siat_llmd(trial.path, options=options(cache))
+    for block in ("emg", "angles", "moments"):
+        np.testing.assert_array_equal(getattr(warm, block).values, getattr(cold, block).values)
+    np.testing.assert_array_equal(warm.time, cold.time)
+    np.testing.assert_array_equal(warm.labels.status, cold.labels.status)
+
+
+def test_an_edited_file_of_the_same_size_is_parsed_again(trial, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    read_siat_llmd(trial.path, options=options(cache))
+    text = trial.path.read_text()
+    row = text.splitlines()[300].split(",")
+    edited_cell = row[25]
+    row[25] = edited_cell[:-1] + ("1" if edited_cell[-1] != "1" else "2")
+    lines = text.splitlines()
+    lines[300] = ",".join(row)
+    trial.path.write_text("\r\n".join(lines) + "\r\n")
+    assert len(trial.path.read_text()) == len(text)
+    (rec,) = read_siat_llmd(trial.path, options=options(cache))
+    assert rec.emg.column("soleus")[299] == pytest.approx(float(row[25]), abs=1e-9)
+
+
+def test_a_corrupt_entry_is_dropped_and_the_file_parsed(trial, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    (cold,) = read_siat_llmd(trial.path, options=options(cache))
+    for entry in cache.glob("*.arrow"):
+        entry.write_bytes(b"not arrow")
+    (again,) = read_siat_llmd(trial.path, options=options(cache))
+    np.testing.assert_array_equal(again.emg.values, cold.emg.values)
+
+
+def test_cache_switched_off_by_environment(
+    trial, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KINEMYO_CACHE_DIR", "off")
+    assert ReadOptions().cache is None
+    monkeypatch.setenv("KINEMYO_CACHE_DIR", str(tmp_path / "c"))
+    read_siat_llmd(trial.path)
+    assert list((tmp_path / "c").glob("*.arrow"))
