@@ -11,7 +11,6 @@ import warnings
 from collections.abc import Sequence
 from typing import Annotated
 
-import click
 import typer
 
 from kinemyo import __version__
@@ -58,21 +57,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         warnings.simplefilter("default")
         warnings.showwarning = _show_warning
         try:
-            result = app(args=args, prog_name="kinemyo", standalone_mode=False)
+            app(args=args, prog_name="kinemyo")  # standalone: usage errors exit by themselves
+        except SystemExit as exit_:
+            return exit_.code if isinstance(exit_.code, int) else int(exit_.code is not None)
         except KinemyoError as exc:
             if debug:
                 raise
             errors.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
             return 1
-        except click.ClickException as exc:
-            exc.show()
-            return exc.exit_code
-        except click.exceptions.Exit as exc:
-            return exc.exit_code
-        except click.exceptions.Abort:
-            errors.print("Aborted.")
-            return 130
-    return result if isinstance(result, int) else 0
+    return 0
 
 
 def run() -> None:
