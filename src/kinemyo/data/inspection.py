@@ -12,15 +12,23 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
 from kinemyo.data.gaps import NanPolicy, nan_runs
 from kinemyo.data.recording import UNLABELLED, Recording, SignalBlock
 from kinemyo.data.siat_llmd import schema
-from kinemyo.data.siat_llmd.reader import ReadOptions, find_trials, read_trial, read_trial_file
-from kinemyo.data.siat_llmd.subjects import read_subject_info
+from kinemyo.data.siat_llmd.reader import (
+    ReadOptions,
+    find_trials,
+    read_trial,
+    read_trial_file,
+    subject_table,
+)
 from kinemyo.errors import DataFormatError
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -148,40 +156,39 @@ def _subject_table(
     root: Path, subjects: set[str], report: DatasetReport
 ) -> dict[str, schema.SubjectInfo]:
     """The subject table of ``root``, noting in ``report`` what is missing from it."""
-    info_path = root / schema.SUBJECT_INFO_FILE
-    if not info_path.is_file():
-        report.problems.append(
-            Problem("warning", f"{root}: no {schema.SUBJECT_INFO_FILE}; body masses unknown.")
-        )
-        return {}
-    try:
-        table = read_subject_info(info_path)
-    except DataFormatError as exc:
-        report.problems.append(Problem("error", str(exc)))
-        return {}
+    table: dict[str, schema.SubjectInfo] = {}
+    _inspect(lambda: table.update(subject_table(root)), report)
+    if not table:
+        return table
     for subject in sorted(subjects):
         info = table.get(subject)
         if info is None or info.weight_kg is None:
             report.problems.append(
                 Problem(
                     "warning",
-                    f"{info_path}: no weight for {subject}; its moments are available in N·m but "
-                    "not in N·m/kg.",
+                    f"{root / schema.SUBJECT_INFO_FILE}: no weight for {subject}; its moments "
+                    "are available in N·m but not in N·m/kg.",
                 )
             )
     return table
 
 
-def _inspect_trial(data_file: Path, read: Callable[[], Recording], report: DatasetReport) -> None:
-    """Run ``read``; note its warnings, or its error, and summarise what it read."""
+def _inspect(read: Callable[[], T], report: DatasetReport) -> T | None:
+    """Run ``read``, noting its warnings and its error (then returning None) in ``report``."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            recording = read()
+            result = read()
         except DataFormatError as exc:
             report.problems.append(Problem("error", str(exc)))
-            recording = None
+            result = None
     report.problems.extend(Problem("warning", str(w.message)) for w in caught)
+    return result
+
+
+def _inspect_trial(data_file: Path, read: Callable[[], Recording], report: DatasetReport) -> None:
+    """Read one trial through :func:`_inspect` and summarise it."""
+    recording = _inspect(read, report)
     if recording is None:
         return
     report.trials.append(_summarise(recording, data_file))

@@ -231,8 +231,7 @@ def read_siat_llmd(
             )
         return [read_trial_file(path, options=options)]
     trials = find_trials(path, subjects=subjects, motions=motions)
-    dataset_root = trials[0].data.parents[2]
-    table = _subject_table(dataset_root)
+    table = subject_table(trials[0].data.parents[2])
     return [
         read_trial(
             trial.data,
@@ -245,7 +244,9 @@ def read_siat_llmd(
     ]
 
 
-def _subject_table(dataset_root: Path) -> dict[str, schema.SubjectInfo]:
+def subject_table(dataset_root: Path) -> dict[str, schema.SubjectInfo]:
+    """The rows of ``<dataset_root>/SubjectInformation.xlsx`` by subject; empty, with a
+    ``DataWarning``, when the file is absent."""
     info_path = dataset_root / schema.SUBJECT_INFO_FILE
     if not info_path.is_file():
         warnings.warn(
@@ -280,8 +281,7 @@ def read_trial_file(path: str | Path, *, options: ReadOptions | None = None) -> 
     subject, motion = identify(path)
     if not (path.parent.name == "Data" and path.parent.parent.name == subject):
         return read_trial(path, options=options)
-    info_path = path.parents[2] / schema.SUBJECT_INFO_FILE
-    table = read_subject_info(info_path) if info_path.is_file() else {}
+    table = subject_table(path.parents[2])
     return read_trial(
         path,
         labels=None if motion is None else _label_file(path.parent.parent, subject, motion),

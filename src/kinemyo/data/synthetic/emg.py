@@ -3,10 +3,10 @@
 Per channel, in mV: ``gain * activation(t) * carrier(t)``, where the carrier is unit-variance
 Gaussian noise band-passed to 20-450 Hz and shaped by a second-order low-pass whose corner is drawn
 per channel (the motor-unit interference pattern, whose amplitude follows the activation; its
-mean power frequency is about 75-125 Hz, as in real sEMG), plus 50 Hz power-line hum with a third harmonic, a DC offset, slow
-baseline wander (< 1 Hz), motion-artefact transients (a damped 12 Hz oscillation at each heel strike
-or movement onset/offset), isolated spikes, and white sensor noise; the sum is rounded to the
-quantisation step of the amplifier.
+mean power frequency is about 75-125 Hz, as in real sEMG), plus 50 Hz power-line hum with a third
+harmonic, a DC offset, slow baseline wander (< 1 Hz), motion-artefact transients (a damped 12 Hz
+oscillation at each heel strike or movement onset/offset), isolated spikes, and white sensor
+noise; the sum is rounded to the quantisation step of the amplifier.
 """
 
 from __future__ import annotations
