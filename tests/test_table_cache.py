@@ -9,6 +9,8 @@ import pyarrow.csv as pacsv
 import pytest
 
 from kinemyo.data.siat_llmd import ReadOptions, read_siat_llmd
+from kinemyo.data.table_cache import default_max_bytes
+from kinemyo.errors import KinemyoError
 from tests.foreign_writer import write_foreign_trial
 
 
@@ -74,3 +76,35 @@ def test_cache_switched_off_by_environment(
     monkeypatch.setenv("KINEMYO_CACHE_DIR", str(tmp_path / "c"))
     read_siat_llmd(trial.path)
     assert list((tmp_path / "c").glob("*.arrow"))
+
+
+def test_one_entry_per_file_however_often_it_changes(trial, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    for seed in range(3):
+        write_foreign_trial(tmp_path / "data", n=400 + seed, seed=seed, label_shortfall=0)
+        (rec,) = read_siat_llmd(trial.path, options=options(cache))
+        assert rec.n_samples == 400 + seed
+    assert len(list(cache.glob("*.arrow"))) == 2  # data and labels, each replaced in place
+
+
+def test_the_cache_stays_within_its_size_limit(tmp_path: Path, monkeypatch) -> None:
+    trials = [
+        write_foreign_trial(tmp_path / "data", f"Sub0{i}", n=400, label_shortfall=0)
+        for i in range(1, 5)
+    ]
+    cache = tmp_path / "cache"
+    read_siat_llmd(trials[0].path, options=options(cache))
+    entry_bytes = sum(e.stat().st_size for e in cache.glob("*.arrow"))
+    monkeypatch.setenv("KINEMYO_CACHE_MAX_GB", str(2.5 * entry_bytes / 1e9))
+    for t in trials[1:]:
+        read_siat_llmd(t.path, options=options(cache))
+    assert sum(e.stat().st_size for e in cache.glob("*.arrow")) <= 2.5 * entry_bytes
+    # the newest entries are kept: the last trial read again comes from the cache
+    forbid_parsing(monkeypatch)
+    read_siat_llmd(trials[-1].path, options=options(cache))
+
+
+def test_a_malformed_size_limit_is_a_clear_error(monkeypatch) -> None:
+    monkeypatch.setenv("KINEMYO_CACHE_MAX_GB", "lots")
+    with pytest.raises(KinemyoError, match="KINEMYO_CACHE_MAX_GB='lots'"):
+        default_max_bytes()

@@ -2,13 +2,14 @@
 
 Parsing text is the cost of reading a dataset (SIAT-LLMD is about 4 GB of CSV); experiments read
 the same files again and again. The cache stores each parsed table as an uncompressed Arrow IPC
-file (no pickle), memory-mapped on reading. An entry is keyed by the file's absolute path, size,
-modification time, a hash of its first and last 64 KiB, the columns asked for and the cache format
-version, so an edited file is parsed anew. Validation (columns, time axis, gaps) still runs on
-every read; only parsing is skipped.
+file (no pickle), memory-mapped on reading. There is one entry per file path and set of columns;
+it records the file's size, modification time and a hash of its first and last 64 KiB, so an
+edited file is parsed anew and its entry replaced. Validation (columns, time axis, gaps) still runs
+on every read; only parsing is skipped. When the cache outgrows its limit, the entries written
+longest ago are deleted.
 
 Location: ``$KINEMYO_CACHE_DIR`` if set, else ``$XDG_CACHE_HOME/kinemyo`` or ``~/.cache/kinemyo``;
-setting ``KINEMYO_CACHE_DIR=off`` disables it.
+setting ``KINEMYO_CACHE_DIR=off`` disables it. Limit: ``$KINEMYO_CACHE_MAX_GB`` (default 4 GB).
 """
 
 from __future__ import annotations
@@ -21,10 +22,13 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.ipc as ipc
 
+from kinemyo.errors import KinemyoError
 from kinemyo.fileio import atomic_file
 
 FORMAT_VERSION = 1
+DEFAULT_MAX_BYTES = 4 * 10**9
 _PROBE_BYTES = 64 * 1024
+_IDENTITY_KEY = b"kinemyo.source_identity"
 
 
 def default_cache_dir() -> Path | None:
@@ -36,53 +40,82 @@ def default_cache_dir() -> Path | None:
     return Path(base) / "kinemyo"
 
 
+def default_max_bytes() -> int:
+    """The cache size limit in bytes, from ``$KINEMYO_CACHE_MAX_GB`` (default 4 GB)."""
+    configured = os.environ.get("KINEMYO_CACHE_MAX_GB")
+    if not configured:
+        return DEFAULT_MAX_BYTES
+    try:
+        return int(float(configured) * 10**9)
+    except ValueError:
+        raise KinemyoError(
+            f"KINEMYO_CACHE_MAX_GB='{configured}' is not a number of gigabytes, e.g. 4 or 0.5."
+        ) from None
+
+
+def _identity(path: Path) -> bytes:
+    """Size, modification time and a hash of the first and last 64 KiB of ``path``."""
+    stat = path.stat()
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        digest.update(handle.read(_PROBE_BYTES))
+        if stat.st_size > _PROBE_BYTES:
+            handle.seek(max(stat.st_size - _PROBE_BYTES, _PROBE_BYTES))
+            digest.update(handle.read())
+    return f"{stat.st_size}:{stat.st_mtime_ns}:{digest.hexdigest()}".encode()
+
+
 class TableCache:
-    """Parsed tables keyed by file identity and the columns read.
+    """Parsed tables, one entry per file path and set of columns.
 
     Args:
         directory: where entries are kept; created on first write.
+        max_bytes: size limit of the folder (default ``default_max_bytes()``); the entries written
+            longest ago are deleted first.
     """
 
-    def __init__(self, directory: str | Path) -> None:
+    def __init__(self, directory: str | Path, max_bytes: int | None = None) -> None:
         self.directory = Path(directory)
+        self.max_bytes = default_max_bytes() if max_bytes is None else max_bytes
 
     def _entry(self, path: Path, columns: Sequence[str]) -> Path:
-        stat = path.stat()
-        digest = hashlib.sha256()
-        with path.open("rb") as handle:
-            digest.update(handle.read(_PROBE_BYTES))
-            if stat.st_size > _PROBE_BYTES:
-                handle.seek(max(stat.st_size - _PROBE_BYTES, _PROBE_BYTES))
-                digest.update(handle.read())
-        identity = "\x1f".join(
-            [
-                str(path.resolve()),
-                str(stat.st_size),
-                str(stat.st_mtime_ns),
-                *columns,
-                f"v{FORMAT_VERSION}",
-            ]
-        )
-        digest.update(identity.encode())
-        return self.directory / f"{digest.hexdigest()[:40]}.arrow"
+        name = "\x1f".join([str(path.resolve()), *columns, f"v{FORMAT_VERSION}"])
+        return self.directory / f"{hashlib.sha256(name.encode()).hexdigest()[:40]}.arrow"
 
     def get(self, path: Path, columns: Sequence[str]) -> pa.Table | None:
-        """The cached table of ``path`` with ``columns``, or None on a miss."""
+        """The cached table of ``path`` with ``columns``; None on a miss or a stale entry."""
         entry = self._entry(path, columns)
         if not entry.is_file():
             return None
         try:
             with pa.memory_map(str(entry)) as source:
-                return ipc.open_file(source).read_all()
+                table = ipc.open_file(source).read_all()
         except (OSError, pa.ArrowInvalid):
             entry.unlink(missing_ok=True)
             return None
+        stored = (table.schema.metadata or {}).get(_IDENTITY_KEY)
+        return table if stored == _identity(path) else None
 
     def put(self, path: Path, columns: Sequence[str], table: pa.Table) -> None:
-        """Store ``table`` as the parse of ``path`` with ``columns``; errors leave no entry."""
+        """Store ``table`` as the parse of ``path`` with ``columns``, replacing an older entry.
+
+        Errors (a read-only or full cache folder) leave no entry and do not stop the read.
+        """
         entry = self._entry(path, columns)
+        table = table.replace_schema_metadata({_IDENTITY_KEY: _identity(path)})
         try:
             with atomic_file(entry) as tmp, ipc.new_file(str(tmp), table.schema) as writer:
                 writer.write_table(table)
+            self._prune()
         except OSError:
-            return  # a read-only or full cache folder must not stop a read
+            return
+
+    def _prune(self) -> None:
+        """Delete the entries written longest ago until the folder fits ``max_bytes``."""
+        entries = [(entry.stat(), entry) for entry in self.directory.glob("*.arrow")]
+        total = sum(stat.st_size for stat, _ in entries)
+        for stat, entry in sorted(entries, key=lambda item: item[0].st_mtime_ns):
+            if total <= self.max_bytes:
+                break
+            entry.unlink(missing_ok=True)
+            total -= stat.st_size
