@@ -109,6 +109,26 @@ def test_inspect_exits_1_and_lists_an_unreadable_trial(
     assert "3 subject(s)" in out  # the readable trials are still summarised
 
 
+def test_inspect_with_another_missing_value_policy(capsys, cohort: Path, tmp_path: Path) -> None:
+    trial = tmp_path / "Sub01_WAK_Data.csv"
+    lines = (cohort / "Sub01/Data/Sub01_WAK_Data.csv").read_text().splitlines()
+    for row in (10, 11, 12):
+        cells = lines[row].split(",")
+        cells[-1] = ""  # sEMG: soleus
+        lines[row] = ",".join(cells)
+    trial.write_text("\n".join(lines) + "\n")
+    code, out, _ = run(capsys, "data", "inspect", trial)
+    assert code == 0 and "3 missing value(s) in 1 gap(s), the first at row 10" in out
+    code, out, _ = run(capsys, "data", "inspect", trial, "--nan-policy", "error")
+    assert code == 1 and "row 10 (line 11)" in out
+    code, out, _ = run(
+        capsys, "data", "inspect", trial, "--nan-policy", "interpolate", "--max-gap", "0.01"
+    )
+    assert code == 0 and "interpolated 3 missing value(s)" in out
+    code, out, _ = run(capsys, "data", "inspect", trial, "--moment-unit", "Nm/kg")
+    assert code == 1 and "body mass of Sub01" in out
+
+
 def test_generate_refuses_to_overwrite_and_keeps_the_old_folder(capsys, tmp_path: Path) -> None:
     out_dir = tmp_path / "c"
     out_dir.mkdir()

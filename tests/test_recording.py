@@ -9,6 +9,7 @@ import pytest
 
 from kinemyo.data.recording import Labels, Recording, RecordingMeta, SignalBlock
 from kinemyo.errors import KinemyoError, MissingBodyMassError
+from kinemyo.units import parse_moment_unit
 from tests.conftest import make_recording
 
 
@@ -112,3 +113,16 @@ def test_duration_and_measured_rate() -> None:
 def test_meta_rejects_non_positive_mass() -> None:
     with pytest.raises(KinemyoError, match="positive"):
         RecordingMeta(dataset="x", subject="Sub01", body_mass_kg=0.0)
+
+
+@pytest.mark.parametrize(
+    ("typed", "unit"),
+    [("Nm", "N·m"), ("N·m", "N·m"), ("N.m/kg", "N·m/kg"), (" Nm / kg ", "N·m/kg"), ("N*m", "N·m")],
+)
+def test_moment_units_typed_in_ascii(typed: str, unit: str) -> None:
+    assert parse_moment_unit(typed) == unit
+
+
+def test_unknown_moment_unit_is_refused() -> None:
+    with pytest.raises(KinemyoError, match="Unknown moment unit 'kNm'"):
+        parse_moment_unit("kNm")

@@ -75,11 +75,18 @@ def inspect_and_render(path: Path, options: ReadOptions, *, per_trial: bool) -> 
 def inspect(
     path: Annotated[Path, typer.Argument(help="Dataset root, subject folder or one CSV file.")],
     moment_unit: Annotated[
-        str, typer.Option(help=f"Moment unit to report: '{units.NEWTON_METRE}' or 'N·m/kg'.")
-    ] = units.NEWTON_METRE,
+        str, typer.Option(help="Moment unit to report: Nm or Nm/kg (needs body masses).")
+    ] = "Nm",
     expected_fs: Annotated[
         float, typer.Option(help="Sampling rate the Time column must show, Hz (0: any).")
     ] = 1920.0,
+    nan_policy: Annotated[
+        NanPolicy,
+        typer.Option(help="Missing values: report them (mask), refuse them, or fill short gaps."),
+    ] = NanPolicy.MASK,
+    max_gap: Annotated[
+        float, typer.Option(min=0.0, help="Longest gap --nan-policy interpolate fills, s.")
+    ] = 0.01,
     trials: Annotated[bool, typer.Option("--trials", help="List every trial.")] = False,
 ) -> None:
     """Summarise a SIAT-LLMD dataset: subjects, motions, durations, measured sampling rate,
@@ -89,8 +96,9 @@ def inspect(
     Example: kinemyo data inspect /tmp/cohort --trials
     """
     options = ReadOptions(
-        moment_unit=moment_unit.replace("Nm", units.NEWTON_METRE),
-        nan_policy=NanPolicy.MASK,
+        moment_unit=units.parse_moment_unit(moment_unit),
+        nan_policy=nan_policy,
+        max_gap_s=max_gap,
         expected_fs=expected_fs or None,
     )
     report = inspect_and_render(path, options, per_trial=trials)

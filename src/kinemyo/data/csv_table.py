@@ -12,12 +12,13 @@ import csv
 import difflib
 import gzip
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from kinemyo.data.table_cache import TableCache
@@ -93,23 +94,26 @@ def _quoted(names: Sequence[str]) -> str:
     return ", ".join(f"'{n}'" for n in names)
 
 
+_ARROW_TYPES = {np.float64: pa.float64(), np.float32: pa.float32(), str: pa.string()}
+
+
 def read_table(
     path: str | Path,
+    columns: Mapping[str, type],
     *,
-    float_columns: Sequence[str] = (),
-    text_columns: Sequence[str] = (),
     cache: TableCache | None = None,
 ) -> dict[str, np.ndarray]:
     """Read the named columns of a CSV file with a header line.
 
     Args:
         path: the CSV (or ``.csv.gz``) file.
-        float_columns: columns parsed as float64; empty cells become NaN.
-        text_columns: columns kept as text; empty cells become "".
+        columns: column name -> ``np.float64``, ``np.float32`` (empty cells become NaN) or ``str``
+            (empty cells become ""). Numbers are parsed straight to the given precision.
         cache: where parsed tables are kept, so a file is parsed from text only once.
 
     Returns:
-        A dict from column name to a (N,) array: float64 or str.
+        A dict from column name to a (N,) array of the asked type; numeric arrays are read-only
+        when they share the parsed table's memory.
 
     Raises:
         DataFormatError: empty file, no data rows, a row with the wrong number of cells (such as a
@@ -117,41 +121,41 @@ def read_table(
     """
     path = Path(path)
     header = read_header(path)
-    request = [f"float:{c}" for c in float_columns] + [f"text:{c}" for c in text_columns]
+    request = [f"{_ARROW_TYPES[kind]}:{name}" for name, kind in columns.items()]
     table = None if cache is None else cache.get(path, request)
     if table is None:
-        table = _parse(path, header, float_columns, text_columns)
+        table = _parse(path, header, columns)
         if cache is not None and table.num_rows:
             cache.put(path, request, table)
     if table.num_rows == 0:
         raise DataFormatError("the file has a header but no data rows.", path=path)
-    out: dict[str, np.ndarray] = {}
-    for name in float_columns:
-        out[name] = table.column(name).to_numpy(zero_copy_only=False).astype(np.float64)
-    for name in text_columns:
-        out[name] = np.asarray(table.column(name).to_pylist(), dtype=str)
+    out = {}
+    for name, kind in columns.items():
+        if kind is not str:
+            out[name] = table.column(name).to_numpy()
+            continue
+        # few distinct strings (status codes): decode each once, then index
+        encoded = pc.dictionary_encode(table.column(name)).combine_chunks()
+        words = np.asarray(encoded.dictionary.to_pylist(), dtype=str)
+        out[name] = words[encoded.indices.to_numpy()]
     return out
 
 
-def _parse(
-    path: Path, header: list[str], float_columns: Sequence[str], text_columns: Sequence[str]
-) -> pa.Table:
-    types = {name: pa.float64() for name in float_columns}
-    types.update({name: pa.string() for name in text_columns})
+def _parse(path: Path, header: list[str], columns: Mapping[str, type]) -> pa.Table:
     convert = pacsv.ConvertOptions(
-        column_types=types,
-        include_columns=[*float_columns, *text_columns],
+        column_types={name: _ARROW_TYPES[kind] for name, kind in columns.items()},
+        include_columns=list(columns),
         strings_can_be_null=False,
         quoted_strings_can_be_null=False,
     )
     try:
         return pacsv.read_csv(path, convert_options=convert)
     except (pa.ArrowInvalid, pa.ArrowTypeError):
-        _raise_diagnosis(path, header, float_columns)
+        _raise_diagnosis(path, header, [name for name, kind in columns.items() if kind is not str])
         raise
 
 
-def _raise_diagnosis(path: Path, header: list[str], float_columns: Sequence[str]) -> None:
+def _raise_diagnosis(path: Path, header: list[str], numeric_columns: Sequence[str]) -> None:
     """Find the row and column pyarrow failed on, and raise a ``DataFormatError`` naming them."""
     with _open_text(path) as handle:
         rows = list(csv.reader(handle))
@@ -168,7 +172,7 @@ def _raise_diagnosis(path: Path, header: list[str], float_columns: Sequence[str]
             )
     if not body:
         raise DataFormatError("the file has a header but no data rows.", path=path)
-    for name in float_columns:
+    for name in numeric_columns:
         col = header.index(name)
         cells = pd.Series([r[col].strip() for r in body])
         parsed = pd.to_numeric(cells, errors="coerce")

@@ -98,6 +98,6 @@ def _raise_gap(path: Path, column: str, start: int, length: int, *, limit: int |
         path=path,
         column=column,
         row=start + 1,
-        hint="Use --nan-policy interpolate (with --max-gap) to fill short gaps, or "
-        "--nan-policy mask to keep them marked as missing.",
+        hint="Choose another missing-value policy: nan_policy 'interpolate' (with max_gap_s) "
+        "fills short gaps, 'mask' keeps them marked as missing (CLI: --nan-policy, --max-gap).",
     )

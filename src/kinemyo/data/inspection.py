@@ -6,7 +6,6 @@ cannot be read at all becomes one error, and the other trials are still summaris
 
 from __future__ import annotations
 
-import dataclasses
 import warnings
 from collections import Counter
 from collections.abc import Callable
@@ -26,7 +25,7 @@ from kinemyo.data.siat_llmd.reader import (
     read_trial_file,
     subject_table,
 )
-from kinemyo.errors import DataFormatError
+from kinemyo.errors import KinemyoError
 
 T = TypeVar("T")
 
@@ -120,15 +119,15 @@ def inspect_siat_llmd(
 
     Args:
         path: as for :func:`~kinemyo.data.siat_llmd.read_siat_llmd`.
-        options: read options; the missing-value policy is always "mask" here, so that every
-            gap is reported.
+        options: read options (default: missing values masked, so that every gap is reported
+            without making its trial unreadable).
         progress: called as ``progress(done, total)`` after each trial.
 
     Raises:
         DataFormatError: only when ``path`` itself is missing or holds no SIAT-LLMD files.
     """
     path = Path(path)
-    options = dataclasses.replace(options or ReadOptions(), nan_policy=NanPolicy.MASK)
+    options = options or ReadOptions(nan_policy=NanPolicy.MASK)
     report = DatasetReport(path=str(path))
     if path.is_file():
         _inspect_trial(path, lambda: read_trial_file(path, options=options), report)
@@ -179,7 +178,7 @@ def _inspect(read: Callable[[], T], report: DatasetReport) -> T | None:
         warnings.simplefilter("always")
         try:
             result = read()
-        except DataFormatError as exc:
+        except KinemyoError as exc:  # bad data, or a unit the trial cannot be given
             report.problems.append(Problem("error", str(exc)))
             result = None
     report.problems.extend(Problem("warning", str(w.message)) for w in caught)

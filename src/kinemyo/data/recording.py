@@ -134,7 +134,7 @@ class Labels:
     group: np.ndarray
 
     def __post_init__(self) -> None:
-        status = np.asarray(self.status).astype(str)
+        status = np.asarray(self.status, dtype=str)
         group = np.asarray(self.group)
         if status.ndim != 1 or group.ndim != 1 or status.shape != group.shape:
             raise KinemyoError(
@@ -145,7 +145,7 @@ class Labels:
         if fractional and (not np.all(np.isfinite(group)) or np.any(group != np.round(group))):
             raise KinemyoError("Labels group indices must be integers.")
         object.__setattr__(self, "status", status)
-        object.__setattr__(self, "group", group.astype(np.int32))
+        object.__setattr__(self, "group", group.astype(np.int32, copy=False))
 
     def __len__(self) -> int:
         return self.status.shape[0]

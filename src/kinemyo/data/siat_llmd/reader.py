@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from kinemyo import units
 from kinemyo.data.csv_table import check_columns, read_header, read_table
@@ -315,20 +314,21 @@ def read_trial(
     has_kinematics = any(c.startswith(("Kinematic:", "Kinetic:")) for c in header)
     expected = schema.DATA_COLUMNS if has_kinematics else schema.EMG_ONLY_COLUMNS
     check_columns(path, header, expected)
-    columns = read_table(path, float_columns=expected, cache=options.cache)
+    columns = read_table(
+        path,
+        {schema.TIME_COLUMN: np.float64, **dict.fromkeys(expected[1:], np.float32)},
+        cache=options.cache,
+    )
     time = columns[schema.TIME_COLUMN]
     fs = check_time_axis(time, path=path, expected_fs=options.expected_fs)
     fs = options.expected_fs or fs
 
-    signal_columns = expected[1:]
-    values, valid = resolve_gaps(
-        np.column_stack([columns[c] for c in signal_columns]),
-        signal_columns,
-        policy=options.nan_policy,
-        max_gap_samples=round(options.max_gap_s * fs),
-        path=path,
-    )
-    blocks = _split_blocks(values, valid, signal_columns)
+    max_gap = round(options.max_gap_s * fs)
+    blocks = {
+        block_name: _block(columns, block_columns, names, unit, options.nan_policy, max_gap, path)
+        for block_name, (block_columns, names, unit) in _BLOCKS.items()
+        if block_columns[0] in columns
+    }
 
     label_block = None
     if labels is not None:
@@ -348,26 +348,31 @@ def read_trial(
     return recording
 
 
-def _split_blocks(
-    values: np.ndarray, valid: np.ndarray | None, columns: Sequence[str]
-) -> dict[str, SignalBlock]:
-    groups = {
-        "angles": (schema.ANGLE_COLUMNS, schema.JOINTS, units.DEGREE),
-        "moments": (schema.TORQUE_COLUMNS, schema.JOINTS, units.NEWTON_METRE),
-        "emg": (schema.EMG_COLUMNS, schema.MUSCLES, units.MILLIVOLT),
-    }
-    blocks = {}
-    for block_name, (block_columns, names, unit) in groups.items():
-        if block_columns[0] not in columns:
-            continue
-        idx = [columns.index(c) for c in block_columns]
-        blocks[block_name] = SignalBlock(
-            values=values[:, idx],
-            names=names,
-            units=(unit,) * len(names),
-            valid=None if valid is None else valid[:, idx],
-        )
-    return blocks
+_BLOCKS = {
+    "angles": (schema.ANGLE_COLUMNS, schema.JOINTS, units.DEGREE),
+    "moments": (schema.TORQUE_COLUMNS, schema.JOINTS, units.NEWTON_METRE),
+    "emg": (schema.EMG_COLUMNS, schema.MUSCLES, units.MILLIVOLT),
+}
+"""Recording block -> (Data columns, channel names, unit)."""
+
+
+def _block(
+    columns: dict[str, np.ndarray],
+    block_columns: Sequence[str],
+    names: Sequence[str],
+    unit: str,
+    policy: NanPolicy,
+    max_gap: int,
+    path: Path,
+) -> SignalBlock:
+    """The SignalBlock of ``block_columns``: each value copied once, into float32."""
+    values = np.empty((columns[block_columns[0]].size, len(block_columns)), dtype=np.float32)
+    for k, column in enumerate(block_columns):
+        values[:, k] = columns[column]
+    values, valid = resolve_gaps(
+        values, block_columns, policy=policy, max_gap_samples=max_gap, path=path
+    )
+    return SignalBlock(values=values, names=tuple(names), units=(unit,) * len(names), valid=valid)
 
 
 def _meta(
@@ -388,10 +393,14 @@ def _meta(
 
 
 def _normalise_status(raw: np.ndarray) -> np.ndarray:
-    """Strip cells; '1.0' -> '1'; 'nan'/'NaN' -> ''."""
-    status = pd.Series(raw, dtype=str).str.strip()
-    status = status.mask(status.str.lower() == "nan", UNLABELLED)
-    return status.str.replace(r"^(\d+)\.0*$", r"\1", regex=True).to_numpy(dtype=str)
+    """Strip cells; '1.0' -> '1'; 'nan'/'NaN' -> '' (each distinct cell is normalised once)."""
+    distinct, inverse = np.unique(raw, return_inverse=True)
+    cleaned = [cell.strip() for cell in distinct.tolist()]
+    cleaned = [
+        UNLABELLED if cell.lower() == "nan" else re.sub(r"^(\d+)\.0*$", r"\1", cell)
+        for cell in cleaned
+    ]
+    return np.asarray(cleaned, dtype=str)[inverse]
 
 
 def read_labels(
@@ -414,7 +423,7 @@ def read_labels(
     """
     path = Path(path)
     check_columns(path, read_header(path), schema.LABEL_COLUMNS)
-    table = read_table(path, float_columns=("Time", "Group"), text_columns=("Status",), cache=cache)
+    table = read_table(path, {"Time": np.float64, "Status": str, "Group": np.float64}, cache=cache)
     label_time, group_raw = table["Time"], table["Group"]
     status = _normalise_status(table["Status"])
     if motion is not None:
