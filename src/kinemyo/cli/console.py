@@ -21,7 +21,7 @@ def progress_bar(description: str) -> Iterator[Callable[[int, int], None]]:
         MofNCompleteColumn(),
         TimeElapsedColumn(),
         console=console,
-        transient=False,
+        transient=True,
     ) as bar:
         task = bar.add_task(description, total=None)
 
