@@ -96,7 +96,7 @@ class WindowedDataset:
             **{name: getattr(self, name)[index] for name in _PER_WINDOW},
         )
 
-    def flat_X(self) -> np.ndarray:
+    def flat_features(self) -> np.ndarray:
         """(N, C * F) features, channel-major: column ``c * F + f`` is channel c, feature f."""
         return self.X.reshape(len(self), -1)
 
