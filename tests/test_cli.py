@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -162,8 +163,23 @@ def test_version(capsys) -> None:
 
 
 @pytest.mark.slow
-def test_demo_runs_end_to_end(capsys, tmp_path: Path) -> None:
-    code, out, _ = run(capsys, "demo", "--out", tmp_path / "demo")
+def test_demo_writes_the_seed_table_report_and_figures(capsys, tmp_path: Path) -> None:
+    out, cohort = tmp_path / "demo", tmp_path / "cohort"
+    code, text, _ = run(
+        capsys, "demo", "--out", out, "--cohort", cohort, "--subjects", "3", "--seconds", "8"
+    )
     assert code == 0
-    assert "6 subject(s)" in out and "motions: WAK, UPS, DNS, SITDN, STDUP" in out
-    assert len(list((tmp_path / "demo/cohort").rglob("*_Data.csv"))) == 30
+    assert f"Report: {out / 'report.md'}" in text.replace("\n", "")
+    report = (out / "report.md").read_text()
+    for gait in ("DNS", "UPS"):
+        for model in ("gpr", "ridge", "mean"):
+            assert f"| {gait} | {model} |" in report
+    assert "moment RMSE (N·m)" in report and "angle MAE (deg)" in report
+    assert "held-out" in report
+    for figure in ("fig1_trial", "fig2_features", "fig4_gpr_predictions"):
+        assert (out / "figures" / f"{figure}.png").stat().st_size > 10_000
+        assert (out / "figures" / f"{figure}.csv").is_file()
+        assert f"figures/{figure}.png" in report
+    run_info = json.loads((out / "run.json").read_text())
+    assert run_info["seed"] == 0 and len(run_info["data_fingerprint"]) == 64
+    assert run_info["config"]["window"] == {"length": 100, "step": 50, "split_on_status": True}

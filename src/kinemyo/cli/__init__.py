@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 from kinemyo import __version__
-from kinemyo.cli import data
+from kinemyo.cli import data, modelling
 from kinemyo.cli.console import errors
 from kinemyo.cli.demo import demo
 from kinemyo.errors import KinemyoError
@@ -27,6 +27,9 @@ app = typer.Typer(
 )
 app.add_typer(data.app, name="data")
 app.command()(demo)
+app.command()(modelling.preprocess)
+app.command()(modelling.fit)
+app.command()(modelling.evaluate)
 
 
 def _version(value: bool) -> None:

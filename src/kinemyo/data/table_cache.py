@@ -65,6 +65,19 @@ def _identity(path: Path) -> bytes:
     return f"{stat.st_size}:{stat.st_mtime_ns}:{digest.hexdigest()}".encode()
 
 
+def prune_folder(directory: Path, max_bytes: int | None = None) -> None:
+    """Delete the files of ``directory`` written longest ago until it fits ``max_bytes``
+    (default :func:`default_max_bytes`)."""
+    limit = default_max_bytes() if max_bytes is None else max_bytes
+    entries = [(entry.stat(), entry) for entry in directory.iterdir() if entry.is_file()]
+    total = sum(stat.st_size for stat, _ in entries)
+    for stat, entry in sorted(entries, key=lambda item: item[0].st_mtime_ns):
+        if total <= limit:
+            break
+        entry.unlink(missing_ok=True)
+        total -= stat.st_size
+
+
 class TableCache:
     """Parsed tables, one entry per file path and set of columns.
 
@@ -106,16 +119,6 @@ class TableCache:
         try:
             with atomic_file(entry) as tmp, ipc.new_file(str(tmp), table.schema) as writer:
                 writer.write_table(table)
-            self._prune()
+            prune_folder(self.directory, self.max_bytes)
         except OSError:
             return
-
-    def _prune(self) -> None:
-        """Delete the entries written longest ago until the folder fits ``max_bytes``."""
-        entries = [(entry.stat(), entry) for entry in self.directory.glob("*.arrow")]
-        total = sum(stat.st_size for stat, _ in entries)
-        for stat, entry in sorted(entries, key=lambda item: item[0].st_mtime_ns):
-            if total <= self.max_bytes:
-                break
-            entry.unlink(missing_ok=True)
-            total -= stat.st_size

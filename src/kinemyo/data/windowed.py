@@ -154,3 +154,13 @@ class Prediction:
             raise KinemyoError(f"Prediction std {std.shape} must match mean {mean.shape}.")
         object.__setattr__(self, "mean", mean)
         object.__setattr__(self, "std", std)
+
+    def subset(self, index: np.ndarray | slice) -> Prediction:
+        """The predictions of the windows selected by ``index``."""
+        return Prediction(
+            mean=self.mean[index],
+            std=None if self.std is None else self.std[index],
+            joints=self.joints,
+            quantities=self.quantities,
+            units=self.units,
+        )

@@ -1,0 +1,209 @@
+"""``kinemyo preprocess``, ``kinemyo fit`` and ``kinemyo evaluate``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+from safetensors.numpy import save_file
+
+from kinemyo.cli.console import console, progress_bar
+from kinemyo.config import load_config
+from kinemyo.data.recording import Recording
+from kinemyo.data.siat_llmd import read_siat_llmd
+from kinemyo.data.windowed import WindowedDataset
+from kinemyo.errors import KinemyoError
+from kinemyo.evaluation.metrics import average_over, score, summarise
+from kinemyo.fileio import atomic_directory
+from kinemyo.models.base import load_model
+from kinemyo.models.registry import available, create
+from kinemyo.provenance import fingerprint, package_versions
+from kinemyo.reporting.report import markdown_table
+from kinemyo.signal.pipeline import SignalPipeline
+
+DataPath = Annotated[Path, typer.Argument(help="SIAT-LLMD tree, subject folder or CSV file.")]
+ConfigOption = Annotated[str, typer.Option("--config", help="Preset name or YAML file.")]
+SubjectsOption = Annotated[
+    str | None, typer.Option(help="Comma-separated subjects, e.g. Sub01,Sub02 (default: all).")
+]
+MotionsOption = Annotated[
+    str | None, typer.Option(help="Comma-separated motion codes, e.g. DNS,UPS (default: all).")
+]
+OutOption = Annotated[Path, typer.Option("--out", help="Folder to write (replaced atomically).")]
+
+
+def _split(text: str | None) -> list[str] | None:
+    return None if text is None else [t.strip() for t in text.split(",") if t.strip()]
+
+
+def _read(data: Path, subjects: str | None, motions: str | None) -> list[Recording]:
+    return read_siat_llmd(data, subjects=_split(subjects), motions=_split(motions))
+
+
+def _windowed(
+    recordings: list[Recording], pipeline: SignalPipeline, *, fit: bool
+) -> WindowedDataset:
+    with progress_bar("Filtering") as progress:
+        windows = pipeline.window(recordings, progress=progress)
+    if fit:
+        pipeline.fit(windows)
+    return pipeline.transform(windows)
+
+
+def _provenance(recordings: list[Recording]) -> dict:
+    return {
+        "trials": {rec.meta.name: fingerprint([rec]) for rec in recordings},
+        "data_fingerprint": fingerprint(recordings),
+        "versions": package_versions(),
+    }
+
+
+def _shape_text(data: WindowedDataset) -> str:
+    n, c, f = data.X.shape
+    text = f"features {n} x {c} x {f} ({', '.join(data.features)})"
+    if data.Y is not None:
+        text += f", targets {n} x {data.Y.shape[1]} x {data.Y.shape[2]} "
+        text += (
+            f"({', '.join(f'{q} {u}' for q, u in zip(data.quantities, data.units, strict=True))})"
+        )
+    return text
+
+
+def preprocess(
+    data: DataPath,
+    out: OutOption,
+    config: ConfigOption = "seed-siat",
+    subjects: SubjectsOption = None,
+    motions: MotionsOption = None,
+) -> None:
+    """Run the sEMG pipeline and write the feature/target tensors.
+
+    Writes windows.safetensors (X: N x C x F features, Y: N x J x Q targets), windows.csv (subject,
+    task, trial, segment, time of each window), dataset.json (names, units, config, data
+    fingerprint, versions) and pipeline/ (the fitted scalers). The scalers are fitted on all the
+    windows given, which suits an export; `kinemyo fit` and the demo fit them on training windows.
+
+    Example: kinemyo preprocess runs/cohort --config seed-siat --motions DNS,UPS --out runs/pre
+    """
+    settings = load_config(config)
+    recordings = _read(data, subjects, motions)
+    pipeline = SignalPipeline(settings)
+    dataset = _windowed(recordings, pipeline, fit=True)
+    arrays = {"X": dataset.X} | ({"Y": dataset.Y} if dataset.Y is not None else {})
+    with atomic_directory(out, overwrite=True) as tmp:
+        save_file(arrays, str(tmp / "windows.safetensors"))
+        pd.DataFrame(
+            {
+                name: getattr(dataset, name)
+                for name in ("subject", "task", "trial", "segment", "time")
+            }
+        ).to_csv(tmp / "windows.csv", index=False)
+        names = {
+            k: list(getattr(dataset, k))
+            for k in ("channels", "features", "joints", "quantities", "units")
+        }
+        meta = {**names, "config": settings.model_dump(mode="json"), **_provenance(recordings)}
+        (tmp / "dataset.json").write_text(json.dumps(meta, indent=2))
+        pipeline.save(tmp / "pipeline")
+    console.print(f"Wrote {_shape_text(dataset)} to [bold]{out}[/]")
+
+
+def fit(
+    model: Annotated[str, typer.Argument(help="Model name, e.g. gpr, ridge, mean.")],
+    data: DataPath,
+    out: OutOption,
+    config: ConfigOption = "seed-siat",
+    subjects: SubjectsOption = None,
+    motions: MotionsOption = None,
+    param: Annotated[
+        list[str] | None, typer.Option(help="Model parameter NAME=VALUE (JSON value); repeat.")
+    ] = None,
+) -> None:
+    """Fit the pipeline and a model on every window of DATA (all of it is training data).
+
+    Writes pipeline/ and model/ (JSON + safetensors, no pickle) and run.json, which lists the
+    training trials so that `kinemyo evaluate` can refuse to score them.
+
+    Example: kinemyo fit gpr runs/cohort --motions DNS --subjects Sub01,Sub02,Sub03 --out runs/gpr
+    """
+    if model not in available():
+        raise KinemyoError(f"Unknown model '{model}'; available: {', '.join(available())}.")
+    params = {}
+    for item in param or []:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise KinemyoError(f"--param '{item}' is not NAME=VALUE.")
+        try:
+            params[name] = json.loads(value)
+        except json.JSONDecodeError:
+            params[name] = value
+    settings = load_config(config)
+    recordings = _read(data, subjects, motions)
+    pipeline = SignalPipeline(settings)
+    dataset = _windowed(recordings, pipeline, fit=True)
+    estimator = create(model, **params)
+    with console.status(f"Fitting {model} on {len(dataset)} windows"):
+        estimator.fit(dataset)
+    with atomic_directory(out, overwrite=True) as tmp:
+        pipeline.save(tmp / "pipeline")
+        estimator.save(tmp / "model")
+        run = {
+            "model": model,
+            "params": params,
+            "config": settings.model_dump(mode="json"),
+            **_provenance(recordings),
+        }
+        (tmp / "run.json").write_text(json.dumps(run, indent=2))
+    console.print(f"Fitted {model} on {_shape_text(dataset)}; saved to [bold]{out}[/]")
+
+
+def evaluate(
+    run: Annotated[Path, typer.Argument(help="Folder written by `kinemyo fit`.")],
+    data: DataPath,
+    subjects: SubjectsOption = None,
+    motions: MotionsOption = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write scores.csv and summary.csv here.")
+    ] = None,
+) -> None:
+    """Score a fitted model on DATA: MAE, RMSE, NRMSE, R2, Pearson r and VAF per subject, task,
+    joint and quantity, and mean ± sd across subjects. Trials the model was trained on are
+    refused, so every number is on unseen data.
+
+    Example: kinemyo evaluate runs/gpr runs/cohort --motions DNS --subjects Sub04,Sub05,Sub06
+    """
+    try:
+        trained = json.loads((run / "run.json").read_text())
+    except (OSError, ValueError) as exc:
+        raise KinemyoError(f"{run}: not a folder written by `kinemyo fit` ({exc}).") from None
+    recordings = _read(data, subjects, motions)
+    seen = [
+        rec.meta.name
+        for rec in recordings
+        if trained["trials"].get(rec.meta.name) == fingerprint([rec])
+    ]
+    if seen:
+        raise KinemyoError(
+            f"Trial(s) {seen} were used to train the model in {run}; scores on them would be "
+            "optimistic. Evaluate on other subjects, motions or trials."
+        )
+    pipeline = SignalPipeline.load(run / "pipeline")
+    dataset = _windowed(recordings, pipeline, fit=False)
+    estimator = load_model(run / "model")
+    prediction = estimator.predict(dataset)
+    scores = score(dataset, prediction, by=("subject", "task"))
+    summary = summarise(average_over(scores, "joint"), across="subject")
+    shown = summary[summary["metric"].isin(["mae", "rmse", "r2", "nrmse"])]
+    console.print(
+        f"{trained['model']} on {len(dataset)} unseen windows "
+        "(metrics averaged over joints; mean and sd across subjects):"
+    )
+    console.print(markdown_table(shown), soft_wrap=True)
+    if out is not None:
+        with atomic_directory(out, overwrite=True) as tmp:
+            scores.to_csv(tmp / "scores.csv", index=False, float_format="%.6g")
+            summary.to_csv(tmp / "summary.csv", index=False, float_format="%.6g")
+        console.print(f"Scores written to [bold]{out}[/]")

@@ -1,0 +1,206 @@
+"""Accuracy metrics of estimated joint angles and moments, and tables of them by group.
+
+Every metric takes true and estimated values of the same shape (N, ...) and reduces over windows
+(axis 0), returning one value per column (shape ``(...)``), in float64. A metric whose denominator
+is zero for a column (a target that does not vary) is NaN there.
+
+:func:`score` turns a dataset and a prediction into a long table, one row per group x joint x
+quantity x metric; :func:`summarise` gives the mean and sd across subjects and :func:`average_over`
+averages over joints (or any other key), as in the seed study's table of MAE/RMSE per quantity.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from kinemyo.data.windowed import Prediction, WindowedDataset
+from kinemyo.errors import KinemyoError
+
+Metric = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+GROUP_KEYS = ("subject", "task", "trial", "segment")
+
+
+def _pair(y_true: np.ndarray, y_pred: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Both arrays as float64, or KinemyoError if their shapes differ or there are no windows."""
+    y_true = np.asarray(y_true, dtype=np.float64)
+    y_pred = np.asarray(y_pred, dtype=np.float64)
+    if y_true.shape != y_pred.shape:
+        raise KinemyoError(f"y_true {y_true.shape} and y_pred {y_pred.shape} differ in shape.")
+    if y_true.ndim == 0 or len(y_true) == 0:
+        raise KinemyoError("Metrics need at least one window (axis 0 of y_true).")
+    return y_true, y_pred
+
+
+def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    """numerator / denominator, NaN where the denominator is 0."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(denominator > 0, numerator / denominator, np.nan)
+
+
+def mae(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+    """Mean absolute error over windows, in the target unit: mean(|y - yhat|)."""
+    y_true, y_pred = _pair(y_true, y_pred)
+    return np.abs(y_true - y_pred).mean(axis=0)
+
+
+def rmse(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+    """Root mean squared error over windows, in the target unit: sqrt(mean((y - yhat)^2))."""
+    y_true, y_pred = _pair(y_true, y_pred)
+    return np.sqrt(np.square(y_true - y_pred).mean(axis=0))
+
+
+def nrmse(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+    """RMSE as a percentage of the range of the true values: 100 * RMSE / (max(y) - min(y)).
+
+    The range is that of each column over the windows evaluated (e.g. one subject's task), so
+    values from groups with different ranges are normalised differently.
+    """
+    y_true, y_pred = _pair(y_true, y_pred)
+    return 100.0 * _ratio(rmse(y_true, y_pred), np.ptp(y_true, axis=0))
+
+
+def r2(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+    """Coefficient of determination: 1 - sum((y - yhat)^2) / sum((y - mean(y))^2).
+
+    1 for a perfect estimate, 0 for predicting the mean of the evaluated windows, negative when
+    worse than that.
+    """
+    y_true, y_pred = _pair(y_true, y_pred)
+    residual = np.square(y_true - y_pred).sum(axis=0)
+    total = np.square(y_true - y_true.mean(axis=0)).sum(axis=0)
+    return 1.0 - _ratio(residual, total)
+
+
+def pearson_r(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+    """Pearson correlation coefficient between true and estimated values, in [-1, 1]."""
+    y_true, y_pred = _pair(y_true, y_pred)
+    dt = y_true - y_true.mean(axis=0)
+    dp = y_pred - y_pred.mean(axis=0)
+    norm = np.sqrt(np.square(dt).sum(axis=0) * np.square(dp).sum(axis=0))
+    return _ratio((dt * dp).sum(axis=0), norm)
+
+
+def vaf(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+    """Variance accounted for, %: 100 * (1 - var(y - yhat) / var(y)).
+
+    Unlike R2 it ignores a constant offset of the estimate.
+    """
+    y_true, y_pred = _pair(y_true, y_pred)
+    return 100.0 * (1.0 - _ratio((y_true - y_pred).var(axis=0), y_true.var(axis=0)))
+
+
+METRICS: dict[str, Metric] = {
+    "mae": mae,
+    "rmse": rmse,
+    "nrmse": nrmse,
+    "r2": r2,
+    "pearson_r": pearson_r,
+    "vaf": vaf,
+}
+
+
+def score(
+    truth: WindowedDataset,
+    prediction: Prediction,
+    by: Sequence[str] = ("subject", "task"),
+    metrics: Sequence[str] = tuple(METRICS),
+) -> pd.DataFrame:
+    """Metrics of ``prediction`` against the targets of ``truth``, per group of windows.
+
+    Args:
+        truth: the evaluated windows, with targets Y (N, J, Q).
+        prediction: estimates of those windows, mean (N, J, Q), same joints, quantities and units.
+        by: per-window keys to group by, among "subject", "task", "trial", "segment"; () scores
+            all windows as one group.
+        metrics: names from :data:`METRICS`.
+
+    Returns:
+        A long table with columns ``[*by, "joint", "quantity", "unit", "metric", "value"]``, one
+        row per group x joint x quantity x metric, sorted by group. ``value`` is in the target
+        unit for MAE and RMSE, in % for NRMSE and VAF, unitless for R2 and Pearson r.
+
+    Raises:
+        KinemyoError: truth has no targets, shapes or names differ, or a key or metric is unknown.
+    """
+    if truth.Y is None:
+        raise KinemyoError("score needs the true targets; the dataset has no Y.")
+    for name in ("joints", "quantities", "units"):
+        if getattr(truth, name) != getattr(prediction, name):
+            raise KinemyoError(
+                f"The prediction's {name} {list(getattr(prediction, name))} differ from the "
+                f"dataset's {list(getattr(truth, name))}."
+            )
+    if len(prediction.mean) != len(truth):
+        raise KinemyoError(
+            f"The prediction has {len(prediction.mean)} windows but the dataset has {len(truth)}."
+        )
+    unknown_keys = [key for key in by if key not in GROUP_KEYS]
+    if unknown_keys:
+        raise KinemyoError(f"Cannot group by {unknown_keys}; choose among {list(GROUP_KEYS)}.")
+    unknown = [name for name in metrics if name not in METRICS]
+    if unknown:
+        raise KinemyoError(f"Unknown metric(s) {unknown}; available: {list(METRICS)}.")
+
+    J, Q = truth.Y.shape[1:]
+    joint = np.repeat(truth.joints, Q)
+    quantity = np.tile(truth.quantities, J)
+    unit = np.tile(truth.units, J)
+    keys = pd.DataFrame({key: getattr(truth, key) for key in by})
+    groups = keys.groupby(list(by), sort=True).indices if by else {(): np.arange(len(truth))}
+    blocks = []
+    for group, index in groups.items():
+        values = np.stack(
+            [METRICS[name](truth.Y[index], prediction.mean[index]).ravel() for name in metrics]
+        )
+        levels = group if isinstance(group, tuple) else (group,)
+        blocks.append(
+            pd.DataFrame(
+                {
+                    **dict(zip(by, levels, strict=True)),
+                    "joint": np.tile(joint, len(metrics)),
+                    "quantity": np.tile(quantity, len(metrics)),
+                    "unit": np.tile(unit, len(metrics)),
+                    "metric": np.repeat(list(metrics), J * Q),
+                    "value": values.ravel(),
+                }
+            )
+        )
+    return pd.concat(blocks, ignore_index=True)
+
+
+def _keys(table: pd.DataFrame, without: str) -> list[str]:
+    """The key columns of a score table (all but "value"), less ``without``."""
+    if without not in table.columns or without == "value":
+        raise KinemyoError(
+            f"The table has no key column '{without}'; its columns are {list(table.columns)}."
+        )
+    return [column for column in table.columns if column not in (without, "value")]
+
+
+def summarise(table: pd.DataFrame, across: str = "subject") -> pd.DataFrame:
+    """Mean, sample standard deviation (ddof 1) and count of ``value`` across ``across``.
+
+    Args:
+        table: a :func:`score` table (or one of :func:`average_over`).
+        across: the key column to summarise over, e.g. "subject".
+
+    Returns:
+        One row per combination of the other key columns, with columns "mean", "sd" (NaN when
+        n is 1) and "n" (number of values).
+    """
+    keys = _keys(table, across)
+    grouped = table.groupby(keys, sort=True, dropna=False)["value"]
+    return grouped.agg(mean="mean", sd="std", n="count").reset_index()
+
+
+def average_over(table: pd.DataFrame, column: str = "joint") -> pd.DataFrame:
+    """Mean ``value`` over ``column`` (by default the joints), per combination of the other keys.
+
+    E.g. the MAE of all joint angles of each subject and task, as the seed study reports it.
+    """
+    keys = _keys(table, column)
+    return table.groupby(keys, sort=True, dropna=False)["value"].mean().reset_index()

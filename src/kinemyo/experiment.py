@@ -1,0 +1,105 @@
+"""Run models on a protocol's split, leak-free, and score them on the held-out windows only.
+
+For each split, a fresh :class:`~kinemyo.signal.pipeline.SignalPipeline` is fitted on the
+split's training windows (max-abs scales, feature statistics), then each model is fitted on the
+transformed training windows and predicts the test windows. Nothing about the test windows is
+used before prediction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from kinemyo.config import PipelineConfig
+from kinemyo.data.windowed import Prediction, WindowedDataset
+from kinemyo.evaluation.metrics import average_over, score, summarise
+from kinemyo.evaluation.protocols import Split
+from kinemyo.models.registry import create
+from kinemyo.signal.pipeline import SignalPipeline, SignalWindows
+
+
+@dataclass(frozen=True, eq=False)
+class ModelRun:
+    """One model's prediction of one split's test windows."""
+
+    model: str
+    split: str
+    truth: WindowedDataset
+    prediction: Prediction
+
+
+def run_split(
+    windows: SignalWindows,
+    split: Split,
+    config: PipelineConfig,
+    models: Mapping[str, Mapping[str, Any]],
+    progress: Callable[[str], None] | None = None,
+) -> list[ModelRun]:
+    """Fit the pipeline and each model on ``split.train``; predict ``split.test``.
+
+    Args:
+        windows: every window of the experiment (from ``SignalPipeline.window``).
+        split: which windows train and which test.
+        config: the pipeline configuration.
+        models: model name (see :func:`kinemyo.models.registry.available`) -> its parameters.
+        progress: told the name of each model before it is fitted.
+    """
+    train_windows, test_windows = windows.subset(split.train), windows.subset(split.test)
+    pipeline = SignalPipeline(config, cache_dir=None).fit(train_windows)
+    train, test = pipeline.transform(train_windows), pipeline.transform(test_windows)
+    runs = []
+    for name, params in models.items():
+        if progress is not None:
+            progress(name)
+        model = create(name, **params).fit(train)
+        runs.append(ModelRun(name, split.name, test, model.predict(test)))
+    return runs
+
+
+def score_runs(runs: list[ModelRun]) -> pd.DataFrame:
+    """Per-subject, per-task, per-joint metrics of every run, with "model" and "split" columns."""
+    tables = []
+    for run in runs:
+        table = score(run.truth, run.prediction, by=("subject", "task"))
+        tables.append(table.assign(model=run.model, split=run.split))
+    return pd.concat(tables, ignore_index=True)
+
+
+_PERCENT = ("nrmse", "vaf")
+_UNITLESS = ("r2", "pearson_r")
+
+
+def _column_label(quantity: str, metric: str, unit: str) -> str:
+    """E.g. 'moment RMSE (N·m)', 'angle NRMSE (%)', 'angle R2'."""
+    name = {"r2": "R2", "pearson_r": "r"}.get(metric, metric.upper())
+    if metric in _UNITLESS:
+        return f"{quantity} {name}"
+    return f"{quantity} {name} ({'%' if metric in _PERCENT else unit})"
+
+
+def seed_table(scores: pd.DataFrame, metrics: tuple[str, ...]) -> pd.DataFrame:
+    """The seed study's table: one row per gait (task) and model, one column per quantity and
+    metric; each cell is the metric averaged over the joints, then "mean ± sd" across subjects."""
+    per_subject = average_over(scores[scores["metric"].isin(metrics)], "joint")
+    summary = summarise(per_subject.drop(columns=["split"]), across="subject")
+    summary["cell"] = [
+        f"{m:.3g} ± {s:.2g}" if n > 1 else f"{m:.3g}"
+        for m, s, n in zip(summary["mean"], summary["sd"], summary["n"], strict=True)
+    ]
+    summary["column"] = [
+        _column_label(q, m, u)
+        for q, m, u in zip(summary["quantity"], summary["metric"], summary["unit"], strict=True)
+    ]
+    table = summary.pivot(index=["task", "model"], columns="column", values="cell")
+    order = [
+        _column_label(q, m, u)
+        for q, u in summary[["quantity", "unit"]].drop_duplicates().itertuples(index=False)
+        for m in metrics
+    ]
+    table = table[order].reset_index().rename(columns={"task": "gait"})
+    table.columns.name = None
+    return table

@@ -1,0 +1,281 @@
+"""The estimator contract every kinemyo model follows, and its model files.
+
+An :class:`Estimator` is scikit-learn shaped: the constructor only stores parameters, ``fit`` learns
+from a training :class:`WindowedDataset` and sets trailing-underscore state, ``predict`` returns a
+:class:`Prediction` in the target units. The contract does the shared work once for every model:
+
+* inputs: X (N, C, F) is flattened to (N, C*F) (channel-major) and standardised with the mean and
+  standard deviation of each column over the training windows;
+* targets: Y (N, J, Q) is standardised per (joint, quantity) the same way;
+* a model implements ``_fit(X, Y)`` and ``_predict(X)`` in those standardised units, and the
+  contract maps means (and standard deviations, for probabilistic models) back to target units.
+
+A fitted model is saved as a folder with ``model.json`` (model name, parameters, package version,
+input and target names and units) and ``weights.safetensors`` (every fitted array): no pickle.
+:func:`load_model` rebuilds it through the registry, without refitting.
+"""
+
+from __future__ import annotations
+
+import abc
+import inspect
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, ClassVar, Self
+
+import numpy as np
+from safetensors import SafetensorError
+from safetensors.numpy import load_file, save_file
+
+from kinemyo import __version__
+from kinemyo.data.windowed import Prediction, WindowedDataset
+from kinemyo.errors import DataFormatError, KinemyoError
+from kinemyo.fileio import atomic_directory
+from kinemyo.models.registry import create
+
+MODEL_FILE = "model.json"
+WEIGHTS_FILE = "weights.safetensors"
+FORMAT = "kinemyo-model"
+FORMAT_VERSION = 1
+
+_SCALING = ("x_mean_", "x_scale_", "y_mean_", "y_scale_")
+
+
+@dataclass(frozen=True)
+class Schema:
+    """The names and units a model was fitted on: inputs are matched by exact name at predict time,
+    targets travel with every prediction."""
+
+    channels: tuple[str, ...]
+    features: tuple[str, ...]
+    joints: tuple[str, ...]
+    quantities: tuple[str, ...]
+    units: tuple[str, ...]
+
+    @classmethod
+    def of(cls, data: WindowedDataset) -> Schema:
+        """The schema of a dataset."""
+        return cls(data.channels, data.features, data.joints, data.quantities, data.units)
+
+    @classmethod
+    def from_json(cls, fields: dict[str, list[str]]) -> Schema:
+        """The schema stored in a model file by ``asdict``."""
+        return cls(**{name: tuple(values) for name, values in fields.items()})
+
+    def check_inputs(self, data: WindowedDataset, model: str) -> None:
+        """Raise KinemyoError unless ``data`` has this schema's channels and features, in order."""
+        for name in ("channels", "features"):
+            expected, got = getattr(self, name), getattr(data, name)
+            if expected != got:
+                raise KinemyoError(
+                    f"{model} was fitted on {name} {list(expected)} but the data has {list(got)}; "
+                    f"inputs are matched by exact name and order."
+                )
+
+
+def fit_scaling(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and standard deviation over windows (axis 0) of ``values`` (N, ...), as float64 arrays
+    of shape ``values.shape[1:]``. A column that does not vary gets scale 1 (it maps to 0)."""
+    mean = values.mean(axis=0)
+    scale = values.std(axis=0)
+    return mean, np.where(scale > 0, scale, 1.0)
+
+
+def check_param(model: Estimator, name: str, valid: bool, requirement: str) -> None:
+    """Raise KinemyoError naming parameter ``name`` of ``model`` unless ``valid``."""
+    if not valid:
+        raise KinemyoError(
+            f"{type(model).__name__} parameter '{name}' must be {requirement}; "
+            f"got {getattr(model, name)!r}."
+        )
+
+
+def _finite(values: np.ndarray, what: str) -> np.ndarray:
+    """``values`` as float64, or KinemyoError if any is NaN or infinite."""
+    values = np.asarray(values, dtype=np.float64)
+    if not np.isfinite(values).all():
+        bad = int(np.count_nonzero(~np.isfinite(values).reshape(len(values), -1).any(axis=1)))
+        raise KinemyoError(
+            f"{what} has NaN or infinite values in {bad} window(s); clean them first."
+        )
+    return values
+
+
+class Estimator(abc.ABC):
+    """A model from windowed sEMG features to joint targets.
+
+    Subclasses set ``name`` (the registry key), list their fitted array attributes in
+    ``fitted_arrays`` (restored by :func:`load_model`), take only JSON-able constructor parameters
+    stored under the same names, and implement ``_fit`` and ``_predict`` in standardised units.
+    """
+
+    name: ClassVar[str]
+    fitted_arrays: ClassVar[tuple[str, ...]] = ()
+
+    @abc.abstractmethod
+    def _fit(self, X: np.ndarray, Y: np.ndarray) -> None:
+        """Learn from standardised inputs X (N, D) and standardised targets Y (N, J, Q)."""
+
+    @abc.abstractmethod
+    def _predict(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """Means (N, J, Q) and standard deviations (N, J, Q) or None, in standardised target units,
+        for standardised inputs X (N, D)."""
+
+    def fit(self, data: WindowedDataset) -> Self:
+        """Learn from the windows of ``data`` (features X and targets Y); returns self.
+
+        Raises:
+            KinemyoError: ``data`` has no targets, no windows or non-finite values, or a parameter
+                is invalid.
+        """
+        if data.Y is None:
+            raise KinemyoError(f"{type(self).__name__}.fit needs targets; the dataset has no Y.")
+        if len(data) < 2:
+            raise KinemyoError(
+                f"{type(self).__name__}.fit needs at least 2 training windows; got {len(data)}."
+            )
+        X = _finite(data.flat_features(), "Training X")
+        Y = _finite(data.Y, "Training Y")
+        x_mean, x_scale = fit_scaling(X)
+        y_mean, y_scale = fit_scaling(Y)
+        self._fit((X - x_mean) / x_scale, (Y - y_mean) / y_scale)
+        self.schema_ = Schema.of(data)
+        self.x_mean_, self.x_scale_, self.y_mean_, self.y_scale_ = x_mean, x_scale, y_mean, y_scale
+        return self
+
+    def predict(self, data: WindowedDataset) -> Prediction:
+        """Estimates of the targets of every window of ``data`` (its Y, if any, is not used).
+
+        Returns:
+            Prediction with mean (N, J, Q) in the training target units and, for probabilistic
+            models, std (N, J, Q) in the same units (else None).
+
+        Raises:
+            KinemyoError: the model is not fitted, or the data's channels or features differ from
+                those it was fitted on, or X has non-finite values.
+        """
+        self._check_fitted()
+        self.schema_.check_inputs(data, type(self).__name__)
+        X = _finite(data.flat_features(), "X")
+        mean, std = self._predict((X - self.x_mean_) / self.x_scale_)
+        return Prediction(
+            mean=mean * self.y_scale_ + self.y_mean_,
+            std=None if std is None else std * self.y_scale_,
+            joints=self.schema_.joints,
+            quantities=self.schema_.quantities,
+            units=self.schema_.units,
+        )
+
+    @classmethod
+    def param_names(cls) -> list[str]:
+        """The names of the constructor parameters, in signature order."""
+        kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+        parameters = inspect.signature(cls.__init__).parameters.values()
+        return [p.name for p in parameters if p.kind in kinds and p.name != "self"]
+
+    def get_params(self) -> dict[str, Any]:
+        """The constructor parameters, JSON-able: ``type(self)(**get_params())`` is a fresh copy."""
+        return {name: getattr(self, name) for name in self.param_names()}
+
+    def __repr__(self) -> str:
+        params = ", ".join(f"{key}={value!r}" for key, value in self.get_params().items())
+        return f"{type(self).__name__}({params})"
+
+    def save(self, directory: str | Path) -> Path:
+        """Write the fitted model to folder ``directory`` (replaced whole, or left as it was).
+
+        The folder holds ``model.json`` (format, model name, parameters, package version, input and
+        target names and units) and ``weights.safetensors`` (every fitted array).
+
+        Returns:
+            The folder.
+        """
+        self._check_fitted()
+        header = {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "name": self.name,
+            "params": self.get_params(),
+            "kinemyo_version": __version__,
+            "schema": asdict(self.schema_),
+        }
+        arrays = {
+            attribute.removesuffix("_"): np.ascontiguousarray(getattr(self, attribute))
+            for attribute in _SCALING + self.fitted_arrays
+        }
+        target = Path(directory)
+        with atomic_directory(target, overwrite=True) as tmp:
+            text = json.dumps(header, indent=2, ensure_ascii=False) + "\n"
+            (tmp / MODEL_FILE).write_text(text, encoding="utf-8")
+            save_file(arrays, str(tmp / WEIGHTS_FILE))
+        return target
+
+    def _restore(self, schema: Schema, arrays: dict[str, np.ndarray], source: Path) -> None:
+        """Set the fitted state from a schema and the arrays of a weights file."""
+        expected = {
+            attribute.removesuffix("_"): attribute for attribute in _SCALING + self.fitted_arrays
+        }
+        missing = sorted(set(expected) - set(arrays))
+        unexpected = sorted(set(arrays) - set(expected))
+        if missing or unexpected:
+            raise DataFormatError(
+                f"the weights do not match model '{self.name}' "
+                f"(missing: {missing or 'none'}; unexpected: {unexpected or 'none'}).",
+                path=source,
+            )
+        for key, attribute in expected.items():
+            setattr(self, attribute, arrays[key])
+        self.schema_ = schema
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "schema_"):
+            raise KinemyoError(
+                f"{type(self).__name__} is not fitted yet; call fit(train) before predict or save."
+            )
+
+
+def load_model(directory: str | Path) -> Estimator:
+    """The fitted model saved in ``directory`` by :meth:`Estimator.save`, ready to predict.
+
+    Raises:
+        DataFormatError: the folder is not a kinemyo model, was written by a newer format version,
+            or its files are damaged.
+        KinemyoError: the model name is not registered.
+    """
+    folder = Path(directory)
+    model_file, weights_file = folder / MODEL_FILE, folder / WEIGHTS_FILE
+    for path in (model_file, weights_file):
+        if not path.is_file():
+            raise DataFormatError(
+                "missing; this is not a saved kinemyo model.",
+                path=path,
+                hint="Save a model with Estimator.save(folder).",
+            )
+    try:
+        header = json.loads(model_file.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise DataFormatError(f"not valid JSON ({error}).", path=model_file) from None
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        raise DataFormatError(
+            f"not a kinemyo model file (format is not '{FORMAT}').", path=model_file
+        )
+    missing = [key for key in ("name", "params", "schema") if key not in header]
+    if missing:
+        raise DataFormatError(f"incomplete model file (no {', '.join(missing)}).", path=model_file)
+    if header.get("format_version", 0) > FORMAT_VERSION:
+        raise DataFormatError(
+            f"written in model format {header['format_version']} by kinemyo "
+            f"{header.get('kinemyo_version')}; this version reads format {FORMAT_VERSION}.",
+            path=model_file,
+            hint="Upgrade kinemyo.",
+        )
+    try:
+        arrays = load_file(str(weights_file))
+    except SafetensorError as error:
+        raise DataFormatError(
+            f"not a readable safetensors file ({error}).", path=weights_file
+        ) from None
+    model = create(header["name"], **header["params"])
+    model._restore(Schema.from_json(header["schema"]), arrays, weights_file)
+    return model

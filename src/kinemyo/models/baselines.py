@@ -1,0 +1,54 @@
+"""Reference models every other model must beat: the training mean and ridge regression."""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.linalg
+
+from kinemyo.models.base import Estimator, check_param
+from kinemyo.models.registry import register
+
+
+@register
+class MeanPredictor(Estimator):
+    """Predicts, for every window, each target's mean over the training windows ("mean").
+
+    In the standardised target space every model works in, that is the constant 0; the means
+    themselves are the fitted target scaling of the contract.
+    """
+
+    name = "mean"
+
+    def _fit(self, X: np.ndarray, Y: np.ndarray) -> None:
+        """Nothing to learn beyond the target means."""
+
+    def _predict(self, X: np.ndarray) -> tuple[np.ndarray, None]:
+        return np.zeros((len(X), *self.y_mean_.shape)), None
+
+
+@register
+class RidgeRegression(Estimator):
+    """Linear map from standardised features to targets with an L2 penalty ("ridge").
+
+    Solves ``W = (X'X + alpha I)^-1 X'Y`` in closed form, with X the (N, C*F) features standardised
+    on the training windows and Y the (N, J*Q) standardised targets; as both are centred, no
+    intercept is needed (the target means are restored by the contract).
+
+    Args:
+        alpha: L2 penalty (> 0) on the weights of the standardised features; the same scale as
+            scikit-learn's ``Ridge(alpha)`` on standardised inputs.
+    """
+
+    name = "ridge"
+    fitted_arrays = ("coef_",)
+
+    def __init__(self, alpha: float = 1.0) -> None:
+        self.alpha = alpha
+
+    def _fit(self, X: np.ndarray, Y: np.ndarray) -> None:
+        check_param(self, "alpha", isinstance(self.alpha, int | float) and self.alpha > 0, "> 0")
+        gram = X.T @ X + self.alpha * np.eye(X.shape[1])
+        self.coef_ = scipy.linalg.solve(gram, X.T @ Y.reshape(len(Y), -1), assume_a="pos")
+
+    def _predict(self, X: np.ndarray) -> tuple[np.ndarray, None]:
+        return (X @ self.coef_).reshape(len(X), *self.y_mean_.shape), None

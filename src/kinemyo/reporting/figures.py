@@ -1,0 +1,170 @@
+"""The study's figures, each saved as a PNG with the data behind it as CSV.
+
+- :func:`plot_trial` (the seed's Figure 1): a trial's raw sEMG, joint angles and joint moments.
+- :func:`plot_features` (Figure 2): feature time courses of one trial's windows.
+- :func:`plot_predictions` (Figure 4): predictions against truth on held-out windows, with the
+  +/- 2 sigma band of a probabilistic model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only; no display needed
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from kinemyo.data.recording import Recording
+from kinemyo.data.windowed import Prediction, WindowedDataset
+from kinemyo.errors import KinemyoError
+from kinemyo.fileio import atomic_file
+
+
+def save_figure(figure: Figure, data: pd.DataFrame, stem: str | Path) -> tuple[Path, Path]:
+    """Write ``<stem>.png`` and ``<stem>.csv`` (the plotted data) atomically; close the figure."""
+    stem = Path(stem)
+    png, csv = stem.with_suffix(".png"), stem.with_suffix(".csv")
+    try:
+        with atomic_file(png) as tmp:
+            figure.savefig(tmp, format="png", dpi=110, bbox_inches="tight")
+        with atomic_file(csv) as tmp:
+            data.to_csv(tmp, index=False, float_format="%.6g")
+    finally:
+        plt.close(figure)
+    return png, csv
+
+
+def plot_trial(
+    recording: Recording, start_s: float = 0.0, seconds: float = 4.0
+) -> tuple[Figure, pd.DataFrame]:
+    """Raw sEMG (one trace per channel, offset), joint angles (deg) and moments of one trial.
+
+    Args:
+        recording: the trial.
+        start_s, seconds: the time span shown, s.
+    """
+    inside = (recording.time >= recording.time[0] + start_s) & (
+        recording.time < recording.time[0] + start_s + seconds
+    )
+    part = recording.rows(inside)
+    blocks = [
+        (b, name)
+        for b, name in (
+            (part.emg, "sEMG"),
+            (part.angles, "joint angle"),
+            (part.moments, "joint moment"),
+        )
+        if b is not None
+    ]
+    figure, axes = plt.subplots(
+        len(blocks), 1, figsize=(10, 3.2 * len(blocks)), sharex=True, squeeze=False
+    )
+    data = {"time_s": part.time}
+    for ax, (block, title) in zip(axes[:, 0], blocks, strict=True):
+        if title == "sEMG":
+            spacing = 2.5 * float(np.abs(block.values).max(initial=1e-9))
+            for k in range(block.n_channels):
+                ax.plot(part.time, block.values[:, k] - k * spacing, lw=0.4)
+            ax.set_yticks(-spacing * np.arange(block.n_channels), block.names, fontsize=7)
+            ax.set_ylabel(f"{title} ({block.units[0]}, offset)")
+        else:
+            for k, channel in enumerate(block.names):
+                ax.plot(
+                    part.time,
+                    block.values[:, k],
+                    lw=1,
+                    label=channel,
+                    ls="-" if channel.startswith("left") else "--",
+                )
+            ax.set_ylabel(f"{title} ({block.units[0]})")
+            ax.legend(fontsize=6, ncol=2, loc="upper right")
+        for k, channel in enumerate(block.names):
+            data[f"{title}: {channel} ({block.units[k]})"] = block.values[:, k]
+        ax.grid(alpha=0.3)
+    axes[-1, 0].set_xlabel("time (s)")
+    axes[0, 0].set_title(f"{recording.meta.name}: raw recording")
+    return figure, pd.DataFrame(data)
+
+
+def plot_features(
+    data: WindowedDataset, channels: Sequence[str] | None = None
+) -> tuple[Figure, pd.DataFrame]:
+    """Time course of every feature of one trial's windows, one panel per feature.
+
+    Args:
+        data: the windows of a single trial (features as the pipeline gives them).
+        channels: channels to draw (default: all).
+    """
+    if np.unique(data.trial).size != 1:
+        raise KinemyoError("plot_features draws one trial; select its windows first.")
+    channels = list(channels or data.channels)
+    order = np.argsort(data.time)
+    figure, axes = plt.subplots(
+        len(data.features), 1, figsize=(10, 1.8 * len(data.features)), sharex=True, squeeze=False
+    )
+    table = {"time_s": data.time[order]}
+    for f, (ax, feature) in enumerate(zip(axes[:, 0], data.features, strict=True)):
+        for channel in channels:
+            c = data.channels.index(channel)
+            ax.plot(data.time[order], data.X[order, c, f], lw=0.8, label=channel)
+            table[f"{feature}: {channel}"] = data.X[order, c, f]
+        ax.set_ylabel(feature)
+        ax.grid(alpha=0.3)
+    axes[0, 0].legend(fontsize=6, ncol=3, loc="upper right")
+    axes[0, 0].set_title(f"{data.trial[0]}: window features")
+    axes[-1, 0].set_xlabel("time of the window's last sample (s)")
+    return figure, pd.DataFrame(table)
+
+
+def plot_predictions(
+    truth: WindowedDataset, prediction: Prediction, joints: Sequence[str], title: str = ""
+) -> tuple[Figure, pd.DataFrame]:
+    """Predicted against true targets of held-out windows of one trial, +/- 2 sigma if known.
+
+    Args:
+        truth: the held-out windows of a single trial, with targets.
+        prediction: the model's prediction for exactly those windows.
+        joints: joints to draw; one row of panels per joint, one column per quantity.
+        title: figure title.
+    """
+    if truth.Y is None or len(truth) != prediction.mean.shape[0]:
+        raise KinemyoError("plot_predictions needs the targets of the predicted windows.")
+    order = np.argsort(truth.time)
+    time = truth.time[order]
+    figure, axes = plt.subplots(
+        len(joints),
+        len(truth.quantities),
+        figsize=(5 * len(truth.quantities), 2.4 * len(joints)),
+        sharex=True,
+        squeeze=False,
+    )
+    table = {"time_s": time}
+    for row, joint in enumerate(joints):
+        j = truth.joints.index(joint)
+        for q, quantity in enumerate(truth.quantities):
+            ax = axes[row, q]
+            label = f"{joint} {quantity} ({truth.units[q]})"
+            actual, mean = truth.Y[order, j, q], prediction.mean[order, j, q]
+            ax.plot(time, actual, color="black", lw=1.2, label="measured")
+            ax.plot(time, mean, color="tab:blue", lw=1, label="predicted")
+            table[f"{label} measured"] = actual
+            table[f"{label} predicted"] = mean
+            if prediction.std is not None:
+                band = 2 * prediction.std[order, j, q]
+                ax.fill_between(
+                    time, mean - band, mean + band, color="tab:blue", alpha=0.2, label="±2σ"
+                )
+                table[f"{label} sigma"] = prediction.std[order, j, q]
+            ax.set_ylabel(label, fontsize=8)
+            ax.grid(alpha=0.3)
+    axes[0, -1].legend(fontsize=7, loc="upper right")
+    for ax in axes[-1]:
+        ax.set_xlabel("time (s)")
+    if title:
+        figure.suptitle(title)
+    return figure, pd.DataFrame(table)

@@ -1,0 +1,1 @@
+"""Complete studies: data in, report out."""
