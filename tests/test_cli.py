@@ -157,6 +157,59 @@ def test_generate_rejects_an_unknown_motion_before_writing(capsys, tmp_path: Pat
     assert not (tmp_path / "c").exists()
 
 
+def test_preprocess_fit_and_evaluate_on_unseen_subjects(capsys, cohort: Path, tmp_path) -> None:
+    pre = tmp_path / "pre"
+    code, out, _ = run(capsys, "preprocess", cohort, "--motions", "DNS", "--out", pre)
+    assert code == 0 and "x 9 x 6" in out and "x 8 x 2" in out
+    dataset = json.loads((pre / "dataset.json").read_text())
+    assert dataset["features"] == ["iemg", "var", "wl", "zc", "cc", "mnf"]
+    assert set(dataset["trials"]) == {"Sub01_DNS", "Sub02_DNS", "Sub03_DNS"}
+
+    model = tmp_path / "ridge"
+    code, _, _ = run(
+        capsys,
+        "fit",
+        "ridge",
+        cohort,
+        "--motions",
+        "DNS",
+        "--subjects",
+        "Sub01,Sub02",
+        "--out",
+        model,
+        "--param",
+        "alpha=3",
+    )
+    assert code == 0
+    assert json.loads((model / "model" / "model.json").read_text())["params"] == {"alpha": 3}
+    code, out, _ = run(
+        capsys,
+        "evaluate",
+        model,
+        cohort,
+        "--motions",
+        "DNS",
+        "--subjects",
+        "Sub03",
+        "--out",
+        tmp_path / "scores",
+    )
+    assert code == 0 and "| DNS | moment | N·m | rmse |" in out
+    assert (tmp_path / "scores" / "scores.csv").is_file()
+
+
+def test_evaluate_refuses_the_training_trials(capsys, cohort: Path, tmp_path) -> None:
+    model = tmp_path / "mean"
+    run(capsys, "fit", "mean", cohort, "--motions", "UPS", "--subjects", "Sub01", "--out", model)
+    code, _, err = run(capsys, "evaluate", model, cohort, "--motions", "UPS")
+    assert code == 1 and "['Sub01_UPS'] were used to train" in err
+
+
+def test_fit_rejects_an_unknown_model(capsys, cohort: Path, tmp_path) -> None:
+    code, _, err = run(capsys, "fit", "magic", cohort, "--out", tmp_path / "m")
+    assert code == 1 and "Unknown model 'magic'" in err and "gpr" in err
+
+
 def test_version(capsys) -> None:
     code, out, _ = run(capsys, "--version")
     assert code == 0 and out.startswith("kinemyo ")

@@ -1,0 +1,71 @@
+"""The seed table and the GPR verdict summarise held-out scores correctly and say it plainly."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from kinemyo.config import PipelineConfig
+from kinemyo.experiment import seed_table
+from kinemyo.studies.seed_siat import gap_windows, gpr_verdict
+
+
+def scores_frame(values: dict[tuple[str, str], list[float]]) -> pd.DataFrame:
+    """Scores of RMSE for (task, model) -> per-subject moment RMSE, two joints each."""
+    rows = []
+    for (task, model), per_subject in values.items():
+        for subject, value in zip(("Sub01", "Sub02", "Sub03"), per_subject, strict=False):
+            for joint, offset in (("left knee flexion", -1.0), ("left hip flexion", 1.0)):
+                rows.append(
+                    dict(
+                        subject=subject,
+                        task=task,
+                        joint=joint,
+                        quantity="moment",
+                        unit="N·m",
+                        metric="rmse",
+                        value=value + offset,
+                        model=model,
+                        split="s",
+                    )
+                )
+    return pd.DataFrame(rows)
+
+
+def test_seed_table_averages_joints_then_subjects() -> None:
+    scores = scores_frame({("DNS", "gpr"): [2.0, 4.0, 6.0], ("DNS", "ridge"): [5.0, 5.0, 8.0]})
+    table = seed_table(scores, ("rmse",))
+    assert list(table.columns) == ["gait", "model", "moment RMSE (N·m)"]
+    cells = dict(zip(table["model"], table["moment RMSE (N·m)"], strict=True))
+    # joints average back to the subject value; across subjects mean 4, sd 2 (ddof 1)
+    assert cells["gpr"] == "4 ± 2"
+    assert cells["ridge"] == f"6 ± {np.std([5, 5, 8], ddof=1):.2g}"
+
+
+def test_verdict_says_when_gpr_wins_and_when_it_does_not() -> None:
+    scores = scores_frame(
+        {
+            ("DNS", "gpr"): [2.0, 2.0, 2.0],
+            ("DNS", "ridge"): [3.0, 3.0, 3.0],
+            ("DNS", "mean"): [9.0, 9.0, 9.0],
+            ("UPS", "gpr"): [4.0, 4.0, 4.0],
+            ("UPS", "ridge"): [3.0, 3.0, 3.0],
+            ("UPS", "mean"): [9.0, 9.0, 9.0],
+        }
+    )
+    verdict = gpr_verdict(scores).splitlines()
+    assert verdict[0].startswith("- DNS: GPR's moment RMSE is lower than ridge's and the mean")
+    assert verdict[1].startswith("- UPS: GPR's moment RMSE is NOT lower than ridge's")
+    assert "gpr 4, ridge 3, mean 9" in verdict[1]
+
+
+@pytest.mark.parametrize(("length", "step", "gap"), [(100, 50, 1), (100, 100, 0), (100, 30, 3)])
+def test_gap_leaves_no_shared_sample(length: int, step: int, gap: int) -> None:
+    config = PipelineConfig.model_validate({"window": {"length": length, "step": step}})
+    assert gap_windows(config) == gap
+    # the last training window and the first test window, gap + 1 steps apart, share no sample
+    for last_train, first_test in itertools.pairwise([0, (gap + 1) * step]):
+        assert last_train + length <= first_test
