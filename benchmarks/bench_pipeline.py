@@ -1,15 +1,14 @@
-"""Speed of the SIAT-LLMD seed sEMG chain on a workload the size of the study's DNS + UPS data.
+"""Speed of the seed sEMG pipeline on a workload the size of SIAT-LLMD's DNS + UPS data.
 
-Chain, per trial: baseline (mean) -> wavelet-packet denoising (db7, level 8, relative soft
-threshold 0.08) -> Butterworth 15-400 Hz, order 7, zero phase -> max-abs (fitted on all trials)
--> windows of 100 samples every 50 within gait-cycle groups -> six features (iemg, var, wl, zc,
-cc, mnf). Data: synthetic EMG-like trials (band-limited noise under gait-phase bursts, DC offset,
-50 Hz hum, quantised like the SIAT-LLMD amplifier), 1920 Hz, 9 channels; by default 40 subjects x
-2 motions x 20 s, like SIAT-LLMD's DNS + UPS (target: under 60 s on 2 cores).
+Times :class:`kinemyo.signal.pipeline.SignalPipeline` with the ``seed-siat`` preset, cache off:
+``window`` (baseline -> wavelet packet db7 level 8 -> Butterworth 15-400 Hz order 7 zero-phase ->
+windows of 100 samples every 50 within Group and Status segments, plus targets), ``fit`` (max-abs
+scales, features, feature statistics) and ``transform`` (features). Data: the synthetic cohort,
+by default 40 subjects x DNS and UPS x 20 s at 1920 Hz, 9 channels, like SIAT-LLMD's DNS + UPS
+(target: under 60 s on 2 cores).
 
-Prints the time of each stage, windows per second, and the speed-up of the vectorised features
-over a straightforward loop over windows that calls numpy on each window (timed on a subset of
-the windows and extrapolated to all of them; the script says so).
+Also prints the speed-up of the vectorised features over a straightforward loop over windows that
+calls numpy on each window (timed on a subset of the windows and extrapolated; the script says so).
 
 Usage: python benchmarks/bench_pipeline.py [--subjects 40] [--seconds 20] [--loop-windows 4000]
 """
@@ -21,40 +20,11 @@ import os
 import time
 
 import numpy as np
-from scipy import signal as sps
 
-from kinemyo.signal import (
-    SEED_FEATURES,
-    MaxAbsScaler,
-    bandpass,
-    compute_features,
-    remove_baseline,
-    segment_ids,
-    sliding_windows,
-    wavelet_packet_denoise,
-    window_starts,
-)
-
-FS = 1920.0
-CHANNELS = 9
-LENGTH, STEP = 100, 50
-
-
-def synthetic_trial(rng: np.random.Generator, seconds: float) -> tuple[np.ndarray, np.ndarray]:
-    """(T, 9) EMG-like mV and (T,) gait-cycle group index of one trial."""
-    n = int(seconds * FS)
-    t = np.arange(n) / FS
-    cycle = rng.uniform(1.0, 1.2)
-    phase = (t / cycle) % 1.0
-    burst_at = rng.uniform(0, 1, CHANNELS)
-    distance = np.abs((phase[:, None] - burst_at + 0.5) % 1.0 - 0.5)
-    envelope = 0.02 + np.exp(-((distance / 0.08) ** 2))
-    sos = sps.butter(4, [20, 450], btype="bandpass", fs=FS, output="sos")
-    carrier = sps.sosfilt(sos, rng.normal(size=(n, CHANNELS)), axis=0)
-    emg = 0.15 * rng.uniform(0.5, 2.0, CHANNELS) * envelope * carrier / carrier.std(axis=0)
-    emg += rng.normal(0, 0.05, CHANNELS) + 0.01 * np.sin(2 * np.pi * 50 * t)[:, None]
-    emg = np.round(emg / 0.000305) * 0.000305
-    return emg.astype(np.float32), (t // cycle).astype(np.int32)
+from kinemyo.config import load_config
+from kinemyo.data.synthetic import CohortConfig, generate_cohort
+from kinemyo.signal.features import SEED_FEATURES, compute_features
+from kinemyo.signal.pipeline import SignalPipeline
 
 
 def loop_features(windows: np.ndarray, fs: float) -> np.ndarray:
@@ -79,80 +49,62 @@ def loop_features(windows: np.ndarray, fs: float) -> np.ndarray:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--subjects", type=int, default=40)
-    parser.add_argument("--motions", type=int, default=2)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--loop-windows", type=int, default=4000, help="windows for the loop")
     args = parser.parse_args()
 
-    rng = np.random.default_rng(0)
-    trials = [synthetic_trial(rng, args.seconds) for _ in range(args.subjects * args.motions)]
-    samples = sum(emg.shape[0] for emg, _ in trials)
+    cohort = generate_cohort(
+        CohortConfig(subjects=args.subjects, motions=("DNS", "UPS"), seconds=args.seconds)
+    )
+    recordings = cohort.recordings
+    samples = sum(rec.n_samples for rec in recordings)
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     print(
-        f"workload: {len(trials)} trials ({args.subjects} subjects x {args.motions} motions x "
-        f"{args.seconds:g} s), {samples:,} samples x {CHANNELS} channels at {FS:g} Hz; "
-        f"{cores} CPU cores available"
+        f"workload: {len(recordings)} trials ({args.subjects} subjects x DNS, UPS x "
+        f"{args.seconds:g} s), {samples:,} samples x 9 channels at 1920 Hz; {cores} CPU cores"
     )
-
-    times: dict[str, float] = dict.fromkeys(
-        ("baseline", "wavelet packet", "band-pass", "max-abs", "windows", "features"), 0.0
-    )
-
-    def timed(stage: str, run):
-        start = time.perf_counter()
-        result = run()
-        times[stage] += time.perf_counter() - start
-        return result
-
-    filtered = []
-    for emg, _ in trials:
-        x = timed("baseline", lambda emg=emg: remove_baseline(emg, "mean"))
-        x = timed("wavelet packet", lambda x=x: wavelet_packet_denoise(x, "db7", 8, 0.08))
-        x = timed("band-pass", lambda x=x: bandpass(x, FS, 15.0, 400.0, order=7))
-        filtered.append(x)
-    scaler = timed("max-abs", lambda: MaxAbsScaler().fit(filtered))
-    features, all_windows = [], []
-    for x, (_, group) in zip(filtered, trials, strict=True):
-        x = timed("max-abs", lambda x=x: scaler.transform(x))
-        w = timed(
-            "windows",
-            lambda x=x, group=group: sliding_windows(
-                x, window_starts(segment_ids(x.shape[0], group), LENGTH, STEP), LENGTH
-            ),
-        )
-        features.append(timed("features", lambda w=w: compute_features(w, SEED_FEATURES, FS)))
-        all_windows.append(w)
-    n_windows = sum(f.shape[0] for f in features)
-    total = sum(times.values())
-
-    print(
-        f"windows: {n_windows:,} of {LENGTH} samples every {STEP}, features (N, C, F) = "
-        f"({n_windows}, {CHANNELS}, {len(SEED_FEATURES)})"
-    )
-    for stage, seconds in times.items():
-        print(f"  {stage:<15} {seconds:7.2f} s  ({100 * seconds / total:4.1f} %)")
-    print(
-        f"whole chain: {total:.2f} s for the workload (target < 60 s on 2 cores); "
-        f"{n_windows / total:,.0f} windows/s; {samples / total / 1e6:.2f} M samples/s per "
-        f"{CHANNELS} channels"
-    )
-
-    windows = np.concatenate(all_windows)
-    subset = windows[: min(args.loop_windows, windows.shape[0])]
+    pipeline = SignalPipeline(load_config("seed-siat"), cache_dir=None)
+    times = {}
     start = time.perf_counter()
-    looped = loop_features(subset, FS)
-    loop_seconds = (time.perf_counter() - start) * windows.shape[0] / subset.shape[0]
-    vectorised = np.concatenate(features)
-    agree = np.abs(looped - vectorised[: subset.shape[0]]).max()
-    how = (
-        "measured"
-        if subset.shape[0] == windows.shape[0]
-        else (f"timed on {subset.shape[0]:,} windows, extrapolated to {windows.shape[0]:,}")
-    )
+    windows = pipeline.window(recordings)
+    times["window (filter, cut, targets)"] = time.perf_counter() - start
+    start = time.perf_counter()
+    pipeline.fit(windows)
+    times["fit (max-abs, features, statistics)"] = time.perf_counter() - start
+    start = time.perf_counter()
+    data = pipeline.transform(windows)
+    times["transform (features)"] = time.perf_counter() - start
+    total = sum(times.values())
+    print(f"windows: {len(data):,}; features {data.X.shape}, targets {data.Y.shape}")
+    for stage, seconds in times.items():
+        print(f"  {stage:<38} {seconds:7.2f} s  ({100 * seconds / total:4.1f} %)")
     print(
-        f"features, per-window Python loop: {loop_seconds:.2f} s ({how}); vectorised: "
-        f"{times['features']:.2f} s; speed-up x{loop_seconds / times['features']:.0f} "
-        f"(largest difference between the two: {agree:.1e})"
+        f"whole pipeline: {total:.2f} s for the workload (target < 60 s on 2 cores); "
+        f"{len(data) / total:,.0f} windows/s"
+    )
+
+    source, index = windows.by_source()[0]
+    subset = pipeline.scaler_.transform(windows.emg(source, index))
+    for other, other_index in windows.by_source()[1:]:
+        if subset.shape[0] >= args.loop_windows:
+            break
+        subset = np.concatenate(
+            [subset, pipeline.scaler_.transform(windows.emg(other, other_index))]
+        )
+    subset = subset[: args.loop_windows]
+    start = time.perf_counter()
+    vectorised = compute_features(subset, SEED_FEATURES, windows.fs)
+    vector_seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    looped = loop_features(subset, windows.fs)
+    loop_seconds = time.perf_counter() - start
+    scale = len(windows) / subset.shape[0]
+    print(
+        f"six features on {subset.shape[0]:,} windows: per-window Python loop "
+        f"{loop_seconds:.2f} s, vectorised {vector_seconds:.3f} s, speed-up "
+        f"x{loop_seconds / vector_seconds:.0f} (largest difference "
+        f"{np.abs(looped - vectorised).max():.1e}); extrapolated to all {len(windows):,} windows: "
+        f"loop {loop_seconds * scale:.1f} s vs {vector_seconds * scale:.1f} s"
     )
 
 

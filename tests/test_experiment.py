@@ -9,7 +9,10 @@ import pandas as pd
 import pytest
 
 from kinemyo.config import PipelineConfig
-from kinemyo.experiment import seed_table
+from kinemyo.data.synthetic import CohortConfig, generate_cohort
+from kinemyo.evaluation.protocols import within_trial
+from kinemyo.experiment import run_split, score_runs, seed_table
+from kinemyo.signal.pipeline import SignalPipeline
 from kinemyo.studies.seed_siat import gap_windows, gpr_verdict
 
 
@@ -69,3 +72,17 @@ def test_gap_leaves_no_shared_sample(length: int, step: int, gap: int) -> None:
     # the last training window and the first test window, gap + 1 steps apart, share no sample
     for last_train, first_test in itertools.pairwise([0, (gap + 1) * step]):
         assert last_train + length <= first_test
+
+
+def test_gpr_beats_the_mean_predictor_on_held_out_windows_of_the_cohort() -> None:
+    cohort = generate_cohort(CohortConfig(subjects=2, motions=("DNS",), seconds=8, seed=5))
+    config = PipelineConfig.model_validate({"denoise": {"level": 6}})
+    windows = SignalPipeline(config, cache_dir=None).window(cohort.recordings)
+    split = within_trial(windows, gap_windows=gap_windows(config))
+    runs = run_split(windows, split, config, {"mean": {}, "gpr": {"max_exact": 400}})
+    scores = score_runs(runs)
+    rmse = scores[scores["metric"] == "rmse"].groupby(["model", "quantity"])["value"].mean()
+    for quantity in ("angle", "moment"):
+        assert rmse["gpr", quantity] < 0.7 * rmse["mean", quantity]
+    # scored on the test windows only: as many as the split's test set
+    assert all(len(run.truth) == split.test.size for run in runs)
