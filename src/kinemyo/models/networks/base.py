@@ -1,0 +1,80 @@
+"""The contract of every sequence network: causal over time, step-by-step for streaming.
+
+A :class:`SequenceNetwork` maps a batch of feature sequences (B, T, n_inputs) to per-step outputs
+(B, T, n_outputs). It is causal: the output at step t depends on inputs at steps <= t only, so
+right-padding a sequence never changes its valid outputs. ``step`` runs the same network one time
+step at a time (what a controller does in real time) and must give the same outputs as
+``forward`` over the whole sequence.
+
+Networks are registered by name in :data:`NETWORKS`; the estimators in
+:mod:`kinemyo.models.sequence` build them from ``(n_inputs, n_outputs, hidden, layers, **options)``.
+"""
+
+from __future__ import annotations
+
+import abc
+from typing import Any, ClassVar
+
+import torch
+from torch import nn
+
+from kinemyo.errors import KinemyoError
+
+State = Any
+"""Whatever a network carries from one step to the next (tensors, tuples of tensors, lists)."""
+
+
+class SequenceNetwork(nn.Module, abc.ABC):
+    """Causal sequence-to-sequence regressor.
+
+    Args:
+        n_inputs: features per step (e.g. 9 channels x 6 features = 54).
+        n_outputs: targets per step (e.g. 8 joints x 2 quantities = 16).
+        hidden: hidden size.
+        layers: number of stacked layers / blocks.
+    """
+
+    name: ClassVar[str]
+
+    def __init__(self, n_inputs: int, n_outputs: int, hidden: int = 32, layers: int = 2) -> None:
+        super().__init__()
+        for label, value in (("n_inputs", n_inputs), ("n_outputs", n_outputs), ("hidden", hidden),
+                             ("layers", layers)):
+            if int(value) < 1:
+                raise KinemyoError(f"{type(self).__name__}: {label} must be >= 1, got {value}.")
+        self.n_inputs, self.n_outputs = int(n_inputs), int(n_outputs)
+        self.hidden, self.layers = int(hidden), int(layers)
+
+    @abc.abstractmethod
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, T, n_inputs) -> (B, T, n_outputs), causal over T."""
+
+    @abc.abstractmethod
+    def initial_state(self, batch: int) -> State:
+        """The state before the first step, for a batch of ``batch`` sequences."""
+
+    @abc.abstractmethod
+    def step(self, x: torch.Tensor, state: State) -> tuple[torch.Tensor, State]:
+        """One time step: (B, n_inputs) and the state -> (B, n_outputs) and the next state.
+
+        Feeding a sequence step by step from ``initial_state`` gives ``forward``'s outputs.
+        """
+
+
+NETWORKS: dict[str, type[SequenceNetwork]] = {}
+"""Network classes by name ("lstm", "tcn", "transformer", "slstm", "mlstm", "xlstm", ...)."""
+
+
+def register_network(cls: type[SequenceNetwork]) -> type[SequenceNetwork]:
+    """Class decorator: make ``cls`` available in :data:`NETWORKS` under ``cls.name``."""
+    if cls.name in NETWORKS:
+        raise KinemyoError(f"A network named '{cls.name}' is already registered.")
+    NETWORKS[cls.name] = cls
+    return cls
+
+
+def build_network(name: str, **kwargs: Any) -> SequenceNetwork:
+    """An untrained network by name; unknown names list the known ones."""
+    if name not in NETWORKS:
+        raise KinemyoError(f"Unknown network '{name}'; known: {', '.join(sorted(NETWORKS))}.")
+    return NETWORKS[name](**kwargs)
