@@ -8,6 +8,7 @@ used before prediction.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -19,17 +20,29 @@ from kinemyo.data.windowed import Prediction, WindowedDataset
 from kinemyo.evaluation.metrics import average_over, score, summarise
 from kinemyo.evaluation.protocols import Split
 from kinemyo.models.registry import create
+from kinemyo.models.sequence import SequenceRegressor
 from kinemyo.signal.pipeline import SignalPipeline, SignalWindows
+from kinemyo.training.trainer import EpochCallback, History
 
 
 @dataclass(frozen=True, eq=False)
 class ModelRun:
-    """One model's prediction of one split's test windows."""
+    """One model's prediction of one split's test windows, and how its training went.
+
+    Attributes:
+        model: registry name; split: the split's name.
+        truth: the test windows (with targets); prediction: the model's estimate of them.
+        fit_seconds: wall time of ``fit``; n_parameters: numbers the fitted model holds.
+        history: the training history of a sequence model, else None.
+    """
 
     model: str
     split: str
     truth: WindowedDataset
     prediction: Prediction
+    fit_seconds: float = 0.0
+    n_parameters: int = 0
+    history: History | None = None
 
 
 def run_split(
@@ -38,6 +51,7 @@ def run_split(
     config: PipelineConfig,
     models: Mapping[str, Mapping[str, Any]],
     progress: Callable[[str], None] | None = None,
+    on_epoch: EpochCallback | None = None,
 ) -> list[ModelRun]:
     """Fit the pipeline and each model on ``split.train``; predict ``split.test``.
 
@@ -47,6 +61,7 @@ def run_split(
         config: the pipeline configuration.
         models: model name (see :func:`kinemyo.models.registry.available`) -> its parameters.
         progress: told the name of each model before it is fitted.
+        on_epoch: per-epoch callback handed to sequence models (live training RMSE).
     """
     train_windows, test_windows = windows.subset(split.train), windows.subset(split.test)
     pipeline = SignalPipeline(config, cache_dir=None).fit(train_windows)
@@ -55,8 +70,23 @@ def run_split(
     for name, params in models.items():
         if progress is not None:
             progress(name)
-        model = create(name, **params).fit(train)
-        runs.append(ModelRun(name, split.name, test, model.predict(test)))
+        model = create(name, **params)
+        if isinstance(model, SequenceRegressor):
+            model.on_epoch = on_epoch
+        started = time.perf_counter()
+        model.fit(train)
+        seconds = time.perf_counter() - started
+        runs.append(
+            ModelRun(
+                name,
+                split.name,
+                test,
+                model.predict(test),
+                seconds,
+                model.n_parameters(),
+                model.history if isinstance(model, SequenceRegressor) else None,
+            )
+        )
     return runs
 
 

@@ -30,6 +30,8 @@ app.command()(demo)
 app.command()(modelling.preprocess)
 app.command()(modelling.fit)
 app.command()(modelling.evaluate)
+app.command()(modelling.predict)
+app.command()(modelling.compare)
 
 
 def _version(value: bool) -> None:

@@ -6,7 +6,14 @@ import contextlib
 from collections.abc import Callable, Iterator
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 console = Console(highlight=False)
 errors = Console(stderr=True, highlight=False)
@@ -29,3 +36,42 @@ def progress_bar(description: str) -> Iterator[Callable[[int, int], None]]:
             bar.update(task, completed=done, total=total)
 
         yield update
+
+
+class TrainingDisplay:
+    """A live line: what is being done, the epoch bar and the RMSE of the model in training."""
+
+    def __init__(self, bar: Progress, task: TaskID) -> None:
+        self._bar, self._task = bar, task
+
+    def say(self, message: str) -> None:
+        """Show ``message`` as the current activity."""
+        self._bar.update(
+            self._task,
+            description=message,
+            completed=0,
+            total=None,
+            train=float("nan"),
+            valid=float("nan"),
+        )
+
+    def epoch(self, epoch: int, epochs: int, train: float, valid: float) -> None:
+        """An ``on_epoch`` callback for the trainer."""
+        self._bar.update(self._task, completed=epoch, total=epochs, train=train, valid=valid)
+
+
+@contextlib.contextmanager
+def training_display(description: str) -> Iterator[TrainingDisplay]:
+    """A :class:`TrainingDisplay` shown while the block runs."""
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("train RMSE {task.fields[train]:.3f}  validation RMSE {task.fields[valid]:.3f}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        yield TrainingDisplay(
+            bar, bar.add_task(description, total=None, train=float("nan"), valid=float("nan"))
+        )

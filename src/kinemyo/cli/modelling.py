@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shlex
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -10,19 +12,22 @@ import pandas as pd
 import typer
 from safetensors.numpy import save_file
 
-from kinemyo.cli.console import console, progress_bar
+from kinemyo.cli.console import console, progress_bar, training_display
 from kinemyo.config import load_config
 from kinemyo.data.recording import Recording
 from kinemyo.data.siat_llmd import read_siat_llmd
 from kinemyo.data.windowed import WindowedDataset
 from kinemyo.errors import KinemyoError
 from kinemyo.evaluation.metrics import average_over, score, summarise
-from kinemyo.fileio import atomic_directory
+from kinemyo.fileio import atomic_directory, atomic_file
 from kinemyo.models.base import load_model
+from kinemyo.models.presets import preset_params
 from kinemyo.models.registry import available, create
+from kinemyo.models.sequence import SequenceRegressor
 from kinemyo.provenance import fingerprint, package_versions
 from kinemyo.reporting.report import markdown_table
 from kinemyo.signal.pipeline import SignalPipeline
+from kinemyo.studies.compare import run_comparison
 
 DataPath = Annotated[Path, typer.Argument(help="SIAT-LLMD tree, subject folder or CSV file.")]
 ConfigOption = Annotated[str, typer.Option("--config", help="Preset name or YAML file.")]
@@ -111,13 +116,35 @@ def preprocess(
     console.print(f"Wrote {_shape_text(dataset)} to [bold]{out}[/]")
 
 
+PresetOption = Annotated[
+    str, typer.Option(help="Model parameter preset: default or seed-xlstm (sequence models).")
+]
+
+
+def _model_params(model: str, preset: str, param: list[str] | None) -> dict:
+    """The preset's parameters of ``model``, overridden by NAME=VALUE items (JSON values)."""
+    if model not in available():
+        raise KinemyoError(f"Unknown model '{model}'; available: {', '.join(available())}.")
+    params = preset_params(model, preset)
+    for item in param or []:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise KinemyoError(f"--param '{item}' is not NAME=VALUE.")
+        try:
+            params[name] = json.loads(value)
+        except json.JSONDecodeError:
+            params[name] = value
+    return params
+
+
 def fit(
-    model: Annotated[str, typer.Argument(help="Model name, e.g. gpr, ridge, mean.")],
+    model: Annotated[str, typer.Argument(help="Model name: gpr, ridge, mean, lstm, xlstm, ...")],
     data: DataPath,
     out: OutOption,
     config: ConfigOption = "seed-siat",
     subjects: SubjectsOption = None,
     motions: MotionsOption = None,
+    preset: PresetOption = "default",
     param: Annotated[
         list[str] | None, typer.Option(help="Model parameter NAME=VALUE (JSON value); repeat.")
     ] = None,
@@ -127,25 +154,17 @@ def fit(
     Writes pipeline/ and model/ (JSON + safetensors, no pickle) and run.json, which lists the
     training trials so that `kinemyo evaluate` can refuse to score them.
 
-    Example: kinemyo fit gpr runs/cohort --motions DNS --subjects Sub01,Sub02,Sub03 --out runs/gpr
+    Example: kinemyo fit xlstm runs/cohort --config seed-sequence --preset seed-xlstm --out runs/x
     """
-    if model not in available():
-        raise KinemyoError(f"Unknown model '{model}'; available: {', '.join(available())}.")
-    params = {}
-    for item in param or []:
-        name, sep, value = item.partition("=")
-        if not sep:
-            raise KinemyoError(f"--param '{item}' is not NAME=VALUE.")
-        try:
-            params[name] = json.loads(value)
-        except json.JSONDecodeError:
-            params[name] = value
+    params = _model_params(model, preset, param)
     settings = load_config(config)
     recordings = _read(data, subjects, motions)
     pipeline = SignalPipeline(settings)
     dataset = _windowed(recordings, pipeline, fit=True)
     estimator = create(model, **params)
-    with console.status(f"Fitting {model} on {len(dataset)} windows"):
+    with training_display(f"Fitting {model} on {len(dataset)} windows") as display:
+        if isinstance(estimator, SequenceRegressor):
+            estimator.on_epoch = display.epoch
         estimator.fit(dataset)
     with atomic_directory(out, overwrite=True) as tmp:
         pipeline.save(tmp / "pipeline")
@@ -207,3 +226,77 @@ def evaluate(
             scores.to_csv(tmp / "scores.csv", index=False, float_format="%.6g")
             summary.to_csv(tmp / "summary.csv", index=False, float_format="%.6g")
         console.print(f"Scores written to [bold]{out}[/]")
+
+
+def predict(
+    run: Annotated[Path, typer.Argument(help="Folder written by `kinemyo fit`.")],
+    data: DataPath,
+    out: Annotated[Path, typer.Option("--out", help="CSV file of the predictions.")],
+    subjects: SubjectsOption = None,
+    motions: MotionsOption = None,
+) -> None:
+    """Predict the joint angles and moments of every window of DATA with a fitted model (DATA
+    needs only EMG). Writes one row per window: subject, task, trial, time (s) and each joint's
+    predicted angle and moment (and its sigma for probabilistic models), with units.
+
+    Example: kinemyo predict runs/gpr runs/cohort --motions DNS --subjects Sub05 --out pred.csv
+    """
+    recordings = _read(data, subjects, motions)
+    pipeline = SignalPipeline.load(run / "pipeline")
+    dataset = _windowed(recordings, pipeline, fit=False)
+    prediction = load_model(run / "model").predict(dataset)
+    table = pd.DataFrame({k: getattr(dataset, k) for k in ("subject", "task", "trial", "time")})
+    for j, joint in enumerate(prediction.joints):
+        for q, (quantity, unit) in enumerate(
+            zip(prediction.quantities, prediction.units, strict=True)
+        ):
+            table[f"{joint} {quantity} ({unit})"] = prediction.mean[:, j, q]
+            if prediction.std is not None:
+                table[f"{joint} {quantity} sigma ({unit})"] = prediction.std[:, j, q]
+    with atomic_file(out) as tmp:
+        table.to_csv(tmp, index=False, float_format="%.6g")
+    console.print(f"Predicted {len(table)} windows; written to [bold]{out}[/]")
+
+
+def compare(
+    data: DataPath,
+    models: Annotated[str, typer.Option(help="Comma-separated model names.")] = (
+        "gpr,ridge,lstm,tcn,transformer,slstm,mlstm,xlstm,xlstmtime"
+    ),
+    protocol: Annotated[
+        str, typer.Option(help="within-trial, loso or cross-task.")
+    ] = "within-trial",
+    out: OutOption = Path("runs/compare"),
+    config: ConfigOption = "seed-sequence",
+    preset: PresetOption = "default",
+    subjects: SubjectsOption = None,
+    motions: MotionsOption = "DNS,UPS",
+    train_tasks: Annotated[str | None, typer.Option(help="cross-task: training tasks.")] = None,
+    test_tasks: Annotated[str | None, typer.Option(help="cross-task: test tasks.")] = None,
+) -> None:
+    """Fit and score several models under one protocol; write a table (MAE, RMSE, NRMSE, R2, r
+    for angles and moments, training time, parameters), training curves, predictions per joint
+    and report.md. Every number is on test windows the models did not train on.
+
+    Example: kinemyo compare runs/cohort --models gpr,ridge,lstm,xlstm --protocol within-trial
+    """
+    names = _split(models) or []
+    params = {name: _model_params(name, preset, None) for name in names}
+    if protocol == "cross-task":
+        motions = ",".join([*(_split(train_tasks) or []), *(_split(test_tasks) or [])]) or motions
+    recordings = _read(data, subjects, motions)
+    with training_display("Comparing") as display:
+        result = run_comparison(
+            recordings,
+            out,
+            config=load_config(config),
+            models=params,
+            protocol=protocol,
+            train_tasks=_split(train_tasks) or (),
+            test_tasks=_split(test_tasks) or (),
+            command=shlex.join(["kinemyo", *sys.argv[1:]]),
+            progress=display.say,
+            on_epoch=display.epoch,
+        )
+    console.print(markdown_table(result.table), soft_wrap=True)
+    console.print(f"Lowest moment RMSE: [bold]{result.winner}[/]. Report: [bold]{result.report}[/]")

@@ -1,12 +1,14 @@
 """Models from windowed sEMG features to joint targets, all behind one contract and one registry.
 
-Importing this package registers the built-in models: "mean", "ridge" and "gpr".
+Importing this package registers the built-in models: "mean", "ridge", "gpr" and the sequence
+models "lstm", "tcn", "transformer", "slstm", "mlstm", "xlstm", "xlstmtime".
 """
 
 from kinemyo.models.base import Estimator, Schema, load_model
 from kinemyo.models.baselines import MeanPredictor, RidgeRegression
 from kinemyo.models.gpr import GaussianProcess
 from kinemyo.models.registry import available, create, model_class, register
+from kinemyo.models.sequence import SequenceRegressor
 
 __all__ = [
     "Estimator",
@@ -14,6 +16,7 @@ __all__ = [
     "MeanPredictor",
     "RidgeRegression",
     "Schema",
+    "SequenceRegressor",
     "available",
     "create",
     "load_model",

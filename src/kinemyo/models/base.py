@@ -7,8 +7,10 @@ from a training :class:`WindowedDataset` and sets trailing-underscore state, ``p
 * inputs: X (N, C, F) is flattened to (N, C*F) (channel-major) and standardised with the mean and
   standard deviation of each column over the training windows;
 * targets: Y (N, J, Q) is standardised per (joint, quantity) the same way;
-* a model implements ``_fit(X, Y)`` and ``_predict(X)`` in those standardised units, and the
-  contract maps means (and standard deviations, for probabilistic models) back to target units.
+* a model implements ``_fit(X, Y, runs)`` and ``_predict(X, runs)`` in those standardised units,
+  and the contract maps means (and standard deviations, for probabilistic models) back to target
+  units. ``runs`` (:class:`~kinemyo.training.sequences.Runs`) says which windows are consecutive;
+  point models ignore it, sequence models build their sequences from it.
 
 A fitted model is saved as a folder with ``model.json`` (model name, parameters, package version,
 input and target names and units) and ``weights.safetensors`` (every fitted array): no pickle.
@@ -33,6 +35,7 @@ from kinemyo.data.windowed import Prediction, WindowedDataset
 from kinemyo.errors import DataFormatError, KinemyoError
 from kinemyo.fileio import atomic_directory
 from kinemyo.models.registry import create
+from kinemyo.training.sequences import Runs
 
 MODEL_FILE = "model.json"
 WEIGHTS_FILE = "weights.safetensors"
@@ -114,13 +117,40 @@ class Estimator(abc.ABC):
     fitted_arrays: ClassVar[tuple[str, ...]] = ()
 
     @abc.abstractmethod
-    def _fit(self, X: np.ndarray, Y: np.ndarray) -> None:
-        """Learn from standardised inputs X (N, D) and standardised targets Y (N, J, Q)."""
+    def _fit(self, X: np.ndarray, Y: np.ndarray, runs: Runs) -> None:
+        """Learn from standardised inputs X (N, D) and standardised targets Y (N, J, Q); ``runs``
+        tells which windows follow each other."""
 
     @abc.abstractmethod
-    def _predict(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    def _predict(self, X: np.ndarray, runs: Runs) -> tuple[np.ndarray, np.ndarray | None]:
         """Means (N, J, Q) and standard deviations (N, J, Q) or None, in standardised target units,
-        for standardised inputs X (N, D)."""
+        for standardised inputs X (N, D) whose consecutive windows ``runs`` gives."""
+
+    def _fitted_state(self) -> dict[str, np.ndarray]:
+        """Every fitted array to save, by name (default: the ``fitted_arrays`` attributes)."""
+        return {
+            attribute.removesuffix("_"): np.ascontiguousarray(getattr(self, attribute))
+            for attribute in self.fitted_arrays
+        }
+
+    def n_parameters(self) -> int:
+        """How many numbers the fitted model stores (for a network: its trainable parameters)."""
+        self._check_fitted()
+        return int(sum(array.size for array in self._fitted_state().values()))
+
+    def _load_fitted_state(self, arrays: dict[str, np.ndarray], source: Path) -> None:
+        """Set the fitted state from the arrays of ``_fitted_state`` (default: attributes)."""
+        expected = {attribute.removesuffix("_"): attribute for attribute in self.fitted_arrays}
+        missing = sorted(set(expected) - set(arrays))
+        unexpected = sorted(set(arrays) - set(expected))
+        if missing or unexpected:
+            raise DataFormatError(
+                f"the weights do not match model '{self.name}' "
+                f"(missing: {missing or 'none'}; unexpected: {unexpected or 'none'}).",
+                path=source,
+            )
+        for key, attribute in expected.items():
+            setattr(self, attribute, arrays[key])
 
     def fit(self, data: WindowedDataset) -> Self:
         """Learn from the windows of ``data`` (features X and targets Y); returns self.
@@ -139,7 +169,7 @@ class Estimator(abc.ABC):
         Y = _finite(data.Y, "Training Y")
         x_mean, x_scale = fit_scaling(X)
         y_mean, y_scale = fit_scaling(Y)
-        self._fit((X - x_mean) / x_scale, (Y - y_mean) / y_scale)
+        self._fit((X - x_mean) / x_scale, (Y - y_mean) / y_scale, Runs.of(data))
         self.schema_ = Schema.of(data)
         self.x_mean_, self.x_scale_, self.y_mean_, self.y_scale_ = x_mean, x_scale, y_mean, y_scale
         return self
@@ -158,7 +188,7 @@ class Estimator(abc.ABC):
         self._check_fitted()
         self.schema_.check_inputs(data, type(self).__name__)
         X = _finite(data.flat_features(), "X")
-        mean, std = self._predict((X - self.x_mean_) / self.x_scale_)
+        mean, std = self._predict((X - self.x_mean_) / self.x_scale_, Runs.of(data))
         return Prediction(
             mean=mean * self.y_scale_ + self.y_mean_,
             std=None if std is None else std * self.y_scale_,
@@ -202,8 +232,9 @@ class Estimator(abc.ABC):
         }
         arrays = {
             attribute.removesuffix("_"): np.ascontiguousarray(getattr(self, attribute))
-            for attribute in _SCALING + self.fitted_arrays
+            for attribute in _SCALING
         }
+        arrays.update(self._fitted_state())
         target = Path(directory)
         with atomic_directory(target, overwrite=True) as tmp:
             text = json.dumps(header, indent=2, ensure_ascii=False) + "\n"
@@ -213,20 +244,16 @@ class Estimator(abc.ABC):
 
     def _restore(self, schema: Schema, arrays: dict[str, np.ndarray], source: Path) -> None:
         """Set the fitted state from a schema and the arrays of a weights file."""
-        expected = {
-            attribute.removesuffix("_"): attribute for attribute in _SCALING + self.fitted_arrays
-        }
-        missing = sorted(set(expected) - set(arrays))
-        unexpected = sorted(set(arrays) - set(expected))
-        if missing or unexpected:
+        scaling = {attribute.removesuffix("_") for attribute in _SCALING}
+        absent = sorted(scaling - set(arrays))
+        if absent:
             raise DataFormatError(
-                f"the weights do not match model '{self.name}' "
-                f"(missing: {missing or 'none'}; unexpected: {unexpected or 'none'}).",
-                path=source,
+                f"the weights of model '{self.name}' lack the scaling arrays {absent}.", path=source
             )
-        for key, attribute in expected.items():
-            setattr(self, attribute, arrays[key])
-        self.schema_ = schema
+        for attribute in _SCALING:
+            setattr(self, attribute, arrays[attribute.removesuffix("_")])
+        self.schema_ = schema  # before the state: a network is rebuilt from the schema's sizes
+        self._load_fitted_state({k: v for k, v in arrays.items() if k not in scaling}, source)
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "schema_"):

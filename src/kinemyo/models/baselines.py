@@ -7,6 +7,7 @@ import scipy.linalg
 
 from kinemyo.models.base import Estimator, check_param
 from kinemyo.models.registry import register
+from kinemyo.training.sequences import Runs
 
 
 @register
@@ -19,10 +20,10 @@ class MeanPredictor(Estimator):
 
     name = "mean"
 
-    def _fit(self, X: np.ndarray, Y: np.ndarray) -> None:
+    def _fit(self, X: np.ndarray, Y: np.ndarray, runs: Runs) -> None:
         """Nothing to learn beyond the target means."""
 
-    def _predict(self, X: np.ndarray) -> tuple[np.ndarray, None]:
+    def _predict(self, X: np.ndarray, runs: Runs) -> tuple[np.ndarray, None]:
         return np.zeros((len(X), *self.y_mean_.shape)), None
 
 
@@ -45,10 +46,10 @@ class RidgeRegression(Estimator):
     def __init__(self, alpha: float = 1.0) -> None:
         self.alpha = alpha
 
-    def _fit(self, X: np.ndarray, Y: np.ndarray) -> None:
+    def _fit(self, X: np.ndarray, Y: np.ndarray, runs: Runs) -> None:
         check_param(self, "alpha", isinstance(self.alpha, int | float) and self.alpha > 0, "> 0")
         gram = X.T @ X + self.alpha * np.eye(X.shape[1])
         self.coef_ = scipy.linalg.solve(gram, X.T @ Y.reshape(len(Y), -1), assume_a="pos")
 
-    def _predict(self, X: np.ndarray) -> tuple[np.ndarray, None]:
+    def _predict(self, X: np.ndarray, runs: Runs) -> tuple[np.ndarray, None]:
         return (X @ self.coef_).reshape(len(X), *self.y_mean_.shape), None

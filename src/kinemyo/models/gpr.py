@@ -61,6 +61,7 @@ from sklearn.gaussian_process.kernels import RBF, ConstantKernel, WhiteKernel
 
 from kinemyo.models.base import Estimator, check_param
 from kinemyo.models.registry import register
+from kinemyo.training.sequences import Runs
 
 CONSTANT_BOUNDS = (1e-3, 1e3)
 LENGTH_SCALE_BOUNDS = (1e-2, 1e2)
@@ -161,7 +162,7 @@ class GaussianProcess(Estimator):
         """Whether the fitted posterior is exact (else FITC)."""
         return self.correction_.shape[1] == 0
 
-    def _fit(self, X: np.ndarray, Y: np.ndarray) -> None:
+    def _fit(self, X: np.ndarray, Y: np.ndarray, runs: Runs) -> None:
         self._check_params()
         rng = np.random.default_rng(self.random_state)
         n = len(X)
@@ -189,7 +190,7 @@ class GaussianProcess(Estimator):
             np.stack(a) for a in zip(*posteriors, strict=True)
         )
 
-    def _predict(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _predict(self, X: np.ndarray, runs: Runs) -> tuple[np.ndarray, np.ndarray]:
         Q, _, J = self.weights_.shape
         mean = np.empty((len(X), J, Q))
         var = np.empty((len(X), 1, Q))

@@ -4,6 +4,8 @@
 - :func:`plot_features` (Figure 2): feature time courses of one trial's windows.
 - :func:`plot_predictions` (Figure 4): predictions against truth on held-out windows, with the
   +/- 2 sigma band of a probabilistic model.
+- :func:`plot_training_curves` (Figures 5 and 6): RMSE per epoch of sequence models, the
+  convergence comparison.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from kinemyo.data.recording import Recording
 from kinemyo.data.windowed import Prediction, WindowedDataset
 from kinemyo.errors import KinemyoError
 from kinemyo.fileio import atomic_file
+from kinemyo.training.trainer import History
 
 
 def save_figure(figure: Figure, data: pd.DataFrame, stem: str | Path) -> tuple[Path, Path]:
@@ -168,3 +171,40 @@ def plot_predictions(
     if title:
         figure.suptitle(title)
     return figure, pd.DataFrame(table)
+
+
+def plot_training_curves(
+    histories: dict[str, History], title: str, *, train: bool = False
+) -> tuple[Figure, pd.DataFrame]:
+    """Validation RMSE per epoch of several trainings (and training RMSE, dashed, if ``train``).
+
+    Args:
+        histories: label (e.g. "xlstm, DNS") -> training history (standardised target units).
+        title: figure title.
+        train: also draw the training RMSE.
+    """
+    figure, ax = plt.subplots(figsize=(7, 4))
+    rows = []
+    for label, history in histories.items():
+        curves = {"validation": history.validation_rmse}
+        if train or not history.validation_rmse:
+            curves["training"] = history.train_rmse
+        for kind, values in curves.items():
+            epochs = np.arange(1, len(values) + 1)
+            line = ax.plot(
+                epochs, values, ls="-" if kind == "validation" else "--", label=f"{label} ({kind})"
+            )[0]
+            if kind == "validation" and values:
+                ax.plot(
+                    history.best_epoch + 1, values[history.best_epoch], "o", color=line.get_color()
+                )
+            rows += [
+                {"run": label, "curve": kind, "epoch": e, "rmse": v}
+                for e, v in zip(epochs, values, strict=True)
+            ]
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("RMSE (standardised targets)")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7)
+    return figure, pd.DataFrame(rows)

@@ -38,8 +38,12 @@ class SequenceNetwork(nn.Module, abc.ABC):
 
     def __init__(self, n_inputs: int, n_outputs: int, hidden: int = 32, layers: int = 2) -> None:
         super().__init__()
-        for label, value in (("n_inputs", n_inputs), ("n_outputs", n_outputs), ("hidden", hidden),
-                             ("layers", layers)):
+        for label, value in (
+            ("n_inputs", n_inputs),
+            ("n_outputs", n_outputs),
+            ("hidden", hidden),
+            ("layers", layers),
+        ):
             if int(value) < 1:
                 raise KinemyoError(f"{type(self).__name__}: {label} must be >= 1, got {value}.")
         self.n_inputs, self.n_outputs = int(n_inputs), int(n_outputs)

@@ -1,0 +1,224 @@
+"""Sequence models behind the estimator contract: LSTM, TCN, Transformer, sLSTM, mLSTM, xLSTM,
+xLSTMTime.
+
+Each window is predicted from itself and the ``sequence_length - 1`` windows before it in its run
+(consecutive windows of one trial and Group; see :mod:`kinemyo.training.sequences`), the causal
+network's output at that window being the estimate: what a controller would compute online.
+Training uses chunks of ``sequence_length`` consecutive windows (stride half of it), with a
+per-step target; the last ``validation_fraction`` of every training run (after a one-window gap)
+is held out for early stopping. Inputs and targets are standardised on the training windows by the
+contract. The weights are saved as safetensors (``net.*``) with the loss history
+(``history.*``); the network is rebuilt from the JSON parameters, never unpickled.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import torch
+
+from kinemyo.errors import DataFormatError, KinemyoError
+from kinemyo.models import networks
+from kinemyo.models.base import Estimator
+from kinemyo.models.registry import register
+from kinemyo.training.sequences import Runs, context_sequences, training_chunks
+from kinemyo.training.trainer import EpochCallback, History, TrainingConfig, resolve_device, train
+
+_HISTORY = ("train_rmse", "validation_rmse", "step_loss")
+
+
+def carve_validation(runs: Runs, fraction: float, gap: int = 1) -> tuple[Runs, Runs]:
+    """Split every run into its first part (training) and its last ``fraction`` (validation),
+    dropping ``gap`` windows between them; runs shorter than 5 windows stay whole in training.
+
+    Returns:
+        (training runs, validation runs); a window not in a part has run id -1 there.
+    """
+    length = np.bincount(runs.run)[runs.run]
+    n_validation = np.where(length >= 5, np.maximum(1, np.round(fraction * length)), 0).astype(int)
+    if fraction <= 0:
+        n_validation[:] = 0
+    cut = length - n_validation
+    in_validation = runs.position >= cut
+    in_training = runs.position < np.where(n_validation > 0, cut - gap, length)
+    training = Runs(np.where(in_training, runs.run, -1), np.where(in_training, runs.position, -1))
+    validation = Runs(
+        np.where(in_validation, runs.run, -1), np.where(in_validation, runs.position - cut, -1)
+    )
+    return training, validation
+
+
+class SequenceRegressor(Estimator):
+    """A causal sequence network trained on runs of consecutive windows.
+
+    Args:
+        hidden: hidden size of the network.
+        layers: layers / blocks.
+        sequence_length: windows per training chunk and per prediction context.
+        epochs, learning_rate, batch_size, schedule, clip, weight_decay, patience, seed, device,
+            loss: see :class:`~kinemyo.training.trainer.TrainingConfig`.
+        validation_fraction: share of each training run held out for early stopping.
+        options: extra keyword options of the network (e.g. ``{"heads": 4}``).
+    """
+
+    network: ClassVar[str]
+
+    def __init__(
+        self,
+        hidden: int = 64,
+        layers: int = 2,
+        sequence_length: int = 32,
+        epochs: int = 60,
+        learning_rate: float = 3e-3,
+        batch_size: int = 32,
+        schedule: str = "onecycle",
+        clip: float = 1.0,
+        weight_decay: float = 0.0,
+        patience: int = 10,
+        validation_fraction: float = 0.2,
+        loss: str = "mse",
+        seed: int = 0,
+        device: str = "auto",
+        options: dict[str, Any] | None = None,
+    ) -> None:
+        self.hidden = hidden
+        self.layers = layers
+        self.sequence_length = sequence_length
+        self.epochs = epochs
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.schedule = schedule
+        self.clip = clip
+        self.weight_decay = weight_decay
+        self.patience = patience
+        self.validation_fraction = validation_fraction
+        self.loss = loss
+        self.seed = seed
+        self.device = device
+        self.options = dict(options or {})
+        self.on_epoch: EpochCallback | None = None
+
+    def _training_config(self) -> TrainingConfig:
+        return TrainingConfig(
+            epochs=self.epochs,
+            learning_rate=self.learning_rate,
+            batch_size=self.batch_size,
+            schedule=self.schedule,
+            clip=self.clip,
+            weight_decay=self.weight_decay,
+            patience=self.patience,
+            loss=self.loss,
+            seed=self.seed,
+            device=self.device,
+        )
+
+    def _build(self, n_inputs: int, n_outputs: int) -> networks.SequenceNetwork:
+        torch.manual_seed(self.seed)
+        return networks.build_network(
+            self.network,
+            n_inputs=n_inputs,
+            n_outputs=n_outputs,
+            hidden=self.hidden,
+            layers=self.layers,
+            **self.options,
+        )
+
+    def _fit(self, X: np.ndarray, Y: np.ndarray, runs: Runs) -> None:
+        config = self._training_config()
+        if self.sequence_length < 1:
+            raise KinemyoError(f"sequence_length must be >= 1, got {self.sequence_length}.")
+        if not 0 <= self.validation_fraction < 1:
+            raise KinemyoError(
+                f"validation_fraction must be in [0, 1), got {self.validation_fraction}."
+            )
+        training, validation = carve_validation(runs, self.validation_fraction)
+        stride = max(1, self.sequence_length // 2)
+        train_chunks = training_chunks(training, self.sequence_length, stride)
+        validation_chunks = training_chunks(validation, self.sequence_length, self.sequence_length)
+        flat = Y.reshape(len(Y), -1)
+        self.network_ = self._build(X.shape[1], flat.shape[1])
+        self.history_ = train(
+            self.network_, X, flat, train_chunks, validation_chunks, config, self.on_epoch
+        )
+
+    @torch.no_grad()
+    def _predict(self, X: np.ndarray, runs: Runs) -> tuple[np.ndarray, None]:
+        device = resolve_device(self.device)
+        network = self.network_.to(device).eval()
+        index, last = context_sequences(runs, self.sequence_length)
+        inputs = torch.as_tensor(
+            np.concatenate([X, np.zeros((1, X.shape[1]))]).astype(np.float32), device=device
+        )
+        out = np.empty((len(X), network.n_outputs), dtype=np.float32)
+        for first in range(0, len(X), 256):
+            chunk = torch.as_tensor(index[first : first + 256], device=device)
+            chunk = torch.where(chunk >= 0, chunk, inputs.shape[0] - 1)
+            y = network(inputs[chunk])
+            rows = torch.arange(y.shape[0], device=device)
+            at = torch.as_tensor(last[first : first + 256], device=device)
+            out[first : first + 256] = y[rows, at].cpu().numpy()
+        return out.reshape(len(X), *self.y_scale_.shape), None
+
+    def n_parameters(self) -> int:
+        """Trainable parameters of the network."""
+        return sum(p.numel() for p in self.network_.parameters())
+
+    @property
+    def history(self) -> History:
+        """The training history (losses in standardised target units)."""
+        return self.history_
+
+    def _fitted_state(self) -> dict[str, np.ndarray]:
+        state = {
+            f"net.{k}": v.detach().cpu().numpy() for k, v in self.network_.state_dict().items()
+        }
+        for name in _HISTORY:
+            state[f"history.{name}"] = np.asarray(getattr(self.history_, name), dtype=np.float64)
+        state["history.meta"] = np.asarray([self.history_.best_epoch, self.history_.seconds])
+        return state
+
+    def _load_fitted_state(self, arrays: dict[str, np.ndarray], source: Path) -> None:
+        n_inputs = len(self.schema_.channels) * len(self.schema_.features)
+        n_outputs = len(self.schema_.joints) * len(self.schema_.quantities)
+        network = self._build(n_inputs, n_outputs)
+        weights = {k[4:]: torch.as_tensor(v) for k, v in arrays.items() if k.startswith("net.")}
+        try:
+            network.load_state_dict(weights, strict=True)
+        except RuntimeError as error:
+            raise DataFormatError(
+                f"the weights do not fit a '{self.name}' network with these parameters "
+                f"({str(error).splitlines()[0]}).",
+                path=source,
+            ) from None
+        self.network_ = network.eval()
+        meta = arrays.get("history.meta", np.asarray([0, math.nan]))
+        self.history_ = History(
+            **{name: arrays.get(f"history.{name}", np.zeros(0)).tolist() for name in _HISTORY},
+            best_epoch=int(meta[0]),
+            seconds=float(meta[1]),
+        )
+
+
+def _register(name: str, network: str, doc: str) -> type[SequenceRegressor]:
+    cls = type(
+        f"{network.upper()}Regressor",
+        (SequenceRegressor,),
+        {"name": name, "network": network, "__doc__": doc, "__module__": __name__},
+    )
+    return register(cls)
+
+
+LSTMRegressor = _register("lstm", "lstm", "LSTM (torch.nn.LSTM) over window sequences.")
+TCNRegressor = _register("tcn", "tcn", "Temporal convolutional network (causal, dilated).")
+TransformerRegressor = _register(
+    "transformer", "transformer", "Transformer encoder with a causal mask."
+)
+SLSTMRegressor = _register("slstm", "slstm", "Stack of sLSTM blocks (scalar memory).")
+MLSTMRegressor = _register("mlstm", "mlstm", "Stack of mLSTM blocks (matrix memory).")
+XLSTMRegressor = _register("xlstm", "xlstm", "xLSTM: mixed mLSTM and sLSTM blocks.")
+XLSTMTimeRegressor = _register(
+    "xlstmtime", "xlstmtime", "xLSTMTime run over time (causal decomposition, xLSTM stack)."
+)

@@ -1,0 +1,278 @@
+"""Compare models under one protocol: one table, training curves and predictions, one report.
+
+Protocols:
+
+- ``within-trial``: per task, the first 80% of each trial's windows train and the last 20% test,
+  with a gap so that no window shares samples across the split.
+- ``loso``: per task, leave one subject out: every subject is the test set once.
+- ``cross-task``: train on some tasks (e.g. WAK), test on others (e.g. UPS, DNS).
+
+For every split, the pipeline's scalers and every model are fitted on the training windows only;
+every number is computed on the test windows. The table gives, per test task and model, MAE,
+RMSE, NRMSE, R2 and Pearson r of joint angles and moments (each averaged over the joints, then
+mean ± sd across subjects), the training time and the number of parameters.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from kinemyo.config import PipelineConfig
+from kinemyo.data.recording import Recording
+from kinemyo.errors import KinemyoError
+from kinemyo.evaluation.protocols import Split, cross_task, leave_one_subject_out, within_trial
+from kinemyo.experiment import ModelRun, run_split, score_runs, seed_table
+from kinemyo.fileio import atomic_directory
+from kinemyo.provenance import fingerprint, package_versions
+from kinemyo.reporting.figures import plot_predictions, plot_training_curves, save_figure
+from kinemyo.reporting.report import Report
+from kinemyo.signal.pipeline import SignalPipeline, SignalWindows
+from kinemyo.studies.seed_siat import gap_windows
+from kinemyo.training.trainer import EpochCallback
+
+PROTOCOLS = ("within-trial", "loso", "cross-task")
+METRICS = ("mae", "rmse", "nrmse", "r2", "pearson_r")
+XLSTM_FAMILY = ("slstm", "mlstm", "xlstm")
+
+
+@dataclass(frozen=True)
+class ComparisonResult:
+    """Where the comparison wrote its report, and its table and scores."""
+
+    report: Path
+    table: pd.DataFrame
+    scores: pd.DataFrame
+    winner: str
+
+
+def _experiments(
+    recordings: Sequence[Recording],
+    pipeline: SignalPipeline,
+    protocol: str,
+    train_tasks: Sequence[str],
+    test_tasks: Sequence[str],
+) -> list[tuple[SignalWindows, list[Split]]]:
+    """(windows, splits) per task for within-trial and LOSO; one pair for cross-task."""
+    config = pipeline.config
+    if protocol == "cross-task":
+        if not train_tasks or not test_tasks:
+            raise KinemyoError("The cross-task protocol needs --train-tasks and --test-tasks.")
+        chosen = [r for r in recordings if r.meta.task in (*train_tasks, *test_tasks)]
+        windows = pipeline.window(chosen)
+        return [(windows, [cross_task(windows, list(train_tasks), list(test_tasks))])]
+    experiments = []
+    for task in sorted({r.meta.task for r in recordings}, key=str):
+        windows = pipeline.window([r for r in recordings if r.meta.task == task])
+        if protocol == "within-trial":
+            splits = [within_trial(windows, gap_windows=gap_windows(config))]
+        elif protocol == "loso":
+            splits = leave_one_subject_out(windows)
+        else:
+            raise KinemyoError(f"Unknown protocol '{protocol}'; choose among {PROTOCOLS}.")
+        experiments.append((windows, splits))
+    return experiments
+
+
+def comparison_table(runs: list[ModelRun], scores: pd.DataFrame) -> pd.DataFrame:
+    """The seed-style table per test task and model, plus training time and parameter count."""
+    table = seed_table(scores, METRICS)
+    cost = (
+        pd.DataFrame(
+            [
+                {
+                    "gait": run.truth.task[0],
+                    "model": run.model,
+                    "fit s": run.fit_seconds,
+                    "parameters": run.n_parameters,
+                }
+                for run in runs
+            ]
+        )
+        .groupby(["gait", "model"], as_index=False)
+        .agg({"fit s": "mean", "parameters": "max"})
+    )
+    table = table.merge(cost, on=["gait", "model"])
+    table["fit s"] = table["fit s"].map(lambda s: f"{s:.1f}")
+    table["parameters"] = table["parameters"].map(lambda n: f"{n:,}")
+    return table
+
+
+def best_model(scores: pd.DataFrame) -> str:
+    """The model with the lowest moment RMSE (mean over joints, subjects and tasks)."""
+    rmse = scores[(scores["metric"] == "rmse") & (scores["quantity"] == "moment")]
+    return str(rmse.groupby("model")["value"].mean().idxmin())
+
+
+def run_comparison(
+    recordings: Sequence[Recording],
+    out_dir: str | Path,
+    *,
+    config: PipelineConfig,
+    models: Mapping[str, Mapping],
+    protocol: str = "within-trial",
+    train_tasks: Sequence[str] = (),
+    test_tasks: Sequence[str] = (),
+    command: str = "",
+    progress: Callable[[str], None] | None = None,
+    on_epoch: EpochCallback | None = None,
+) -> ComparisonResult:
+    """Fit and score ``models`` under ``protocol``; write the report into ``out_dir`` atomically.
+
+    Args:
+        recordings: trials with EMG, angles and moments.
+        out_dir: the run folder (replaced only once the new run is complete).
+        config: pipeline configuration.
+        models: model name -> constructor parameters.
+        protocol: one of :data:`PROTOCOLS`.
+        train_tasks, test_tasks: for ``cross-task``.
+        command: the command line, for the record.
+        progress: told what is being done; on_epoch: live training RMSE of sequence models.
+    """
+    if protocol not in PROTOCOLS:
+        raise KinemyoError(f"Unknown protocol '{protocol}'; choose among {', '.join(PROTOCOLS)}.")
+    say = progress or (lambda message: None)
+    pipeline = SignalPipeline(config)
+    runs: list[ModelRun] = []
+    for windows, splits in _experiments(recordings, pipeline, protocol, train_tasks, test_tasks):
+        for split in splits:
+            label = f"{windows.task[split.test[0]]} {split.name}"
+            runs += run_split(
+                windows,
+                split,
+                config,
+                models,
+                progress=lambda m, label=label: say(f"{label}: fitting {m}"),
+                on_epoch=on_epoch,
+            )
+    scores = score_runs(runs)
+    table = comparison_table(runs, scores)
+    winner = best_model(scores)
+    info = {
+        "command": command,
+        "protocol": protocol,
+        "models": dict(models),
+        "train_tasks": list(train_tasks),
+        "test_tasks": list(test_tasks),
+        "config": config.model_dump(mode="json"),
+        "data_fingerprint": fingerprint(recordings),
+        "subjects": sorted({r.meta.subject for r in recordings}),
+        "versions": package_versions(),
+    }
+    with atomic_directory(out_dir, overwrite=True) as tmp:
+        figures = _figures(tmp, runs, winner)
+        scores.to_csv(tmp / "scores.csv", index=False, float_format="%.6g")
+        table.to_csv(tmp / "table.csv", index=False)
+        (tmp / "run.json").write_text(json.dumps(info, indent=2))
+        _report(table, winner, scores, figures, info).write(tmp / "report.md")
+    return ComparisonResult(Path(out_dir) / "report.md", table, scores, winner)
+
+
+def _figures(folder: Path, runs: list[ModelRun], winner: str) -> list[tuple[Path, str]]:
+    made = []
+    first_split = {}
+    for run in runs:
+        first_split.setdefault((run.model, run.truth.task[0]), run)
+    curves = {
+        f"{model}, {task}": run.history
+        for (model, task), run in first_split.items()
+        if run.history is not None
+    }
+    if curves:
+        png, _ = save_figure(
+            *plot_training_curves(curves, "Validation RMSE per epoch"),
+            folder / "figures" / "fig5_loss_curves",
+        )
+        made.append(
+            (
+                png,
+                "Figure 5. Validation RMSE per epoch of every sequence model "
+                "(dots: the epoch whose weights were kept).",
+            )
+        )
+    family = {
+        label: history for label, history in curves.items() if label.split(",")[0] in XLSTM_FAMILY
+    }
+    if family:
+        png, _ = save_figure(
+            *plot_training_curves(family, "Convergence of sLSTM, mLSTM and xLSTM", train=True),
+            folder / "figures" / "fig6_xlstm_convergence",
+        )
+        made.append(
+            (
+                png,
+                "Figure 6. Convergence of sLSTM, mLSTM and xLSTM: training (dashed) "
+                "and validation (solid) RMSE per epoch, per task.",
+            )
+        )
+    best = next(run for run in runs if run.model == winner)
+    trial = best.truth.trial[0]
+    mask = best.truth.trial == trial
+    png, _ = save_figure(
+        *plot_predictions(
+            best.truth.subset(mask),
+            best.prediction.subset(mask),
+            best.truth.joints,
+            title=f"{winner} on held-out windows of {trial}",
+        ),
+        folder / "figures" / "fig7_predictions_per_joint",
+    )
+    made.append(
+        (
+            png,
+            f"Figure 7. Predicted and measured angle and moment of every joint, "
+            f"{winner} (lowest moment RMSE), held-out windows of {trial}.",
+        )
+    )
+    return made
+
+
+def _report(
+    table: pd.DataFrame, winner: str, scores: pd.DataFrame, figures: list, info: dict
+) -> Report:
+    report = Report(f"kinemyo: model comparison ({info['protocol']})")
+    report.text(
+        "What was done",
+        f"Subjects {', '.join(info['subjects'])}. Protocol `{info['protocol']}`"
+        + (
+            f" (train {info['train_tasks']}, test {info['test_tasks']})"
+            if info["protocol"] == "cross-task"
+            else ", each task on its own"
+        )
+        + ". The pipeline's scalers and every model are fitted on each split's training windows "
+        "only; **every number is computed on test windows the models did not train on**. "
+        "Sequence models predict each window from it and the windows before it in its run "
+        "(never across a trial, Group or split boundary), as a controller would online.",
+    )
+    report.table(
+        table,
+        "Table 1. Per test task and model: each metric averaged over the joints, "
+        "mean ± sd across subjects; training time and parameter count.",
+    )
+    rmse = scores[(scores["metric"] == "rmse") & (scores["quantity"] == "moment")]
+    by_model = rmse.groupby("model")["value"].mean().sort_values()
+    ranking = ", ".join(f"{m} {v:.3g}" for m, v in by_model.items())
+    sequence = [m for m in by_model.index if m not in ("gpr", "ridge", "mean")]
+    verdict = (
+        f"Lowest moment RMSE: **{winner}** (N·m, mean over joints, subjects and tasks: {ranking})."
+    )
+    if "gpr" in by_model and sequence:
+        best_sequence = sequence[0]
+        gain = 1 - by_model[best_sequence] / by_model["gpr"]
+        verdict += f" The best sequence model, {best_sequence}, " + (
+            f"beats GPR by {gain:.0%}."
+            if gain > 0
+            else f"does NOT beat GPR ({by_model[best_sequence]:.3g} vs {by_model['gpr']:.3g}): "
+            "see the training curves; the sequences may be too short or training too brief."
+        )
+    report.text("Which model wins", verdict)
+    for path, caption in figures:
+        report.figure(path, caption, Path(path).parents[1])
+    report.run_info(
+        {k: info[k] for k in ("command", "protocol", "models", "data_fingerprint", "versions")}
+    )
+    return report

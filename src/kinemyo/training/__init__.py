@@ -1,0 +1,1 @@
+"""Training of torch models: sequences of windows and one training loop."""

@@ -1,0 +1,202 @@
+"""Runs of windows, training chunks, the trainer and the sequence estimators."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from kinemyo.data.windowed import WindowedDataset
+from kinemyo.errors import KinemyoError
+from kinemyo.models import create, load_model
+from kinemyo.models.presets import preset_params
+from kinemyo.models.sequence import carve_validation
+from kinemyo.training.sequences import Runs, context_sequences, training_chunks
+from kinemyo.training.trainer import TrainingConfig
+
+torch.set_num_threads(1)
+STEP = 50 / 1920
+
+
+def dataset(trials: int = 3, n: int = 120, seed: int = 0) -> WindowedDataset:
+    """Windows whose moment depends on the PREVIOUS window's input: only history explains it."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(trials * n, 2, 3)).astype(np.float32)
+    Y = np.zeros((trials * n, 2, 2), dtype=np.float32)
+    flat = X.reshape(len(X), -1)
+    for t in range(trials):
+        rows = slice(t * n, (t + 1) * n)
+        block = flat[rows]
+        Y[rows, :, 0] = block[:, :2]  # "angle": the current window
+        Y[rows, 1:, 1] = 0  # keep J x Q shape
+        Y[rows, 0, 1] = np.concatenate([[0.0], block[:-1, 2]])  # "moment": the previous window
+    return WindowedDataset(
+        X=X,
+        Y=Y,
+        channels=("a", "b"),
+        features=("f1", "f2", "f3"),
+        joints=("j1", "j2"),
+        quantities=("angle", "moment"),
+        units=("deg", "N·m"),
+        subject=np.repeat([f"Sub0{t + 1}" for t in range(trials)], n),
+        task=np.full(trials * n, "WAK"),
+        trial=np.repeat([f"Sub0{t + 1}_WAK" for t in range(trials)], n),
+        segment=np.zeros(trials * n, int),
+        time=np.tile(np.arange(n) * STEP, trials),
+    )
+
+
+def test_runs_break_at_trials_segments_and_gaps() -> None:
+    data = dataset(trials=2, n=10)
+    keep = np.ones(20, bool)
+    keep[4] = False  # a dropped window (e.g. a split's gap) ends a run
+    segment = data.segment.copy()
+    segment[17:] = 1
+    part = data.subset(keep)
+    part = WindowedDataset(**{**part.__dict__, "segment": segment[keep]})
+    runs = Runs.of(part)
+    sizes = sorted(np.bincount(runs.run).tolist())
+    assert sizes == [3, 4, 5, 7]  # trial 1: 4 + 5; trial 2: 7 + 3 (segment change)
+    first = runs.members()[0]
+    assert np.all(np.diff(part.time[first]) > 0) and runs.position[first].tolist() == [0, 1, 2, 3]
+
+
+def test_chunks_cover_every_window_and_never_cross_a_run() -> None:
+    runs = Runs(np.array([0] * 7 + [1] * 3), np.array(list(range(7)) + list(range(3))))
+    chunks = training_chunks(runs, length=4, stride=2)
+    covered = set(chunks[chunks >= 0].tolist())
+    assert covered == set(range(10))
+    for chunk in chunks:
+        members = chunk[chunk >= 0]
+        assert np.unique(runs.run[members]).size == 1
+        assert np.all(chunk[members.size :] == -1)  # padding on the right only
+
+
+def test_context_ends_at_the_window_and_stays_in_its_run() -> None:
+    runs = Runs(np.array([0] * 5 + [1] * 2), np.array([0, 1, 2, 3, 4, 0, 1]))
+    index, last = context_sequences(runs, length=3)
+    for window in range(7):
+        assert index[window, last[window]] == window
+        context = index[window, : last[window] + 1]
+        assert np.unique(runs.run[context]).size == 1 and len(context) <= 3
+    assert index[4].tolist() == [2, 3, 4] and index[5].tolist() == [5, -1, -1]
+
+
+def test_validation_is_the_end_of_each_training_run_after_a_gap() -> None:
+    runs = Runs(np.zeros(20, int), np.arange(20))
+    training, validation = carve_validation(runs, 0.2, gap=1)
+    assert np.flatnonzero(validation.run >= 0).tolist() == [16, 17, 18, 19]
+    assert np.flatnonzero(training.run >= 0).tolist() == list(range(15))
+    # the training chunks hold training windows only, never the held-out ones
+    chunks = training_chunks(training, length=4, stride=2)
+    assert set(chunks[chunks >= 0].tolist()) == set(range(15))
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    params = {
+        "hidden": 16,
+        "layers": 1,
+        "sequence_length": 8,
+        "epochs": 40,
+        "learning_rate": 1e-2,
+        "patience": 0,
+        "seed": 3,
+        "device": "cpu",
+    }
+    return create("lstm", **params).fit(dataset()), params
+
+
+def test_a_sequence_model_learns_what_only_history_explains(fitted) -> None:
+    model, _ = fitted
+    test = dataset(seed=9)
+    prediction = model.predict(test)
+    moment_error = np.sqrt(np.mean((prediction.mean[:, 0, 1] - test.Y[:, 0, 1]) ** 2))
+    ridge = create("ridge").fit(dataset())
+    ridge_error = np.sqrt(np.mean((ridge.predict(test).mean[:, 0, 1] - test.Y[:, 0, 1]) ** 2))
+    assert moment_error < 0.5 * ridge_error  # ridge sees one window; the moment is the last one
+
+
+def test_training_is_reproducible_with_a_seed(fitted) -> None:
+    model, params = fitted
+    again = create("lstm", **params).fit(dataset())
+    np.testing.assert_array_equal(
+        again.predict(dataset(seed=9)).mean, model.predict(dataset(seed=9)).mean
+    )
+    assert again.history.step_loss == model.history.step_loss
+
+
+def test_save_load_predicts_identically_with_its_history(fitted, tmp_path: Path) -> None:
+    model, _ = fitted
+    model.save(tmp_path / "m")
+    assert sorted(p.name for p in (tmp_path / "m").iterdir()) == [
+        "model.json",
+        "weights.safetensors",
+    ]
+    loaded = load_model(tmp_path / "m")
+    test = dataset(seed=9)
+    np.testing.assert_array_equal(loaded.predict(test).mean, model.predict(test).mean)
+    assert loaded.history.train_rmse == pytest.approx(model.history.train_rmse)
+    assert loaded.n_parameters() == model.n_parameters()
+
+
+def test_changing_a_window_never_changes_earlier_predictions(fitted) -> None:
+    model, _ = fitted
+    test = dataset(seed=9)
+    changed_X = test.X.copy()
+    changed_X[50] += 5.0
+    changed = WindowedDataset(**{**test.__dict__, "X": changed_X})
+    before, after = model.predict(test).mean, model.predict(changed).mean
+    np.testing.assert_array_equal(before[:50], after[:50])
+    assert not np.allclose(before[50], after[50])
+
+
+def test_a_prediction_does_not_depend_on_other_trials(fitted) -> None:
+    model, _ = fitted
+    test = dataset(seed=9)
+    alone = test.subset(test.trial == "Sub02_WAK")
+    np.testing.assert_allclose(
+        model.predict(alone).mean, model.predict(test).mean[test.trial == "Sub02_WAK"], atol=1e-6
+    )
+
+
+def test_early_stopping_keeps_the_best_epoch() -> None:
+    # the held-out end of every run has the opposite mapping: the better training fits, the
+    # worse validation gets, so training must stop early and keep an early epoch
+    data = dataset(n=100)
+    Y = data.Y.copy()
+    tail = np.tile(np.arange(100) >= 80, 3)
+    Y[tail] *= -1
+    conflicting = WindowedDataset(**{**data.__dict__, "Y": Y})
+    model = create(
+        "lstm",
+        hidden=16,
+        layers=1,
+        sequence_length=8,
+        epochs=40,
+        patience=3,
+        learning_rate=1e-2,
+        schedule="none",
+        device="cpu",
+    ).fit(conflicting)
+    history = model.history
+    assert len(history.validation_rmse) < 40  # stopped early
+    assert history.best_epoch == int(np.argmin(history.validation_rmse))
+    assert len(history.validation_rmse) == history.best_epoch + 1 + 3  # patience after the best
+
+
+def test_presets_and_bad_settings() -> None:
+    seed = preset_params("xlstm", "seed-xlstm")
+    assert (seed["hidden"], seed["layers"], seed["learning_rate"], seed["epochs"]) == (
+        32,
+        2,
+        0.01,
+        20,
+    )
+    assert preset_params("gpr", "seed-xlstm") == {}
+    with pytest.raises(KinemyoError, match="Unknown preset"):
+        preset_params("lstm", "fast")
+    with pytest.raises(KinemyoError, match="learning_rate=-1"):
+        TrainingConfig(learning_rate=-1)
