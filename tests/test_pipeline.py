@@ -134,7 +134,7 @@ def test_config_yaml_round_trip_and_unknown_preset(tmp_path: Path) -> None:
     save_config(changed, tmp_path / "c.yaml")
     assert load_config(tmp_path / "c.yaml") == changed
     assert load_config("seed-siat") == PipelineConfig()
-    with pytest.raises(KinemyoError, match="presets: seed-siat"):
+    with pytest.raises(KinemyoError, match=r"presets: seed-sequence, seed-siat"):
         load_config("seed-nope")
 
 

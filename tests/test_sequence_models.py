@@ -200,3 +200,9 @@ def test_presets_and_bad_settings() -> None:
         preset_params("lstm", "fast")
     with pytest.raises(KinemyoError, match="learning_rate=-1"):
         TrainingConfig(learning_rate=-1)
+
+
+def test_unknown_network_options_are_named() -> None:
+    model = create("lstm", options={"kernel_size": 3}, epochs=1, device="cpu")
+    with pytest.raises(KinemyoError, match=r"no option\(s\) \['kernel_size'\].*dropout"):
+        model.fit(dataset(trials=1, n=20))

@@ -4,10 +4,11 @@ For each gait (stair descent DNS, stair ascent UPS): the seed pipeline's windows
 a within-trial chronological split (the first 80% of each trial's windows train, the last 20%
 test, with a gap so that overlapping windows never share samples across the split), the pipeline
 and each model fitted on the training windows only, and every number computed on the test
-windows. Models: the mean predictor and ridge regression (floors) and the Gaussian process (the
-seed's check). Output: ``report.md`` with the seed's table (MAE and RMSE of joint angle and joint
-moment, per gait) plus R2 and NRMSE, three figures (PNG + CSV), the scores as CSV, and
-``run.json`` (resolved config, versions, data fingerprint, seed).
+windows. Models: the mean predictor and ridge regression (floors), the Gaussian process (the
+seed's check) and a short xLSTM run with the seed's settings. Output: ``report.md`` with the
+seed's table (MAE and RMSE of joint angle and joint moment, per gait) plus R2 and NRMSE, three
+figures (PNG + CSV), the scores as CSV, and ``run.json`` (resolved config, versions, data
+fingerprint, seed).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from kinemyo.data.recording import Recording
 from kinemyo.evaluation.protocols import within_trial
 from kinemyo.experiment import ModelRun, run_split, score_runs, seed_table
 from kinemyo.fileio import atomic_directory
+from kinemyo.models.presets import preset_params
 from kinemyo.provenance import fingerprint, package_versions
 from kinemyo.reporting.figures import plot_features, plot_predictions, plot_trial, save_figure
 from kinemyo.reporting.report import Report
@@ -38,8 +40,15 @@ FIGURE_JOINTS = ("left knee flexion", "left ankle flexion")
 
 
 def seed_models(seed: int) -> dict[str, dict]:
-    """The models of the study and their parameters."""
-    return {"mean": {}, "ridge": {"alpha": 1.0}, "gpr": {"random_state": seed}}
+    """The models of the study and their parameters: the floors, GPR, and a short xLSTM run with
+    the seed study's settings (``seed-xlstm``: hidden 32, 2 layers, learning rate 0.01, 20
+    epochs)."""
+    return {
+        "mean": {},
+        "ridge": {"alpha": 1.0},
+        "gpr": {"random_state": seed},
+        "xlstm": {**preset_params("xlstm", "seed-xlstm"), "seed": seed},
+    }
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ Networks are registered by name in :data:`NETWORKS`; the estimators in
 from __future__ import annotations
 
 import abc
+import inspect
 from typing import Any, ClassVar
 
 import torch
@@ -78,7 +79,14 @@ def register_network(cls: type[SequenceNetwork]) -> type[SequenceNetwork]:
 
 
 def build_network(name: str, **kwargs: Any) -> SequenceNetwork:
-    """An untrained network by name; unknown names list the known ones."""
+    """An untrained network by name; unknown names and options list the known ones."""
     if name not in NETWORKS:
         raise KinemyoError(f"Unknown network '{name}'; known: {', '.join(sorted(NETWORKS))}.")
-    return NETWORKS[name](**kwargs)
+    cls = NETWORKS[name]
+    accepted = [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
+    unknown = sorted(set(kwargs) - set(accepted))
+    if unknown:
+        raise KinemyoError(
+            f"Network '{name}' has no option(s) {unknown}; its options are: {', '.join(accepted)}."
+        )
+    return cls(**kwargs)

@@ -1,0 +1,771 @@
+"""sLSTM, mLSTM and xLSTM stacks (Beck et al., 2024), written from the equations in PyTorch.
+
+Every module here runs over TIME and is causal. Shapes: B batch, T time steps, D model width
+(``hidden``), H heads, d = width / H per head.
+
+sLSTM (scalar memory, recurrent). Pre-activations a = W x_t + R h_{t-1} + b for the gates z, i,
+f, o, with R block-diagonal over the heads (each head mixes only its own d units)::
+
+    z = tanh(a_z), i = exp(a_i), f = sigmoid(a_f) (or exp(a_f)), o = sigmoid(a_o)
+    c_t = f c_{t-1} + i z,   n_t = f n_{t-1} + i,   h_t = o c_t / n_t
+
+mLSTM (matrix memory per head, no hidden-to-hidden recurrence), with q, k (scaled by 1/sqrt(d)),
+v per head and one scalar input and forget gate per head::
+
+    C_t = f C_{t-1} + i v k^T,   n_t = f n_{t-1} + i k,   h_t = C_t q / max(|n_t^T q|, 1)
+
+Stabiliser. exp(a_i) overflows, so both cells carry m_t = max(log f_t + m_{t-1}, a_i,t) (the
+largest log-weight any past input has in the memory; m_0 = -inf, so m_1 = a_i,1) and use
+i' = exp(a_i - m_t), f' = exp(log f_t + m_{t-1} - m_t) in place of i and f: c, n and C are then
+the true ones times exp(-m_t), which cancels in h (the mLSTM denominator's 1 becomes exp(-m_t)).
+Because h does not depend on m, m is a constant for autograd (detached): the gradients are the
+unstabilised ones. mLSTM has a parallel form over the whole sequence (training, O(T^2) memory)
+with the same m_t and a recurrent form (streaming); they give the same numbers.
+
+Blocks (pre-LayerNorm residual): an sLSTM block is x + GroupNorm_heads(sLSTM(LN x)) followed by
+x + FFN(LN x) (gated GeLU, width ``slstm_proj_factor`` x D); an mLSTM block projects up first
+(width ``mlstm_proj_factor`` x D) and runs the mLSTM inside. Both use a causal depthwise
+convolution along time (zero history before the first step). The networks are
+Linear(n_inputs -> D), the blocks, LayerNorm, Linear(D -> n_outputs).
+
+Every step-capable module here has ``forward(x: (B, T, .))``, ``initial_state(batch)`` and
+``step(x_t: (B, .), state) -> (y_t, state)``, the steps reproducing ``forward``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar
+
+import torch
+from torch import nn
+from torch.nn.functional import gelu, group_norm, logsigmoid, pad, silu
+
+from kinemyo.errors import KinemyoError
+from kinemyo.models.networks.base import SequenceNetwork, State, register_network
+
+MLSTM_EPS = 1e-6
+"""Added to the mLSTM denominator max(|n^T q|, exp(-m))."""
+
+FORGET_GATES = ("sigmoid", "exp")
+"""sLSTM forget-gate activations: log f = logsigmoid(a_f) or log f = a_f."""
+
+DEFAULT_HEADS = 4
+
+
+def _forget_bias(heads: int, head_dim: int, forget_gate: str) -> torch.Tensor:
+    """Forget-gate bias per unit: sigmoid(b) = sigmoid(linspace(3, 6)) over the heads.
+
+    For an exponential forget gate the bias is logsigmoid(linspace(3, 6)), so log f starts the
+    same (about -0.05 .. -0.0025: long memories, a different time scale per head).
+    """
+    ramp = torch.linspace(3.0, 6.0, heads)
+    if forget_gate == "exp":
+        ramp = logsigmoid(ramp)
+    return ramp.repeat_interleave(head_dim)
+
+
+def _zeros(ref: torch.Tensor, *shape: int) -> torch.Tensor:
+    """Zeros with the dtype and device of ``ref`` (a parameter)."""
+    return torch.zeros(shape, dtype=ref.dtype, device=ref.device)
+
+
+def _stabilised_gates(
+    a_i: torch.Tensor, log_f: torch.Tensor, m: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The stabiliser: m_t = max(log f_t + m_{t-1}, a_i,t) (detached), i' and f'.
+
+    Returns:
+        (i' = exp(a_i - m_t), f' = exp(log f_t + m_{t-1} - m_t), m_t), all shaped like a_i.
+    """
+    carried = log_f + m
+    m_new = torch.maximum(carried, a_i).detach()
+    return torch.exp(a_i - m_new), torch.exp(carried - m_new), m_new
+
+
+class CausalConv(nn.Module):
+    """Depthwise convolution along time, causal: y_t = b + sum_j w_j * x_{t-K+1+j}.
+
+    Before the first step the history is zeros; ``step`` keeps the last K - 1 inputs.
+
+    Args:
+        dim: channels D (each convolved separately).
+        kernel: K >= 1 steps.
+    """
+
+    def __init__(self, dim: int, kernel: int) -> None:
+        super().__init__()
+        self.history = kernel - 1
+        self.conv = nn.Conv1d(dim, dim, kernel, groups=dim)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, T, D) -> (B, T, D)."""
+        return self.conv(pad(x.transpose(1, 2), (self.history, 0))).transpose(1, 2)
+
+    def initial_state(self, batch: int) -> torch.Tensor:
+        """(B, K-1, D) zeros."""
+        return _zeros(self.conv.weight, batch, self.history, self.conv.in_channels)
+
+    def step(self, x: torch.Tensor, state: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(B, D) and the last K-1 inputs -> (B, D) and the updated history."""
+        window = torch.cat([state, x[:, None]], dim=1)
+        y = (window * self.conv.weight[:, 0].T).sum(dim=1) + self.conv.bias
+        return y, window[:, 1:]
+
+
+class HeadNorm(nn.Module):
+    """GroupNorm with one group per head: each head's d units normalised at each step, then a
+    per-unit scale and shift. Works on (..., D)."""
+
+    def __init__(self, dim: int, heads: int, eps: float = 1e-5) -> None:
+        super().__init__()
+        self.heads, self.eps = heads, eps
+        self.weight = nn.Parameter(torch.ones(dim))
+        self.bias = nn.Parameter(torch.zeros(dim))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        flat = x.reshape(-1, x.shape[-1])
+        return group_norm(flat, self.heads, self.weight, self.bias, self.eps).reshape(x.shape)
+
+
+class GatedFFN(nn.Module):
+    """y = W_down(GeLU(g) * u) with [g, u] = W_up x; inner width round(factor * dim)."""
+
+    def __init__(self, dim: int, factor: float) -> None:
+        super().__init__()
+        inner = round(factor * dim)
+        self.up = nn.Linear(dim, 2 * inner)
+        self.down = nn.Linear(inner, dim)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        gate, value = self.up(x).chunk(2, dim=-1)
+        return self.down(gelu(gate) * value)
+
+
+# --- sLSTM ---------------------------------------------------------------------------------------
+
+
+class SLSTMLayer(nn.Module):
+    """The sLSTM recurrence with H heads (block-diagonal recurrent matrices).
+
+    Pre-activations, gate order (z, o, i, f): ``zo_proj(x)`` gives W x + b for z and o,
+    ``if_proj(x_gates)`` for i and f (the block feeds the convolved input there), and
+    ``recurrent`` (4, H, d, d) holds the per-head R for z, o, i, f: gate g of head h adds
+    h_{t-1}[head h] @ recurrent[g, h]. The loop over time does one (B, D) x (D, 4D) product with
+    the dense block-diagonal matrix, then the stabilised update (see the module docstring).
+
+    Init: forget-gate bias from :func:`_forget_bias`, input-gate bias 0, R ~ U(-1/sqrt d, 1/sqrt d).
+
+    Args:
+        dim: width D.
+        heads: H, dividing D.
+        forget_gate: "sigmoid" (log f = logsigmoid(a_f)) or "exp" (log f = a_f).
+    """
+
+    def __init__(self, dim: int, heads: int, forget_gate: str = "sigmoid") -> None:
+        super().__init__()
+        self.dim, self.heads, self.head_dim = dim, heads, dim // heads
+        self.forget_gate = forget_gate
+        self.zo_proj = nn.Linear(dim, 2 * dim)
+        self.if_proj = nn.Linear(dim, 2 * dim)
+        bound = 1.0 / math.sqrt(self.head_dim)
+        self.recurrent = nn.Parameter(
+            torch.empty(4, heads, self.head_dim, self.head_dim).uniform_(-bound, bound)
+        )
+        with torch.no_grad():
+            self.if_proj.bias[:dim] = 0.0
+            self.if_proj.bias[dim:] = _forget_bias(heads, self.head_dim, forget_gate)
+
+    def recurrent_matrix(self) -> torch.Tensor:
+        """R as a dense (D, 4D) block-diagonal matrix: h @ R = [R_z h, R_o h, R_i h, R_f h]."""
+        eye = torch.eye(self.heads, dtype=self.recurrent.dtype, device=self.recurrent.device)
+        dense = torch.einsum("gkij,kl->kiglj", self.recurrent, eye)
+        return dense.reshape(self.dim, 4 * self.dim)
+
+    def initial_state(self, batch: int) -> tuple[torch.Tensor, ...]:
+        """(c, n, h, m), each (B, D): zeros, and m = -inf (so that m_1 = a_i,1)."""
+        zeros = _zeros(self.recurrent, batch, self.dim)
+        return zeros, zeros, zeros, torch.full_like(zeros, -math.inf)
+
+    def forward(
+        self, x: torch.Tensor, x_gates: torch.Tensor, state: tuple[torch.Tensor, ...]
+    ) -> tuple[torch.Tensor, tuple[torch.Tensor, ...]]:
+        """Run the recurrence from ``state`` over T steps.
+
+        Args:
+            x: (B, T, D), read by z and o.
+            x_gates: (B, T, D), read by i and f.
+            state: (c, n, h, m) before the first of these steps.
+
+        Returns:
+            h (B, T, D) and the state after the last step.
+        """
+        pre = torch.cat([self.zo_proj(x), self.if_proj(x_gates)], dim=-1)
+        r = self.recurrent_matrix()
+        exp_forget = self.forget_gate == "exp"
+        c, n, h, m = state
+        outputs = []
+        for pre_t in pre.unbind(1):
+            z, o, a_i, a_f = torch.addmm(pre_t, h, r).chunk(4, dim=-1)
+            i, f, m = _stabilised_gates(a_i, a_f if exp_forget else logsigmoid(a_f), m)
+            c = torch.addcmul(f * c, i, torch.tanh(z))
+            n = torch.addcmul(i, f, n)
+            h = torch.sigmoid(o) * c / n
+            outputs.append(h)
+        return torch.stack(outputs, dim=1), (c, n, h, m)
+
+
+class SLSTMBlock(nn.Module):
+    """Post up-projection block: x + HeadNorm(sLSTM(LN x)), then x + GatedFFN(LN x).
+
+    The sLSTM's i and f gates read SiLU(CausalConv(LN x)), z and o read LN x.
+    State: (convolution history (B, K-1, D), sLSTM state).
+    """
+
+    def __init__(
+        self, dim: int, heads: int, conv_kernel: int, proj_factor: float, forget_gate: str
+    ) -> None:
+        super().__init__()
+        self.norm = nn.LayerNorm(dim)
+        self.conv = CausalConv(dim, conv_kernel)
+        self.cell = SLSTMLayer(dim, heads, forget_gate)
+        self.cell_norm = HeadNorm(dim, heads)
+        self.ffn_norm = nn.LayerNorm(dim)
+        self.ffn = GatedFFN(dim, proj_factor)
+
+    def _mix(
+        self,
+        x: torch.Tensor,
+        u: torch.Tensor,
+        u_conv: torch.Tensor,
+        state: tuple[torch.Tensor, ...],
+    ) -> tuple[torch.Tensor, tuple[torch.Tensor, ...]]:
+        """The block from the normalised input u = LN x and its convolution, all (B, T, D)."""
+        h, state = self.cell(u, silu(u_conv), state)
+        x = x + self.cell_norm(h)
+        return x + self.ffn(self.ffn_norm(x)), state
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, T, D) -> (B, T, D)."""
+        u = self.norm(x)
+        return self._mix(x, u, self.conv(u), self.cell.initial_state(x.shape[0]))[0]
+
+    def initial_state(self, batch: int) -> State:
+        return self.conv.initial_state(batch), self.cell.initial_state(batch)
+
+    def step(self, x: torch.Tensor, state: State) -> tuple[torch.Tensor, State]:
+        """(B, D) -> (B, D)."""
+        history, cell_state = state
+        u = self.norm(x)
+        u_conv, history = self.conv.step(u, history)
+        y, cell_state = self._mix(x[:, None], u[:, None], u_conv[:, None], cell_state)
+        return y[:, 0], (history, cell_state)
+
+
+# --- mLSTM ---------------------------------------------------------------------------------------
+
+
+def mlstm_parallel(
+    q: torch.Tensor,
+    k: torch.Tensor,
+    v: torch.Tensor,
+    a_i: torch.Tensor,
+    a_f: torch.Tensor,
+    eps: float = MLSTM_EPS,
+) -> torch.Tensor:
+    """The mLSTM over a whole sequence at once, from zero memory (the stabilised D matrix form).
+
+    For s <= t: log D_ts = sum_{r=s+1..t} logsigmoid(a_f,r) + a_i,s (-inf for s > t);
+    m_t = max_s log D_ts; S_ts = (q_t . k_s) exp(log D_ts - m_t);
+    h_t = sum_s S_ts v_s / (max(|sum_s S_ts|, exp(-m_t)) + eps).
+    The forget sums are differences of cumulative sums taken in float64, so that they stay
+    accurate in float32 over long sequences.
+
+    Args:
+        q, k, v: (B, H, T, d); k already scaled by 1/sqrt(d).
+        a_i, a_f: (B, H, T) input- and forget-gate pre-activations.
+        eps: added to the denominator.
+
+    Returns:
+        h: (B, H, T, d).
+    """
+    steps = q.shape[-2]
+    causal = torch.ones(steps, steps, dtype=torch.bool, device=q.device).tril()
+    total = logsigmoid(a_f).double().cumsum(dim=-1)  # sum_{r<=t} log f_r
+    forget = (total.unsqueeze(-1) - total.unsqueeze(-2)).to(q.dtype)  # [t, s]: sum_{r=s+1..t}
+    log_d = (forget + a_i.unsqueeze(-2)).masked_fill(~causal, -math.inf)
+    m = log_d.amax(dim=-1, keepdim=True).detach()
+    scores = (q @ k.transpose(-1, -2)) * torch.exp(log_d - m)
+    denominator = torch.maximum(scores.sum(dim=-1, keepdim=True).abs(), torch.exp(-m))
+    return (scores @ v) / (denominator + eps)
+
+
+def mlstm_step(
+    q: torch.Tensor,
+    k: torch.Tensor,
+    v: torch.Tensor,
+    a_i: torch.Tensor,
+    a_f: torch.Tensor,
+    state: tuple[torch.Tensor, torch.Tensor, torch.Tensor],
+    eps: float = MLSTM_EPS,
+) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
+    """One stabilised recurrent mLSTM step.
+
+    C_t = f' C_{t-1} + i' v k^T; n_t = f' n_{t-1} + i' k;
+    h_t = C_t q / (max(|n_t . q|, exp(-m_t)) + eps).
+
+    Args:
+        q, k, v: (B, H, d); k already scaled by 1/sqrt(d).
+        a_i, a_f: (B, H).
+        state: (C (B, H, d, d), n (B, H, d), m (B, H)).
+
+    Returns:
+        h (B, H, d) and the next state.
+    """
+    memory, normaliser, m = state
+    i, f, m = _stabilised_gates(a_i, logsigmoid(a_f), m)
+    i, f = i.unsqueeze(-1), f.unsqueeze(-1)
+    memory = f.unsqueeze(-1) * memory + (i * v).unsqueeze(-1) * k.unsqueeze(-2)
+    normaliser = f * normaliser + i * k
+    numerator = (memory @ q.unsqueeze(-1)).squeeze(-1)
+    denominator = torch.maximum((normaliser * q).sum(-1).abs(), torch.exp(-m))
+    return numerator / (denominator + eps).unsqueeze(-1), (memory, normaliser, m)
+
+
+def mlstm_recurrent(
+    q: torch.Tensor,
+    k: torch.Tensor,
+    v: torch.Tensor,
+    a_i: torch.Tensor,
+    a_f: torch.Tensor,
+    state: tuple[torch.Tensor, torch.Tensor, torch.Tensor],
+    eps: float = MLSTM_EPS,
+) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
+    """:func:`mlstm_step` looped over T: shapes as :func:`mlstm_parallel`, plus the state."""
+    outputs = []
+    for t in range(q.shape[-2]):
+        h, state = mlstm_step(
+            q[..., t, :], k[..., t, :], v[..., t, :], a_i[..., t], a_f[..., t], state, eps
+        )
+        outputs.append(h)
+    return torch.stack(outputs, dim=-2), state
+
+
+class MLSTMLayer(nn.Module):
+    """The mLSTM with H heads: q, k from one input, v from another, gates from [q, k, v].
+
+    q = W_q x, k = W_k x / sqrt(d), v = W_v x_v; a_i, a_f = W_g [q, k, v] + b, one per head.
+    Init: gate weights 0, input-gate bias ~ N(0, 0.1), forget-gate bias linspace(3, 6) over heads.
+
+    Args:
+        dim: width D (the block's up-projected width).
+        heads: H, dividing D.
+    """
+
+    def __init__(self, dim: int, heads: int) -> None:
+        super().__init__()
+        self.dim, self.heads, self.head_dim = dim, heads, dim // heads
+        self.q_proj = nn.Linear(dim, dim, bias=False)
+        self.k_proj = nn.Linear(dim, dim, bias=False)
+        self.v_proj = nn.Linear(dim, dim, bias=False)
+        self.gate_proj = nn.Linear(3 * dim, 2 * heads)
+        with torch.no_grad():
+            self.gate_proj.weight.zero_()
+            self.gate_proj.bias[:heads].normal_(0.0, 0.1)
+            self.gate_proj.bias[heads:] = torch.linspace(3.0, 6.0, heads)
+
+    def _split(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, T, H * e) -> (B, H, T, e)."""
+        return x.unflatten(-1, (self.heads, -1)).transpose(1, 2)
+
+    def _project(self, x: torch.Tensor, x_v: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        """(B, T, D) twice -> q, k, v (B, H, T, d) and a_i, a_f (B, H, T)."""
+        q, k, v = self.q_proj(x), self.k_proj(x), self.v_proj(x_v)
+        a_i, a_f = self.gate_proj(torch.cat([q, k, v], dim=-1)).transpose(1, 2).chunk(2, dim=1)
+        k = k / math.sqrt(self.head_dim)
+        return self._split(q), self._split(k), self._split(v), a_i, a_f
+
+    @staticmethod
+    def _merge(h: torch.Tensor) -> torch.Tensor:
+        """(B, H, T, d) -> (B, T, H * d)."""
+        return h.transpose(1, 2).flatten(-2)
+
+    def forward(self, x: torch.Tensor, x_v: torch.Tensor) -> torch.Tensor:
+        """Parallel form from zero memory: x (B, T, D) for q, k and x_v (B, T, D) for v -> h."""
+        return self._merge(mlstm_parallel(*self._project(x, x_v)))
+
+    def recurrent(
+        self, x: torch.Tensor, x_v: torch.Tensor, state: tuple[torch.Tensor, ...]
+    ) -> tuple[torch.Tensor, tuple[torch.Tensor, ...]]:
+        """Recurrent form from ``state``: (B, T, D) twice -> h (B, T, D) and the next state."""
+        h, state = mlstm_recurrent(*self._project(x, x_v), state)
+        return self._merge(h), state
+
+    def initial_state(self, batch: int) -> tuple[torch.Tensor, ...]:
+        """(C (B, H, d, d), n (B, H, d), m (B, H)): zeros, and m = -inf."""
+        ref = self.q_proj.weight
+        m = torch.full((batch, self.heads), -math.inf, dtype=ref.dtype, device=ref.device)
+        memory = _zeros(ref, batch, self.heads, self.head_dim, self.head_dim)
+        return memory, _zeros(ref, batch, self.heads, self.head_dim), m
+
+
+class MLSTMBlock(nn.Module):
+    """Pre up-projection block around the mLSTM, width E = round(proj_factor * D).
+
+    u = LN x; [a, z] = W_up u; a_c = SiLU(CausalConv a); h = mLSTM(q, k from a_c; v from a);
+    y = (HeadNorm h + skip * a_c) * SiLU z; out = x + W_down y (skip: learnable, init 1).
+    ``forward`` uses the parallel form, ``step`` the recurrent one.
+    State: (convolution history (B, K-1, E), mLSTM state).
+    """
+
+    def __init__(self, dim: int, heads: int, conv_kernel: int, proj_factor: float) -> None:
+        super().__init__()
+        inner = round(proj_factor * dim)
+        self.norm = nn.LayerNorm(dim)
+        self.up = nn.Linear(dim, 2 * inner)
+        self.conv = CausalConv(inner, conv_kernel)
+        self.cell = MLSTMLayer(inner, heads)
+        self.cell_norm = HeadNorm(inner, heads)
+        self.skip = nn.Parameter(torch.ones(inner))
+        self.down = nn.Linear(inner, dim)
+
+    def _output(
+        self, x: torch.Tensor, h: torch.Tensor, a_conv: torch.Tensor, z: torch.Tensor
+    ) -> torch.Tensor:
+        """x + W_down((HeadNorm h + skip * a_c) * SiLU z)."""
+        return x + self.down((self.cell_norm(h) + self.skip * a_conv) * silu(z))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, T, D) -> (B, T, D)."""
+        a, z = self.up(self.norm(x)).chunk(2, dim=-1)
+        a_conv = silu(self.conv(a))
+        return self._output(x, self.cell(a_conv, a), a_conv, z)
+
+    def initial_state(self, batch: int) -> State:
+        return self.conv.initial_state(batch), self.cell.initial_state(batch)
+
+    def step(self, x: torch.Tensor, state: State) -> tuple[torch.Tensor, State]:
+        """(B, D) -> (B, D)."""
+        history, cell_state = state
+        a, z = self.up(self.norm(x)).chunk(2, dim=-1)
+        a_conv, history = self.conv.step(a, history)
+        a_conv = silu(a_conv)
+        h, cell_state = self.cell.recurrent(a_conv[:, None], a[:, None], cell_state)
+        return self._output(x, h[:, 0], a_conv, z), (history, cell_state)
+
+
+# --- stacks and networks -------------------------------------------------------------------------
+
+
+class XLSTMStack(nn.Module):
+    """Residual blocks in the order of ``pattern`` ('m': mLSTM block, 's': sLSTM block), then
+    LayerNorm. (B, T, D) -> (B, T, D); state: one entry per block."""
+
+    def __init__(
+        self,
+        dim: int,
+        pattern: str,
+        *,
+        heads: int,
+        conv_kernel: int,
+        mlstm_proj_factor: float,
+        slstm_proj_factor: float,
+        forget_gate: str,
+    ) -> None:
+        super().__init__()
+        self.blocks = nn.ModuleList(
+            MLSTMBlock(dim, heads, conv_kernel, mlstm_proj_factor)
+            if kind == "m"
+            else SLSTMBlock(dim, heads, conv_kernel, slstm_proj_factor, forget_gate)
+            for kind in pattern
+        )
+        self.norm = nn.LayerNorm(dim)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        for block in self.blocks:
+            x = block(x)
+        return self.norm(x)
+
+    def initial_state(self, batch: int) -> list[State]:
+        return [block.initial_state(batch) for block in self.blocks]
+
+    def step(self, x: torch.Tensor, state: list[State]) -> tuple[torch.Tensor, list[State]]:
+        next_state = []
+        for block, block_state in zip(self.blocks, state, strict=True):
+            x, block_state = block.step(x, block_state)
+            next_state.append(block_state)
+        return self.norm(x), next_state
+
+
+class LinearEmbedding(nn.Module):
+    """Per-step Linear(n_inputs -> hidden); stateless (its state is None)."""
+
+    def __init__(self, n_inputs: int, hidden: int) -> None:
+        super().__init__()
+        self.proj = nn.Linear(n_inputs, hidden)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.proj(x)
+
+    def initial_state(self, batch: int) -> None:
+        return None
+
+    def step(self, x: torch.Tensor, state: None) -> tuple[torch.Tensor, None]:
+        return self.proj(x), state
+
+
+def _check(ok: bool, owner: str, option: str, value: Any, requirement: str) -> None:
+    """Raise a KinemyoError naming ``option`` unless ``ok``."""
+    if not ok:
+        raise KinemyoError(f"{owner}: option '{option}' {requirement}; got {value!r}.")
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def check_int(owner: str, option: str, value: Any, minimum: int) -> None:
+    """A KinemyoError naming ``option`` unless ``value`` is an integer >= ``minimum``."""
+    _check(
+        _is_int(value) and value >= minimum,
+        owner,
+        option,
+        value,
+        f"must be an integer >= {minimum}",
+    )
+
+
+def _resolve_heads(owner: str, hidden: int, heads: int | None) -> int:
+    """``heads``, or by default 4 when it divides ``hidden`` (else the largest divisor < 4)."""
+    if heads is None:
+        return max(h for h in range(1, DEFAULT_HEADS + 1) if hidden % h == 0)
+    check_int(owner, "heads", heads, 1)
+    _check(hidden % heads == 0, owner, "heads", heads, f"must divide hidden={hidden}")
+    return heads
+
+
+def _check_factor(owner: str, option: str, value: Any, hidden: int, heads: int | None) -> None:
+    """A positive width factor; with ``heads``, round(value * hidden) must be divisible by it."""
+    number = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    _check(
+        number and round(value * hidden) >= 1,
+        owner,
+        option,
+        value,
+        f"must be a number making round({option} x hidden={hidden}) >= 1",
+    )
+    if heads is not None:
+        width = round(value * hidden)
+        _check(
+            width % heads == 0,
+            owner,
+            option,
+            value,
+            f"must make round({option} x hidden={hidden}) = {width} divisible by heads={heads}",
+        )
+
+
+def block_pattern(owner: str, layers: int, ratio: Sequence[int] | str, pattern: str | None) -> str:
+    """The block kinds, one letter per layer ('m' mLSTM, 's' sLSTM).
+
+    ``pattern`` (e.g. "msm") is used as given and must have ``layers`` letters. Otherwise
+    ``ratio`` a:b (a pair or "a:b") tiles the unit 'm' * a + 's' * b and cuts it to ``layers``:
+    1:1 -> "msms...", 3:1 -> "mmmsmmms...", 0:1 -> all sLSTM.
+    """
+    if pattern is not None:
+        ok = isinstance(pattern, str) and len(pattern) == layers and set(pattern) <= {"m", "s"}
+        _check(
+            ok,
+            owner,
+            "pattern",
+            pattern,
+            f"must be {layers} letters (one per layer), each 'm' (mLSTM) or 's' (sLSTM)",
+        )
+        return pattern
+    parts = (
+        ratio.split(":") if isinstance(ratio, str) else ratio if isinstance(ratio, Sequence) else ()
+    )
+    counts = [int(p) if isinstance(p, str) and p.strip().isdigit() else p for p in parts]
+    ok = len(counts) == 2 and all(_is_int(c) and c >= 0 for c in counts) and sum(counts) > 0
+    _check(ok, owner, "ratio", ratio, "must be two non-negative integers m:s, not both 0")
+    unit = "m" * counts[0] + "s" * counts[1]
+    return (unit * layers)[:layers]
+
+
+class XLSTMStackNetwork(SequenceNetwork):
+    """embedding -> :class:`XLSTMStack` -> Linear(hidden -> n_outputs), checking the options.
+
+    Not registered itself: the registered subclasses choose the block pattern and the embedding.
+
+    Args:
+        n_inputs, n_outputs, hidden, layers: see :class:`SequenceNetwork`.
+        ratio, pattern: the block kinds (see :func:`block_pattern`).
+        heads: heads of every block (None: 4, or the largest divisor of ``hidden`` below 4);
+            must divide ``hidden`` and the mLSTM width.
+        conv_kernel: steps of the causal convolutions (>= 1).
+        mlstm_proj_factor: mLSTM block up-projection width / hidden.
+        slstm_proj_factor: sLSTM block FFN width / hidden.
+        forget_gate: sLSTM forget gate, "sigmoid" or "exp".
+        embedding: builds the (n_inputs, hidden) embedding; per-step Linear by default.
+    """
+
+    def __init__(
+        self,
+        n_inputs: int,
+        n_outputs: int,
+        hidden: int,
+        layers: int,
+        *,
+        ratio: Sequence[int] | str,
+        pattern: str | None,
+        heads: int | None,
+        conv_kernel: int,
+        mlstm_proj_factor: float,
+        slstm_proj_factor: float,
+        forget_gate: str,
+        embedding: Callable[[int, int], nn.Module] = LinearEmbedding,
+    ) -> None:
+        super().__init__(n_inputs, n_outputs, hidden, layers)
+        owner = self.name
+        pattern = block_pattern(owner, self.layers, ratio, pattern)
+        heads = _resolve_heads(owner, self.hidden, heads)
+        check_int(owner, "conv_kernel", conv_kernel, 1)
+        mlstm_heads = heads if "m" in pattern else None
+        _check_factor(owner, "mlstm_proj_factor", mlstm_proj_factor, self.hidden, mlstm_heads)
+        _check_factor(owner, "slstm_proj_factor", slstm_proj_factor, self.hidden, None)
+        _check(
+            forget_gate in FORGET_GATES,
+            owner,
+            "forget_gate",
+            forget_gate,
+            f"must be one of {', '.join(FORGET_GATES)}",
+        )
+        self.pattern, self.heads = pattern, heads
+        self.embedding = embedding(self.n_inputs, self.hidden)
+        self.stack = XLSTMStack(
+            self.hidden,
+            pattern,
+            heads=heads,
+            conv_kernel=conv_kernel,
+            mlstm_proj_factor=mlstm_proj_factor,
+            slstm_proj_factor=slstm_proj_factor,
+            forget_gate=forget_gate,
+        )
+        self.head = nn.Linear(self.hidden, self.n_outputs)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, T, n_inputs) -> (B, T, n_outputs)."""
+        return self.head(self.stack(self.embedding(x)))
+
+    def initial_state(self, batch: int) -> State:
+        return self.embedding.initial_state(batch), self.stack.initial_state(batch)
+
+    def step(self, x: torch.Tensor, state: State) -> tuple[torch.Tensor, State]:
+        """(B, n_inputs) -> (B, n_outputs), mLSTM blocks in their recurrent form."""
+        embedding_state, stack_state = state
+        e, embedding_state = self.embedding.step(x, embedding_state)
+        h, stack_state = self.stack.step(e, stack_state)
+        return self.head(h), (embedding_state, stack_state)
+
+
+@register_network
+class SLSTMNetwork(XLSTMStackNetwork):
+    """``layers`` sLSTM blocks (xLSTM[0:1]). Options: see :class:`XLSTMStackNetwork`."""
+
+    name: ClassVar[str] = "slstm"
+
+    def __init__(
+        self,
+        n_inputs: int,
+        n_outputs: int,
+        hidden: int = 32,
+        layers: int = 2,
+        *,
+        heads: int | None = None,
+        conv_kernel: int = 4,
+        slstm_proj_factor: float = 4 / 3,
+        forget_gate: str = "sigmoid",
+    ) -> None:
+        super().__init__(
+            n_inputs,
+            n_outputs,
+            hidden,
+            layers,
+            ratio=(0, 1),
+            pattern=None,
+            heads=heads,
+            conv_kernel=conv_kernel,
+            mlstm_proj_factor=2.0,
+            slstm_proj_factor=slstm_proj_factor,
+            forget_gate=forget_gate,
+        )
+
+
+@register_network
+class MLSTMNetwork(XLSTMStackNetwork):
+    """``layers`` mLSTM blocks (xLSTM[1:0]). Options: see :class:`XLSTMStackNetwork`."""
+
+    name: ClassVar[str] = "mlstm"
+
+    def __init__(
+        self,
+        n_inputs: int,
+        n_outputs: int,
+        hidden: int = 32,
+        layers: int = 2,
+        *,
+        heads: int | None = None,
+        conv_kernel: int = 4,
+        mlstm_proj_factor: float = 2.0,
+    ) -> None:
+        super().__init__(
+            n_inputs,
+            n_outputs,
+            hidden,
+            layers,
+            ratio=(1, 0),
+            pattern=None,
+            heads=heads,
+            conv_kernel=conv_kernel,
+            mlstm_proj_factor=mlstm_proj_factor,
+            slstm_proj_factor=4 / 3,
+            forget_gate="sigmoid",
+        )
+
+
+@register_network
+class XLSTMNetwork(XLSTMStackNetwork):
+    """Mixed stack xLSTM[a:b]: ``ratio`` (default 1:1 -> m, s, m, s, ...) or an explicit
+    ``pattern`` of ``layers`` letters 'm'/'s'. Other options: see :class:`XLSTMStackNetwork`."""
+
+    name: ClassVar[str] = "xlstm"
+
+    def __init__(
+        self,
+        n_inputs: int,
+        n_outputs: int,
+        hidden: int = 32,
+        layers: int = 2,
+        *,
+        ratio: Sequence[int] | str = (1, 1),
+        pattern: str | None = None,
+        heads: int | None = None,
+        conv_kernel: int = 4,
+        mlstm_proj_factor: float = 2.0,
+        slstm_proj_factor: float = 4 / 3,
+        forget_gate: str = "sigmoid",
+    ) -> None:
+        super().__init__(
+            n_inputs,
+            n_outputs,
+            hidden,
+            layers,
+            ratio=ratio,
+            pattern=pattern,
+            heads=heads,
+            conv_kernel=conv_kernel,
+            mlstm_proj_factor=mlstm_proj_factor,
+            slstm_proj_factor=slstm_proj_factor,
+            forget_gate=forget_gate,
+        )
