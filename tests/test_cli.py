@@ -210,6 +210,97 @@ def test_fit_rejects_an_unknown_model(capsys, cohort: Path, tmp_path) -> None:
     assert code == 1 and "Unknown model 'magic'" in err and "gpr" in err
 
 
+@pytest.mark.slow
+def test_compare_within_trial_writes_table_curves_and_predictions(capsys, cohort, tmp_path):
+    out = tmp_path / "cmp"
+    code, text, _ = run(
+        capsys,
+        "compare",
+        cohort,
+        "--models",
+        "ridge,lstm,xlstm",
+        "--motions",
+        "DNS",
+        "--preset",
+        "seed-xlstm",
+        "--out",
+        out,
+    )
+    assert code == 0, text
+    table = (out / "table.csv").read_text()
+    for model in ("ridge", "lstm", "xlstm"):
+        assert f"DNS,{model}," in table
+    assert "fit s" in table and "parameters" in table and "moment r" in table
+    for figure in ("fig5_loss_curves", "fig6_xlstm_convergence", "fig7_predictions_per_joint"):
+        assert (out / "figures" / f"{figure}.png").is_file()
+    curves = (out / "figures" / "fig6_xlstm_convergence.csv").read_text()
+    assert "xlstm,DNS,validation" in curves and "xlstm,DNS,training" in curves
+    assert "Lowest moment RMSE" in (out / "report.md").read_text()
+
+
+def test_compare_leave_one_subject_out_and_cross_task(capsys, cohort, tmp_path):
+    code, _, _ = run(
+        capsys,
+        "compare",
+        cohort,
+        "--models",
+        "mean,ridge",
+        "--protocol",
+        "loso",
+        "--motions",
+        "UPS",
+        "--out",
+        tmp_path / "loso",
+    )
+    assert code == 0
+    scores = (tmp_path / "loso" / "scores.csv").read_text()
+    for subject in ("Sub01", "Sub02", "Sub03"):  # every subject is a test subject once
+        assert f"{subject},UPS" in scores
+    code, _, _ = run(
+        capsys,
+        "compare",
+        cohort,
+        "--models",
+        "ridge",
+        "--protocol",
+        "cross-task",
+        "--train-tasks",
+        "WAK",
+        "--test-tasks",
+        "DNS",
+        "--out",
+        tmp_path / "x",
+    )
+    assert code == 0
+    tested = {
+        line.split(",")[1] for line in (tmp_path / "x" / "scores.csv").read_text().splitlines()[1:]
+    }
+    assert tested == {"DNS"}
+    code, _, err = run(
+        capsys,
+        "compare",
+        cohort,
+        "--models",
+        "ridge",
+        "--protocol",
+        "random",
+        "--out",
+        tmp_path / "r",
+    )
+    assert code == 1 and "Unknown protocol 'random'" in err
+
+
+def test_predict_needs_only_emg(capsys, cohort, tmp_path) -> None:
+    model = tmp_path / "ridge"
+    run(capsys, "fit", "ridge", cohort, "--motions", "DNS", "--out", model)
+    fragment = requires_real_data("siat_llmd_semg_Sub10_session.csv.gz")
+    code, _, _ = run(capsys, "predict", model, fragment, "--out", tmp_path / "p.csv")
+    assert code == 0
+    lines = (tmp_path / "p.csv").read_text().splitlines()
+    assert len(lines) - 1 == (40_320 - 100) // 50 + 1  # one row per window of the fragment
+    assert "left knee flexion moment (N·m)" in lines[0] and lines[1].startswith("Sub10,")
+
+
 def test_version(capsys) -> None:
     code, out, _ = run(capsys, "--version")
     assert code == 0 and out.startswith("kinemyo ")
@@ -225,7 +316,7 @@ def test_demo_writes_the_seed_table_report_and_figures(capsys, tmp_path: Path) -
     assert f"Report: {out / 'report.md'}" in text.replace("\n", "")
     report = (out / "report.md").read_text()
     for gait in ("DNS", "UPS"):
-        for model in ("gpr", "ridge", "mean"):
+        for model in ("gpr", "ridge", "mean", "xlstm"):
             assert f"| {gait} | {model} |" in report
     assert "moment RMSE (N·m)" in report and "angle MAE (deg)" in report
     assert "held-out" in report

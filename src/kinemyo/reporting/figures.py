@@ -174,37 +174,59 @@ def plot_predictions(
 
 
 def plot_training_curves(
-    histories: dict[str, History], title: str, *, train: bool = False
+    histories: dict[tuple[str, str], History], title: str, *, train: bool = False
 ) -> tuple[Figure, pd.DataFrame]:
-    """Validation RMSE per epoch of several trainings (and training RMSE, dashed, if ``train``).
+    """RMSE per epoch of several trainings: one panel per task, one colour per model;
+    validation solid (dot: the epoch kept), training dashed if ``train`` (or without validation).
 
     Args:
-        histories: label (e.g. "xlstm, DNS") -> training history (standardised target units).
+        histories: (model, task) -> training history (standardised target units).
         title: figure title.
         train: also draw the training RMSE.
     """
-    figure, ax = plt.subplots(figsize=(7, 4))
+    tasks = sorted({task for _, task in histories})
+    models = list(dict.fromkeys(model for model, _ in histories))
+    colours = dict(zip(models, plt.get_cmap("tab10").colors, strict=False))
+    figure, axes = plt.subplots(
+        1, len(tasks), figsize=(5.5 * len(tasks), 4), sharey=True, squeeze=False
+    )
     rows = []
-    for label, history in histories.items():
-        curves = {"validation": history.validation_rmse}
-        if train or not history.validation_rmse:
-            curves["training"] = history.train_rmse
-        for kind, values in curves.items():
-            epochs = np.arange(1, len(values) + 1)
-            line = ax.plot(
-                epochs, values, ls="-" if kind == "validation" else "--", label=f"{label} ({kind})"
-            )[0]
-            if kind == "validation" and values:
+    for ax, task in zip(axes[0], tasks, strict=True):
+        for (model, own_task), history in histories.items():
+            if own_task != task:
+                continue
+            curves = {"validation": history.validation_rmse}
+            if train or not history.validation_rmse:
+                curves["training"] = history.train_rmse
+            for kind, values in curves.items():
+                epochs = np.arange(1, len(values) + 1)
                 ax.plot(
-                    history.best_epoch + 1, values[history.best_epoch], "o", color=line.get_color()
+                    epochs,
+                    values,
+                    color=colours.get(model),
+                    lw=1.2,
+                    ls="-" if kind == "validation" else "--",
+                    label=model if kind == "validation" or not history.validation_rmse else None,
                 )
-            rows += [
-                {"run": label, "curve": kind, "epoch": e, "rmse": v}
-                for e, v in zip(epochs, values, strict=True)
-            ]
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("RMSE (standardised targets)")
-    ax.set_title(title)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=7)
+                if kind == "validation" and values:
+                    ax.plot(
+                        history.best_epoch + 1,
+                        values[history.best_epoch],
+                        "o",
+                        color=colours.get(model),
+                    )
+                rows += [
+                    {"model": model, "task": task, "curve": kind, "epoch": e, "rmse": v}
+                    for e, v in zip(epochs, values, strict=True)
+                ]
+        ax.set_title(task)
+        ax.set_xlabel("epoch")
+        ax.grid(alpha=0.3)
+    axes[0, 0].set_ylabel("RMSE (standardised targets)")
+    axes[0, -1].legend(
+        fontsize=7,
+        title="solid: validation" + (", dashed: training" if train else ""),
+        title_fontsize=7,
+    )
+    figure.suptitle(title)
     return figure, pd.DataFrame(rows)

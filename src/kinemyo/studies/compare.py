@@ -177,11 +177,7 @@ def _figures(folder: Path, runs: list[ModelRun], winner: str) -> list[tuple[Path
     first_split = {}
     for run in runs:
         first_split.setdefault((run.model, run.truth.task[0]), run)
-    curves = {
-        f"{model}, {task}": run.history
-        for (model, task), run in first_split.items()
-        if run.history is not None
-    }
+    curves = {key: run.history for key, run in first_split.items() if run.history is not None}
     if curves:
         png, _ = save_figure(
             *plot_training_curves(curves, "Validation RMSE per epoch"),
@@ -194,9 +190,7 @@ def _figures(folder: Path, runs: list[ModelRun], winner: str) -> list[tuple[Path
                 "(dots: the epoch whose weights were kept).",
             )
         )
-    family = {
-        label: history for label, history in curves.items() if label.split(",")[0] in XLSTM_FAMILY
-    }
+    family = {key: history for key, history in curves.items() if key[0] in XLSTM_FAMILY}
     if family:
         png, _ = save_figure(
             *plot_training_curves(family, "Convergence of sLSTM, mLSTM and xLSTM", train=True),

@@ -14,13 +14,15 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import torch
 
 from kinemyo.errors import KinemyoError
-from kinemyo.models.networks.base import SequenceNetwork
+
+if TYPE_CHECKING:  # only for annotations: kinemyo.models imports this module
+    from kinemyo.models.networks.base import SequenceNetwork
 
 EpochCallback = Callable[[int, int, float, float], None]
 """Called after each epoch as ``callback(epoch, epochs, train_rmse, validation_rmse)``."""
