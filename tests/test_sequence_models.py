@@ -10,7 +10,7 @@ import torch
 
 from kinemyo.data.windowed import WindowedDataset
 from kinemyo.errors import KinemyoError
-from kinemyo.models import create, load_model
+from kinemyo.models import GaussianProcess, SequenceRegressor, create, load_model
 from kinemyo.models.presets import preset_params
 from kinemyo.models.sequence import carve_validation
 from kinemyo.training.sequences import Runs, context_sequences, training_chunks
@@ -136,6 +136,9 @@ def test_save_load_predicts_identically_with_its_history(fitted, tmp_path: Path)
         "weights.safetensors",
     ]
     loaded = load_model(tmp_path / "m")
+    assert type(SequenceRegressor.load(tmp_path / "m")) is type(model)
+    with pytest.raises(KinemyoError, match="holds a 'lstm' model, not a GaussianProcess"):
+        GaussianProcess.load(tmp_path / "m")
     test = dataset(seed=9)
     np.testing.assert_array_equal(loaded.predict(test).mean, model.predict(test).mean)
     assert loaded.history.train_rmse == pytest.approx(model.history.train_rmse)

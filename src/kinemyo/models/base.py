@@ -255,6 +255,15 @@ class Estimator(abc.ABC):
         self.schema_ = schema  # before the state: a network is rebuilt from the schema's sizes
         self._load_fitted_state({k: v for k, v in arrays.items() if k not in scaling}, source)
 
+    @classmethod
+    def load(cls, directory: str | Path) -> Self:
+        """The fitted model saved in ``directory``, which must be a ``cls`` (e.g.
+        ``GaussianProcess.load(path)``; ``Estimator.load`` takes any model)."""
+        model = load_model(directory)
+        if not isinstance(model, cls):
+            raise KinemyoError(f"{directory} holds a '{model.name}' model, not a {cls.__name__}.")
+        return model
+
     def _check_fitted(self) -> None:
         if not hasattr(self, "schema_"):
             raise KinemyoError(
