@@ -122,7 +122,9 @@ def official_stacks() -> dict[str, nn.Module]:
     )
     mlstm = xLSTMBlockStackConfig(
         mlstm_block=mLSTMBlockConfig(
-            mlstm=mLSTMLayerConfig(conv1d_kernel_size=4, qkv_proj_blocksize=4, num_heads=4)
+            # dense q, k, v projections (one block as wide as the up-projection, 2 x hidden), as
+            # in the xLSTM equations kinemyo implements; the package defaults to blocks of 4
+            mlstm=mLSTMLayerConfig(conv1d_kernel_size=4, qkv_proj_blocksize=2 * HIDDEN, num_heads=4)
         ),
         context_length=STEPS,
         num_blocks=LAYERS,

@@ -87,6 +87,17 @@ def test_mlstm_parallel_matches_recurrent(gate_scale):
     torch.testing.assert_close(parallel, recurrent, rtol=0, atol=1e-10)
 
 
+@pytest.mark.parametrize("steps", [100, 300])  # float32 forget sums, then float64 ones
+def test_mlstm_parallel_in_float32_stays_close_to_float64(steps):
+    batch, heads, d = 2, 2, 4
+    q, k, v = (randn(batch, heads, steps, d, seed=s) for s in range(3))
+    a_i, a_f = randn(batch, heads, steps, seed=3), randn(batch, heads, steps, scale=3.0, seed=4)
+    exact = mlstm_parallel(q, k, v, a_i, a_f)
+    single = mlstm_parallel(*(t.float() for t in (q, k, v, a_i, a_f)))
+    assert single.dtype == torch.float32
+    torch.testing.assert_close(single.double(), exact, rtol=1e-4, atol=1e-5)
+
+
 def test_mlstm_matches_unstabilised_definition():
     """h_t = C_t q_t / max(|n_t . q_t|, 1) with C, n summed directly from the definition."""
     batch, heads, steps, d = 1, 2, 9, 3
