@@ -6,6 +6,8 @@
   +/- 2 sigma band of a probabilistic model.
 - :func:`plot_training_curves` (Figures 5 and 6): RMSE per epoch of sequence models, the
   convergence comparison.
+- :func:`plot_forecast` (Figures 9-12): a probabilistic forecast with its 50% and 90% bands.
+- :func:`plot_crps_box` (Figure 13): a forecast metric per model, angles vs torques.
 """
 
 from __future__ import annotations
@@ -230,3 +232,69 @@ def plot_training_curves(
     )
     figure.suptitle(title)
     return figure, pd.DataFrame(rows)
+
+
+def plot_forecast(
+    context: np.ndarray,
+    truth: np.ndarray,
+    samples: np.ndarray,
+    fs: float,
+    title: str,
+    unit: str,
+) -> tuple[Figure, pd.DataFrame]:
+    """A probabilistic forecast over the truth: the context, the median and the 50% and 90%
+    central bands of the sample paths (the seed study's Figures 9-12).
+
+    Args:
+        context: (C,) the observed past; truth: (H,) what followed.
+        samples: (S, H) sample paths of the forecast.
+        fs: samples per second of the series (the time axis is in s, 0 at the forecast start).
+        title: figure title; unit: the series' unit.
+    """
+    horizon = truth.size
+    past = (np.arange(context.size) - context.size) / fs
+    future = np.arange(horizon) / fs
+    q05, q25, q50, q75, q95 = np.quantile(samples, [0.05, 0.25, 0.5, 0.75, 0.95], axis=0)
+    figure, ax = plt.subplots(figsize=(9, 3.5))
+    ax.plot(past, context, color="black", lw=1, label="context")
+    ax.plot(future, truth, color="black", lw=1, ls="--", label="truth")
+    ax.fill_between(future, q05, q95, color="tab:blue", alpha=0.18, label="90% interval")
+    ax.fill_between(future, q25, q75, color="tab:blue", alpha=0.35, label="50% interval")
+    ax.plot(future, q50, color="tab:blue", lw=1.2, label="median")
+    ax.axvline(0, color="grey", lw=0.8)
+    ax.set_xlabel("time from the forecast start (s)")
+    ax.set_ylabel(unit)
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, ncol=3)
+    data = pd.DataFrame(
+        {
+            "time_s": future,
+            "truth": truth,
+            "median": q50,
+            "q05": q05,
+            "q25": q25,
+            "q75": q75,
+            "q95": q95,
+        }
+    )
+    return figure, data
+
+
+def plot_crps_box(table: pd.DataFrame, metric: str, title: str) -> tuple[Figure, pd.DataFrame]:
+    """Box plots of a forecast metric per model and quantity (the seed's Figure 13: angles vs
+    torques).
+
+    Args:
+        table: one row per forecast window, with columns "model", "quantity" and ``metric``.
+        metric: the column to draw, e.g. "wql" or "crps".
+        title: figure title.
+    """
+    groups = table.groupby(["quantity", "model"])[metric]
+    labels = [f"{model}\n{quantity}" for quantity, model in groups.groups]
+    figure, ax = plt.subplots(figsize=(max(5, 1.4 * len(labels)), 4))
+    ax.boxplot([values.to_numpy() for _, values in groups], tick_labels=labels)
+    ax.set_ylabel(metric)
+    ax.set_title(title)
+    ax.grid(alpha=0.3, axis="y")
+    return figure, table[["model", "quantity", metric]].reset_index(drop=True)
