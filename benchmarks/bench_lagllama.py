@@ -1,0 +1,78 @@
+"""Lag-Llama decoding speed on CPU: fast mode (frozen scaler + KV cache) vs the reference mode.
+
+One window (context 256, horizon 128, 100 sample paths), the default-size network (2,449,299
+parameters, 84 lags) with random weights, float32, RoPE linear factor (256 + 128) / 32 = 12.
+
+- fast mode: the whole 128-step decode is timed (median of ``--repeats`` runs after one warm-up).
+- reference mode (scaler recomputed every step, full recompute): a whole decode takes minutes, so
+  it is EXTRAPOLATED: the per-step time is measured at the first positions (context 256) and at
+  the last ones (context 256 + 126, i.e. the history the last steps see), ``--ref-steps`` steps
+  each; the cost of a step grows with its position, so the 128-step total is estimated as
+  128 x the mean of the two per-step times (trapezoid rule).
+
+Note that the two modes are different models of the future (see
+``kinemyo.models.lagllama.sampling``); this only compares their cost.
+
+Torch uses as many threads as there are CPU cores available to this process.
+
+Usage: python benchmarks/bench_lagllama.py [--repeats 3] [--ref-steps 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+
+import torch
+
+from kinemyo.models.lagllama import LagLlamaNetwork
+
+CONTEXT, HORIZON, SAMPLES = 256, 128, 100
+
+
+def timed(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--ref-steps", type=int, default=2)
+    args = parser.parse_args()
+    torch.manual_seed(0)
+    net = LagLlamaNetwork(rope_scaling=(CONTEXT + HORIZON) / 32).eval()
+    t = torch.arange(CONTEXT + HORIZON, dtype=torch.float32)
+    series = torch.sin(2 * torch.pi * t / 50) + 0.1 * torch.randn_like(t)
+    past = series[None, :CONTEXT]
+    gen = torch.Generator().manual_seed(0)
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {os.cpu_count()} CPUs")
+    print(f"window: context {CONTEXT}, horizon {HORIZON}, {SAMPLES} samples")
+
+    def fast() -> None:
+        net.sample(past, HORIZON, SAMPLES, mode="fast", generator=gen)
+
+    fast()
+    fast_s = statistics.median(timed(fast) for _ in range(args.repeats))
+    print(f"fast mode (frozen scaler + KV cache), whole decode: {fast_s:.3f} s")
+
+    steps = args.ref_steps
+    first = timed(lambda: net.sample(past, steps, SAMPLES, mode="reference", generator=gen))
+    late_past = series[None, : CONTEXT + HORIZON - steps]
+    last = timed(lambda: net.sample(late_past, steps, SAMPLES, mode="reference", generator=gen))
+    per_first, per_last = first / steps, last / steps
+    ref_s = HORIZON * (per_first + per_last) / 2
+    print(
+        f"reference mode: {per_first:.3f} s/step at the start, {per_last:.3f} s/step at the end "
+        f"({steps} steps timed each)"
+    )
+    print(f"reference mode, EXTRAPOLATED to {HORIZON} steps: {ref_s:.1f} s")
+    print(f"ratio reference / fast: {ref_s / fast_s:.0f}x")
+    print(f"targets: fast < 5 s -> {fast_s < 5}; >= 100x -> {ref_s / fast_s >= 100}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,278 @@
+"""Safe loading of the official Lag-Llama checkpoint (``lag-llama.ckpt``), without gluonts.
+
+The checkpoint is a PyTorch Lightning dict whose pickle names two gluonts classes
+(``StudentTOutput`` and ``NegativeLogLikelihood``, the latter gone from gluonts >= 0.15). It is
+read with ``torch.load(..., weights_only=True)``: torch's restricted unpickler, which only builds
+tensors, containers and the globals allow-listed with ``torch.serialization.safe_globals``. We
+allow-list ``set`` and two inert stub classes registered under the exact gluonts names (as
+``(stub, "gluonts....Name")`` pairs, which torch maps by that string): the unpickler creates a
+stub with ``cls.__new__`` (NEWOBJ) and fills it with ``__setstate__`` (BUILD), so no gluonts code
+and no arbitrary code runs. Any other global makes the load fail; ``weights_only=False`` is never
+used.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import pickle
+import sys
+import types
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from kinemyo.errors import DataFormatError
+from kinemyo.models.lagllama.features import LAGS
+from kinemyo.models.lagllama.network import LagLlamaNetwork
+
+#: sha256 of the official ``lag-llama.ckpt`` (29.5 MB).
+OFFICIAL_SHA256 = "b5a5c4b8a0cfe9b81bdac35ed5d88b5033cd119b5206c28e9cd67c4b45fb2c96"
+HF_REPO = "time-series-foundation-models/Lag-Llama"
+HF_FILE = "lag-llama.ckpt"
+STUDENT_T_OUTPUT = "gluonts.torch.distributions.studentT.StudentTOutput"
+NEGATIVE_LOG_LIKELIHOOD = "gluonts.torch.modules.loss.NegativeLogLikelihood"
+
+
+class ChecksumWarning(UserWarning):
+    """The checkpoint's sha256 differs from the expected one (it is loaded anyway)."""
+
+
+class _Stub:
+    """An inert stand-in for a pickled gluonts object: it only keeps the pickled attributes."""
+
+    def __setstate__(self, state: dict[str, Any] | None) -> None:
+        if isinstance(state, dict):
+            self.__dict__.update(state)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.__dict__})"
+
+
+class StudentTOutput(_Stub):
+    """Stub for ``gluonts.torch.distributions.studentT.StudentTOutput``."""
+
+
+class NegativeLogLikelihood(_Stub):
+    """Stub for ``gluonts.torch.modules.loss.NegativeLogLikelihood``."""
+
+
+#: What ``torch.serialization.safe_globals`` receives.
+SAFE_GLOBALS: list[Any] = [
+    set,
+    (StudentTOutput, STUDENT_T_OUTPUT),
+    (NegativeLogLikelihood, NEGATIVE_LOG_LIKELIHOOD),
+]
+
+
+def sha256_of(path: str | Path) -> str:
+    """Hex sha256 of a file, read in 1 MiB chunks."""
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def load_checkpoint(
+    path: str | Path, expected_sha256: str | None = OFFICIAL_SHA256
+) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+    """Read a Lag-Llama Lightning checkpoint safely.
+
+    Args:
+        path: the ``.ckpt`` file.
+        expected_sha256: warn (``ChecksumWarning``) when the file's sha256 differs; ``None`` skips
+            the check. A mismatch never prevents loading.
+
+    Returns:
+        ``(state_dict, hyper_parameters)``: the state_dict with the ``model.`` prefix stripped
+        (CPU tensors), and the checkpoint's ``hyper_parameters`` (gluonts objects as stubs).
+
+    Raises:
+        DataFormatError: the file is missing, is not a Lightning checkpoint, or its pickle needs a
+            global other than the allow-listed ones (it is then not loaded at all).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DataFormatError(
+            "the Lag-Llama checkpoint does not exist.",
+            path=path,
+            hint=(
+                f"Download '{HF_FILE}' from the Hugging Face repo '{HF_REPO}' "
+                f"(https://huggingface.co/{HF_REPO}) on a machine with internet access and copy "
+                "it here; it cannot be downloaded automatically from this workplace."
+            ),
+        )
+    if expected_sha256 is not None:
+        actual = sha256_of(path)
+        if actual != expected_sha256.lower():
+            warnings.warn(
+                ChecksumWarning(
+                    f"{path}: sha256 {actual} differs from the expected {expected_sha256}; "
+                    "loading it anyway (it is not the official lag-llama.ckpt, or it was altered)."
+                ),
+                stacklevel=2,
+            )
+    try:
+        with torch.serialization.safe_globals(SAFE_GLOBALS):
+            ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as exc:
+        raise DataFormatError(
+            f"refused to unpickle the checkpoint: it needs a global that is not allow-listed "
+            f"({exc}).",
+            path=path,
+            hint="Only tensors, containers, set and the two gluonts stubs are allowed "
+            "(weights_only=True); the file is not loaded with weights_only=False.",
+        ) from exc
+    except (RuntimeError, EOFError, OSError) as exc:
+        raise DataFormatError(
+            f"cannot read the checkpoint ({exc}).", path=path, hint="Is it a torch .ckpt file?"
+        ) from exc
+    if not isinstance(ckpt, dict) or not isinstance(ckpt.get("state_dict"), dict):
+        raise DataFormatError("not a Lightning checkpoint (no 'state_dict').", path=path)
+    state = {
+        key.removeprefix("model."): value
+        for key, value in ckpt["state_dict"].items()
+        if isinstance(value, torch.Tensor)
+    }
+    hyper = ckpt.get("hyper_parameters") or {}
+    if not isinstance(hyper, dict):
+        raise DataFormatError("'hyper_parameters' is not a dict.", path=path)
+    return state, hyper
+
+
+def network_kwargs(model_kwargs: dict[str, Any]) -> dict[str, Any]:
+    """``LagLlamaNetwork`` arguments from the checkpoint's ``hyper_parameters["model_kwargs"]``.
+
+    Raises:
+        ValueError: a setting this implementation does not support (input_size != 1, a scaling
+            other than "robust", a distribution other than Student-t, dropout != 0).
+    """
+    if model_kwargs.get("input_size", 1) != 1:
+        raise ValueError("only input_size 1 (univariate) is supported")
+    if model_kwargs.get("scaling", "robust") != "robust":
+        raise ValueError(f"only 'robust' scaling is supported, not {model_kwargs['scaling']!r}")
+    distr = model_kwargs.get("distr_output")
+    if distr is not None and type(distr).__name__ != "StudentTOutput":
+        raise ValueError(f"only the Student-t output is supported, not {type(distr).__name__}")
+    names = ("context_length", "max_context_length", "n_layer", "n_head", "n_embd_per_head",
+             "rope_scaling", "time_feat", "dropout", "num_parallel_samples")  # fmt: skip
+    kwargs = {name: model_kwargs[name] for name in names if name in model_kwargs}
+    kwargs["lags"] = tuple(model_kwargs.get("lags_seq", LAGS))
+    return kwargs
+
+
+def network_from_checkpoint(
+    path: str | Path, expected_sha256: str | None = OFFICIAL_SHA256, **overrides: Any
+) -> LagLlamaNetwork:
+    """Build a ``LagLlamaNetwork`` from ``model_kwargs`` and load the weights with strict=True.
+
+    ``overrides`` replace constructor arguments (e.g. ``rope_scaling=12.0`` for longer
+    contexts, ``zero_iqr_guard=False``). The network is returned in eval mode.
+    """
+    state, hyper = load_checkpoint(path, expected_sha256)
+    try:
+        kwargs = network_kwargs(dict(hyper.get("model_kwargs") or {}))
+    except ValueError as exc:
+        raise DataFormatError(f"unsupported checkpoint setting: {exc}.", path=path) from exc
+    net = LagLlamaNetwork(**{**kwargs, **overrides})
+    try:
+        net.load_state_dict(state, strict=True)
+    except RuntimeError as exc:
+        raise DataFormatError(f"the weights do not match the network ({exc}).", path=path) from exc
+    return net.eval()
+
+
+# --------------------------------------------------------------------------- writing (tests)
+@contextlib.contextmanager
+def _gluonts_names() -> Iterator[tuple[type, type]]:
+    """Temporarily make two plain classes importable under the gluonts names, for pickling.
+
+    Installs empty module objects for ``gluonts`` and its sub-packages in ``sys.modules`` and
+    restores ``sys.modules`` afterwards.
+    """
+    classes = []
+    created: dict[str, types.ModuleType] = {}
+    for full in (STUDENT_T_OUTPUT, NEGATIVE_LOG_LIKELIHOOD):
+        module_name, name = full.rsplit(".", 1)
+        cls = type(name, (), {"__module__": module_name, "__qualname__": name})
+        parts = module_name.split(".")
+        for i in range(1, len(parts) + 1):
+            sub = ".".join(parts[:i])
+            if sub not in created:
+                created[sub] = types.ModuleType(sub)
+        setattr(created[module_name], name, cls)
+        classes.append(cls)
+    saved = {name: sys.modules[name] for name in created if name in sys.modules}
+    sys.modules.update(created)
+    try:
+        yield classes[0], classes[1]
+    finally:
+        for name in created:
+            if name in saved:
+                sys.modules[name] = saved[name]
+            else:
+                sys.modules.pop(name, None)
+
+
+def write_synthetic_checkpoint(
+    path: str | Path, network: LagLlamaNetwork | None = None, *, seed: int = 0
+) -> Path:
+    """Write a Lightning-style checkpoint shaped like the official one (for tests).
+
+    The weights are ``network``'s (default: a default-size network with random weights drawn
+    with ``seed``), prefixed ``model.``; ``hyper_parameters["model_kwargs"]`` mirrors the
+    official settings; the pickle names ``gluonts...StudentTOutput`` and
+    ``gluonts...NegativeLogLikelihood`` (plain classes pickled under those names) and holds a
+    ``set``, like the official file. Written with plain ``torch.save``.
+    """
+    if network is None:
+        torch.manual_seed(seed)
+        network = LagLlamaNetwork()
+    path = Path(path)
+    with _gluonts_names() as (student_t, nll):
+        distr = student_t()
+        distr.__dict__.update({"args_dim": {"df": 1, "loc": 1, "scale": 1}, "beta": 0.0})
+        loss = nll()
+        loss.__dict__.update({"beta": 0.0})
+        model_kwargs = {
+            "input_size": 1,
+            "context_length": network.context_length,
+            "max_context_length": network.max_context_length,
+            "lags_seq": list(network.lags),
+            "n_layer": network.n_layer,
+            "n_embd_per_head": network.head_dim,
+            "n_head": network.n_head,
+            "scaling": "robust",
+            "distr_output": distr,
+            "num_parallel_samples": network.num_parallel_samples,
+            "rope_scaling": None,
+            "time_feat": network.use_time_feat,
+            "dropout": 0.0,
+        }
+        ckpt = {
+            "epoch": 0,
+            "global_step": 0,
+            "pytorch-lightning_version": "2.0.4",
+            "state_dict": {
+                f"model.{k}": v.detach().clone() for k, v in network.state_dict().items()
+            },
+            "loops": {"fit_loop": {"state_dict": {}, "skipped": set()}},
+            "callbacks": {},
+            "optimizer_states": [],
+            "lr_schedulers": [],
+            "hparams_name": "kwargs",
+            "hyper_parameters": {
+                "model_kwargs": model_kwargs,
+                "context_length": network.context_length,
+                "prediction_length": 1,
+                "loss": loss,
+                "lr": 1e-4,
+            },
+        }
+        path.parent.mkdir(parents=True, exist_ok=True)
+        torch.save(ckpt, path)
+    return path
