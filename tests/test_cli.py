@@ -86,6 +86,24 @@ def test_errors_are_one_paragraph_without_traceback(capsys, tmp_path: Path) -> N
     assert err.strip().count("\n") == 0
 
 
+def test_error_text_with_brackets_is_printed_verbatim(capsys, cohort: Path, tmp_path) -> None:
+    code, _, err = run(
+        capsys,
+        "fit",
+        "ridge",
+        cohort,
+        "--motions",
+        "DNS",
+        "--param",
+        "alpha",
+        "--out",
+        tmp_path / "m",
+    )
+    assert code == 1 and "--param 'alpha' is not NAME=VALUE" in err
+    code, _, err = run(capsys, "data", "inspect", cohort, "--moment-unit", "[kNm]")
+    assert code == 1 and "Unknown moment unit '[kNm]'" in err  # not swallowed as Rich markup
+
+
 def test_debug_shows_the_traceback(tmp_path: Path) -> None:
     with pytest.raises(DataFormatError):
         main(["--debug", "data", "inspect", str(tmp_path / "absent")])

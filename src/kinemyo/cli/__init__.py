@@ -12,9 +12,10 @@ from collections.abc import Sequence
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from kinemyo import __version__
-from kinemyo.cli import data, modelling
+from kinemyo.cli import data, forecasting, modelling
 from kinemyo.cli.console import errors
 from kinemyo.cli.demo import demo
 from kinemyo.errors import KinemyoError
@@ -32,6 +33,8 @@ app.command()(modelling.fit)
 app.command()(modelling.evaluate)
 app.command()(modelling.predict)
 app.command()(modelling.compare)
+app.command()(forecasting.finetune)
+app.command()(forecasting.forecast)
 
 
 def _version(value: bool) -> None:
@@ -51,7 +54,7 @@ def _root(
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
-    errors.print(f"[yellow]warning:[/] {message}", soft_wrap=True)
+    errors.print(f"[yellow]warning:[/] {escape(str(message))}", soft_wrap=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -68,7 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         except KinemyoError as exc:
             if debug:
                 raise
-            errors.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
+            errors.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
             return 1
     return 0
 

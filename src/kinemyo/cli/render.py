@@ -6,6 +6,7 @@ from collections import defaultdict
 
 import numpy as np
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from kinemyo.data.inspection import DatasetReport, TrialSummary
@@ -111,4 +112,4 @@ def _print_problems(report: DatasetReport, console: Console) -> None:
     console.print(f"[bold]{len(report.problems)} problem(s) found:[/]")
     for problem in report.problems:
         style = "red" if problem.severity == "error" else "yellow"
-        console.print(f"[{style}]{problem.severity}:[/] {problem.message}", soft_wrap=True)
+        console.print(f"[{style}]{problem.severity}:[/] {escape(problem.message)}", soft_wrap=True)

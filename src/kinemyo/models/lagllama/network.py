@@ -253,6 +253,19 @@ class LagLlamaNetwork(nn.Module):
         time_step_s: float = 1.0,
     ) -> None:
         super().__init__()
+        self._settings = {
+            "context_length": context_length,
+            "max_context_length": max_context_length,
+            "lags": [int(lag) for lag in lags],
+            "n_layer": n_layer,
+            "n_head": n_head,
+            "n_embd_per_head": n_embd_per_head,
+            "rope_scaling": rope_scaling,
+            "time_feat": time_feat,
+            "num_parallel_samples": num_parallel_samples,
+            "zero_iqr_guard": zero_iqr_guard,
+            "time_step_s": time_step_s,
+        }
         if dropout != 0.0:
             raise ValueError("only dropout 0.0 is supported")
         self.lags = tuple(int(lag) for lag in lags)
@@ -335,6 +348,10 @@ class LagLlamaNetwork(nn.Module):
                 raise ValueError("time features are required when time_feat=True")
             parts.append(time_feat.to(lagged.dtype))
         return torch.cat(parts, dim=-1)
+
+    def settings(self) -> dict[str, Any]:
+        """The constructor arguments (JSON-able): ``LagLlamaNetwork(**settings())`` rebuilds it."""
+        return dict(self._settings)
 
     def features(
         self,

@@ -1,0 +1,182 @@
+"""``kinemyo finetune`` and ``kinemyo forecast``: Lag-Llama on joint angle and moment series."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import torch
+import typer
+
+from kinemyo.cli.console import console, training_display
+from kinemyo.data.siat_llmd import read_siat_llmd
+from kinemyo.errors import KinemyoError
+from kinemyo.forecasting.baselines import SeasonalNaive
+from kinemyo.forecasting.finetune import (
+    FinetuneConfig,
+    history_dict,
+    load_network,
+    save_network,
+)
+from kinemyo.forecasting.finetune import (
+    finetune as finetune_network,
+)
+from kinemyo.forecasting.series import JointSeries, series_from_knee_cycles, series_from_recordings
+from kinemyo.models.lagllama import LagLlamaNetwork, network_from_checkpoint
+from kinemyo.reporting.report import markdown_table
+from kinemyo.studies.forecast import ForecastSettings, normalised_training_parts, run_forecast_study
+
+DataArgument = Annotated[
+    Path, typer.Argument(help="SIAT-LLMD tree, or the knee-cycles .npz of the real fragments.")
+]
+KNEE_PERIOD = (150, 260)
+"""Seasonal-naive period search range for the knee npz: its 101-point 'cycles' are mostly half
+strides, so a stride is about 202 samples."""
+
+
+def _series(data: Path, fs: float, motions: str, subjects: str | None) -> list[JointSeries]:
+    if data.suffix == ".npz":
+        return series_from_knee_cycles(data)
+    recordings = read_siat_llmd(
+        data,
+        motions=[m for m in motions.split(",") if m],
+        subjects=None if subjects is None else [s for s in subjects.split(",") if s],
+    )
+    return series_from_recordings(recordings, fs=fs)
+
+
+def _rope(context: int, horizon: int) -> float:
+    """The usual linear RoPE scaling for contexts beyond the checkpoint's 32: (C + P) / 32."""
+    return max(1.0, (context + horizon) / 32)
+
+
+def finetune(
+    data: DataArgument,
+    out: Annotated[Path, typer.Option("--out", help="Folder for the fine-tuned network.")],
+    ckpt: Annotated[
+        Path | None, typer.Option(help="Official lag-llama.ckpt to start from (else scratch).")
+    ] = None,
+    context: Annotated[int, typer.Option(help="Context length C, steps.")] = 512,
+    horizon: Annotated[int, typer.Option(help="Horizon P of training windows, steps.")] = 128,
+    epochs: Annotated[int, typer.Option(help="At most this many epochs.")] = 50,
+    learning_rate: Annotated[float, typer.Option(help="Adam's learning rate.")] = 1e-4,
+    windows: Annotated[int, typer.Option(help="Training windows per epoch.")] = 256,
+    layers: Annotated[int, typer.Option(help="Blocks of a network built from scratch.")] = 8,
+    fs: Annotated[float, typer.Option(help="Resample recordings to this rate, Hz.")] = 100.0,
+    motions: Annotated[str, typer.Option(help="Motions of a SIAT tree.")] = "WAK",
+    subjects: Annotated[str | None, typer.Option(help="Subjects of a SIAT tree.")] = None,
+    test_fraction: Annotated[float, typer.Option(help="Held-out end of each series.")] = 0.2,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+) -> None:
+    """Fine-tune Lag-Llama on the training part of every joint series (teacher-forced NLL, Adam,
+    early stopping on a validation part; the last --test-fraction is never seen).
+
+    Example: kinemyo finetune ../shared/data/real/siat_llmd_right_knee_wak_cycles.npz --out runs/ll
+    """
+    series = _series(data, fs, motions, subjects)
+    if ckpt is not None:
+        network = network_from_checkpoint(ckpt, rope_scaling=_rope(context, horizon))
+    else:
+        torch.manual_seed(seed)
+        network = LagLlamaNetwork(
+            context_length=context, n_layer=layers, rope_scaling=_rope(context, horizon)
+        )
+    config = FinetuneConfig(
+        context_length=context,
+        horizon=horizon,
+        epochs=epochs,
+        learning_rate=learning_rate,
+        windows_per_epoch=windows,
+        seed=seed,
+    )
+    with training_display(f"Fine-tuning on {len(series)} series") as display:
+        history = finetune_network(
+            network,
+            normalised_training_parts(series, test_fraction),
+            config,
+            on_epoch=display.epoch,
+        )
+    save_network(
+        network,
+        out,
+        {
+            "source": str(ckpt) if ckpt else "scratch",
+            "history": history_dict(history),
+            "series": [s.name for s in series],
+            "test_fraction": test_fraction,
+            "command": shlex.join(["kinemyo", *sys.argv[1:]]),
+        },
+    )
+    console.print(
+        f"Best validation NLL {min(history.validation_nll):.4f} at epoch "
+        f"{history.best_epoch + 1}; saved to [bold]{out}[/]"
+    )
+
+
+def forecast(
+    data: DataArgument,
+    out: Annotated[Path, typer.Option("--out", help="Folder of the report.")] = Path(
+        "runs/forecast"
+    ),
+    model: Annotated[str, typer.Option(help="Forecasting model.")] = "lag-llama",
+    ckpt: Annotated[Path | None, typer.Option(help="Official lag-llama.ckpt (zero-shot).")] = None,
+    run: Annotated[Path | None, typer.Option(help="Folder from `kinemyo finetune`.")] = None,
+    context: Annotated[int, typer.Option(help="Context length C, steps.")] = 256,
+    horizon: Annotated[int, typer.Option(help="Horizon P, steps.")] = 128,
+    samples: Annotated[int, typer.Option(help="Sample paths per forecast.")] = 100,
+    fast: Annotated[bool, typer.Option("--fast", help="Frozen scaler + KV cache.")] = False,
+    windows: Annotated[int, typer.Option(help="Forecast windows per series.")] = 20,
+    fs: Annotated[float, typer.Option(help="Resample recordings to this rate, Hz.")] = 100.0,
+    motions: Annotated[str, typer.Option(help="Motions of a SIAT tree.")] = "WAK",
+    subjects: Annotated[str | None, typer.Option(help="Subjects of a SIAT tree.")] = None,
+    test_fraction: Annotated[float, typer.Option(help="Held-out end of each series.")] = 0.2,
+    seed: Annotated[int, typer.Option(help="Random seed of the sample paths.")] = 0,
+) -> None:
+    """Forecast joint series at rolling origins in their held-out part with Lag-Llama (zero-shot
+    from --ckpt or fine-tuned from --run) and a seasonal-naive baseline; write the CRPS table
+    (weighted quantile loss and sample CRPS), coverage, forecast figures and report.md.
+
+    Example: kinemyo forecast KNEE.npz --run runs/ll --context 256 --horizon 128 --fast
+    """
+    if model != "lag-llama":
+        raise KinemyoError(f"Unknown forecasting model '{model}'; available: lag-llama.")
+    if (ckpt is None) == (run is None):
+        raise KinemyoError("Give exactly one of --ckpt (zero-shot) or --run (fine-tuned).")
+    if ckpt is not None:
+        network, note = (
+            network_from_checkpoint(ckpt, rope_scaling=_rope(context, horizon)),
+            (f"zero-shot from {ckpt}"),
+        )
+    else:
+        network, meta = load_network(run)
+        note = f"fine-tuned in {run} (from {meta.get('source', '?')})"
+    series = _series(data, fs, motions, subjects)
+    settings = ForecastSettings(
+        context_length=context,
+        horizon=horizon,
+        num_samples=samples,
+        mode="fast" if fast else "reference",
+        max_windows=windows,
+        test_fraction=test_fraction,
+        seed=seed,
+    )
+    seasonal = (
+        SeasonalNaive(min_period=KNEE_PERIOD[0], max_period=KNEE_PERIOD[1])
+        if (data.suffix == ".npz")
+        else SeasonalNaive()
+    )
+    with console.status("Forecasting") as status:
+        result = run_forecast_study(
+            series,
+            out,
+            network=network,
+            settings=settings,
+            model_note=note,
+            seasonal=seasonal,
+            command=shlex.join(["kinemyo", *sys.argv[1:]]),
+            progress=status.update,
+        )
+    console.print(markdown_table(result.table), soft_wrap=True)
+    console.print(f"Report: [bold]{result.report}[/]")

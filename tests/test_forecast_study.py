@@ -1,0 +1,129 @@
+"""Fine-tuning Lag-Llama, the forecast study and the finetune/forecast commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from kinemyo.cli import main
+from kinemyo.forecasting.finetune import FinetuneConfig, finetune, load_network, save_network
+from kinemyo.forecasting.series import JointSeries, series_from_knee_cycles
+from kinemyo.models.lagllama import LagLlamaNetwork, write_synthetic_checkpoint
+from kinemyo.studies.forecast import ForecastSettings, normalised_training_parts, run_forecast_study
+from tests.conftest import requires_real_data
+
+torch.set_num_threads(1)
+TINY = {"n_layer": 1, "n_head": 2, "n_embd_per_head": 4}
+
+
+def sine_series(quantity: str, n: int = 2400, period: int = 40) -> JointSeries:
+    t = np.arange(n)
+    values = 20 * np.sin(2 * np.pi * t / period) + np.random.default_rng(0).normal(0, 1, n)
+    return JointSeries(
+        values=values.astype(np.float32),
+        fs=100.0,
+        start_s=0.0,
+        name=f"sine {quantity}",
+        unit="deg" if quantity == "angle" else "N·m",
+        subject="Sub01",
+        task="WAK",
+        joint="left knee flexion",
+        quantity=quantity,
+    )
+
+
+def test_finetuning_from_scratch_lowers_validation_nll_on_the_real_knee_series() -> None:
+    path = requires_real_data("siat_llmd_right_knee_wak_cycles.npz")
+    series = series_from_knee_cycles(path)
+    torch.manual_seed(0)
+    network = LagLlamaNetwork(context_length=64, **TINY)
+    config = FinetuneConfig(
+        context_length=64,
+        horizon=32,
+        epochs=4,
+        windows_per_epoch=48,
+        batch_size=16,
+        learning_rate=3e-3,
+        patience=0,
+        device="cpu",
+    )
+    history = finetune(network, normalised_training_parts(series, 0.2), config)
+    assert history.validation_nll[-1] < 0.8 * history.validation_nll[0]
+    assert history.validation_nll[history.best_epoch] == min(history.validation_nll)
+
+
+def test_saved_network_forecasts_identically(tmp_path: Path) -> None:
+    torch.manual_seed(1)
+    network = LagLlamaNetwork(context_length=16, **TINY)
+    save_network(network, tmp_path / "ll", {"source": "scratch"})
+    loaded, meta = load_network(tmp_path / "ll")
+    assert meta == {"source": "scratch"}
+    past = torch.randn(2, 1092 + 16)
+    a = network.sample(past, 4, 3, mode="fast", generator=torch.Generator().manual_seed(0))
+    b = loaded.sample(past, 4, 3, mode="fast", generator=torch.Generator().manual_seed(0))
+    torch.testing.assert_close(a, b)
+
+
+def test_forecast_study_scores_both_models_on_the_held_out_part(tmp_path: Path) -> None:
+    series = [sine_series("angle"), sine_series("moment")]
+    torch.manual_seed(0)
+    network = LagLlamaNetwork(context_length=64, **TINY)
+    settings = ForecastSettings(context_length=64, horizon=16, num_samples=20, max_windows=3)
+    result = run_forecast_study(
+        series, tmp_path / "fc", network=network, settings=settings, model_note="untrained"
+    )
+    scores = pd.read_csv(tmp_path / "fc" / "scores.csv")
+    assert set(scores["model"]) == {"lag-llama", "seasonal naive"}
+    assert set(scores["n_windows"]) == {3}
+    # the seasonal baseline repeats a clean 40-step period: its median error is the noise level
+    naive = scores[scores["model"] == "seasonal naive"]
+    assert naive["median_mae"].max() < 3.0
+    report = result.report.read_text()
+    assert "0.5161 ± 0.1140" in report and "weighted quantile loss" in report
+    assert (tmp_path / "fc" / "figures" / "crps_box.png").is_file()
+
+
+def test_forecast_origins_lie_in_the_test_part(tmp_path: Path) -> None:
+    from kinemyo.studies.forecast import _origins
+
+    series = sine_series("angle", n=1000)
+    origins = _origins(series, ForecastSettings(context_length=64, horizon=16, max_windows=50))
+    assert origins.min() >= 800 and origins.max() + 16 <= 1000
+    assert np.all(np.diff(origins) >= 16)  # futures never overlap
+
+
+def test_zero_shot_from_a_checkpoint_through_the_cli(capsys, tmp_path: Path) -> None:
+    path = requires_real_data("siat_llmd_right_knee_wak_cycles.npz")
+    ckpt = tmp_path / "lag-llama.ckpt"
+    write_synthetic_checkpoint(ckpt)
+    code = main(
+        [
+            "forecast",
+            str(path),
+            "--ckpt",
+            str(ckpt),
+            "--context",
+            "32",
+            "--horizon",
+            "8",
+            "--samples",
+            "5",
+            "--windows",
+            "2",
+            "--fast",
+            "--out",
+            str(tmp_path / "fc"),
+        ]
+    )
+    captured = capsys.readouterr()
+    assert code == 0 and "lag-llama" in captured.out
+    assert "warning:" in captured.err and "sha256" in captured.err  # not the official file
+    assert "zero-shot" in (tmp_path / "fc" / "run.json").read_text()
+
+
+def test_forecast_needs_exactly_one_network_source(capsys, tmp_path: Path) -> None:
+    code = main(["forecast", str(tmp_path / "x.npz"), "--out", str(tmp_path / "fc")])
+    assert code == 1 and "exactly one of --ckpt" in capsys.readouterr().err
