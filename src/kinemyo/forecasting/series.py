@@ -53,6 +53,7 @@ class JointSeries:
         task: task code, e.g. "WAK", or None.
         joint: joint channel name, e.g. "left knee flexion".
         quantity: "angle" or "moment".
+        time_unit: what ``fs`` counts samples per: "s" (Hz), or "cycle" for normalised cycles.
     """
 
     values: np.ndarray
@@ -64,6 +65,7 @@ class JointSeries:
     task: str | None
     joint: str
     quantity: str
+    time_unit: str = "s"
 
     def __post_init__(self) -> None:
         values = np.ascontiguousarray(self.values, dtype=np.float32)
@@ -257,6 +259,7 @@ def series_from_knee_cycles(path: str | Path) -> list[JointSeries]:
             task="WAK",
             joint="right knee flexion",
             quantity=q,
+            time_unit="cycle",
         )
         for q in QUANTITIES
     ]

@@ -241,6 +241,7 @@ def plot_forecast(
     fs: float,
     title: str,
     unit: str,
+    time_unit: str = "s",
 ) -> tuple[Figure, pd.DataFrame]:
     """A probabilistic forecast over the truth: the context, the median and the 50% and 90%
     central bands of the sample paths (the seed study's Figures 9-12).
@@ -248,8 +249,8 @@ def plot_forecast(
     Args:
         context: (C,) the observed past; truth: (H,) what followed.
         samples: (S, H) sample paths of the forecast.
-        fs: samples per second of the series (the time axis is in s, 0 at the forecast start).
-        title: figure title; unit: the series' unit.
+        fs: samples per ``time_unit`` (e.g. Hz for "s"; samples per cycle for "cycle").
+        title: figure title; unit: the series' unit; time_unit: the time axis' unit.
     """
     horizon = truth.size
     past = (np.arange(context.size) - context.size) / fs
@@ -262,14 +263,14 @@ def plot_forecast(
     ax.fill_between(future, q25, q75, color="tab:blue", alpha=0.35, label="50% interval")
     ax.plot(future, q50, color="tab:blue", lw=1.2, label="median")
     ax.axvline(0, color="grey", lw=0.8)
-    ax.set_xlabel("time from the forecast start (s)")
+    ax.set_xlabel(f"time from the forecast start ({time_unit})")
     ax.set_ylabel(unit)
     ax.set_title(title)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, ncol=3)
     data = pd.DataFrame(
         {
-            "time_s": future,
+            f"time_{time_unit}": future,
             "truth": truth,
             "median": q50,
             "q05": q05,

@@ -170,7 +170,9 @@ def run_forecast_study(
             origin = _origins(s, settings)[0]
             context = s.values[origin - settings.context_length : origin]
             png, _ = save_figure(
-                *plot_forecast(context, truth, samples, s.fs, f"{model}: {s.name}", s.unit),
+                *plot_forecast(
+                    context, truth, samples, s.fs, f"{model}: {s.name}", s.unit, s.time_unit
+                ),
                 tmp / "figures" / f"forecast_{model.replace(' ', '_')}_{quantity}",
             )
             figures.append((png, f"{model} forecast of {s.name} (median, 50% and 90% bands)."))
