@@ -6,9 +6,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 import torch
 
 from kinemyo.cli import main
+from kinemyo.errors import KinemyoError
 from kinemyo.forecasting.finetune import FinetuneConfig, finetune, load_network, save_network
 from kinemyo.forecasting.series import JointSeries, series_from_knee_cycles
 from kinemyo.models.lagllama import LagLlamaNetwork, write_synthetic_checkpoint
@@ -127,3 +129,53 @@ def test_zero_shot_from_a_checkpoint_through_the_cli(capsys, tmp_path: Path) -> 
 def test_forecast_needs_exactly_one_network_source(capsys, tmp_path: Path) -> None:
     code = main(["forecast", str(tmp_path / "x.npz"), "--out", str(tmp_path / "fc")])
     assert code == 1 and "exactly one of --ckpt" in capsys.readouterr().err
+
+
+def test_xlstmtime_baseline_learns_a_periodic_series() -> None:
+    from kinemyo.forecasting.metrics import median_mae
+    from kinemyo.forecasting.xlstmtime import XLSTMTimeForecaster
+
+    z = (sine_series("angle", n=1200).values / 20).astype(np.float32)
+    rng = np.random.default_rng(0)
+    settings = {
+        "context_length": 48,
+        "horizon": 12,
+        "hidden": 16,
+        "layers": 1,
+        "windows_per_epoch": 96,
+        "batch_size": 32,
+        "learning_rate": 3e-3,
+    }
+    trained = XLSTMTimeForecaster(epochs=15, **settings).fit([z[:1000]])
+    untrained = XLSTMTimeForecaster(epochs=1, **settings).fit([z[:1000]])
+    origins = range(1000, 1180, 12)
+    truth = np.stack([z[o : o + 12] for o in origins])
+    errors = {}
+    for name, model in (("trained", trained), ("untrained", untrained)):
+        samples = np.stack([model.forecast(z[:o], 12, 50, rng) for o in origins])
+        assert samples.shape == (15, 50, 12)
+        errors[name] = median_mae(samples, truth)
+    assert errors["trained"] < 0.5 * errors["untrained"]
+    with pytest.raises(KinemyoError, match="horizon 12"):
+        trained.forecast(z[:1000], 24, 5, rng)
+
+
+def test_study_scores_every_baseline(tmp_path: Path) -> None:
+    from kinemyo.forecasting.baselines import SeasonalNaive
+    from kinemyo.forecasting.xlstmtime import XLSTMTimeForecaster
+
+    series = [sine_series("angle"), sine_series("moment")]
+    baseline = XLSTMTimeForecaster(
+        context_length=64, horizon=16, hidden=8, layers=1, epochs=1, windows_per_epoch=32
+    )
+    baseline.fit(normalised_training_parts(series, 0.2))
+    run_forecast_study(
+        series,
+        tmp_path / "fc",
+        network=None,
+        settings=ForecastSettings(context_length=64, horizon=16, num_samples=10, max_windows=2),
+        model_note="none",
+        baselines={"seasonal naive": SeasonalNaive(), "xlstmtime": baseline},
+    )
+    scores = pd.read_csv(tmp_path / "fc" / "scores.csv")
+    assert set(scores["model"]) == {"seasonal naive", "xlstmtime"}

@@ -24,6 +24,7 @@ from kinemyo.forecasting.finetune import (
     finetune as finetune_network,
 )
 from kinemyo.forecasting.series import JointSeries, series_from_knee_cycles, series_from_recordings
+from kinemyo.forecasting.xlstmtime import XLSTMTimeForecaster
 from kinemyo.models.lagllama import LagLlamaNetwork, network_from_checkpoint
 from kinemyo.reporting.report import markdown_table
 from kinemyo.studies.forecast import ForecastSettings, normalised_training_parts, run_forecast_study
@@ -133,9 +134,13 @@ def forecast(
     subjects: Annotated[str | None, typer.Option(help="Subjects of a SIAT tree.")] = None,
     test_fraction: Annotated[float, typer.Option(help="Held-out end of each series.")] = 0.2,
     seed: Annotated[int, typer.Option(help="Random seed of the sample paths.")] = 0,
+    xlstmtime_epochs: Annotated[
+        int, typer.Option(help="Epochs of the xLSTMTime baseline (0: leave it out).")
+    ] = 20,
 ) -> None:
     """Forecast joint series at rolling origins in their held-out part with Lag-Llama (zero-shot
-    from --ckpt or fine-tuned from --run) and a seasonal-naive baseline; write the CRPS table
+    from --ckpt or fine-tuned from --run) and two baselines, seasonal naive and xLSTMTime with a
+    Student-t head (trained on the training parts); write the CRPS table
     (weighted quantile loss and sample CRPS), coverage, forecast figures and report.md.
 
     Example: kinemyo forecast KNEE.npz --run runs/ll --context 256 --horizon 128 --fast
@@ -167,6 +172,12 @@ def forecast(
         if (data.suffix == ".npz")
         else SeasonalNaive()
     )
+    baselines = {"seasonal naive": seasonal}
+    if xlstmtime_epochs > 0:
+        with console.status("Training the xLSTMTime baseline on the training parts"):
+            baselines["xlstmtime"] = XLSTMTimeForecaster(
+                context_length=context, horizon=horizon, epochs=xlstmtime_epochs, seed=seed
+            ).fit(normalised_training_parts(series, test_fraction))
     with console.status("Forecasting") as status:
         result = run_forecast_study(
             series,
@@ -174,7 +185,7 @@ def forecast(
             network=network,
             settings=settings,
             model_note=note,
-            seasonal=seasonal,
+            baselines=baselines,
             command=shlex.join(["kinemyo", *sys.argv[1:]]),
             progress=status.update,
         )

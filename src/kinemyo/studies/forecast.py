@@ -1,4 +1,5 @@
-"""Probabilistic forecasting of joint series: Lag-Llama against a seasonal-naive baseline.
+"""Probabilistic forecasting of joint series: Lag-Llama against baselines (seasonal naive,
+xLSTMTime with a Student-t head).
 
 Each series is z-normalised with statistics of its training part (the first
 ``1 - test_fraction``), as in the seed study; the network is fine-tuned (or not) on training parts
@@ -11,9 +12,10 @@ series' units (``crps_energy``), the MAE of the median and the 50% / 90% interva
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -75,11 +77,20 @@ def _origins(series: JointSeries, settings: ForecastSettings) -> np.ndarray:
     return origins[np.unique(np.round(keep).astype(int))]
 
 
+class Baseline(Protocol):
+    """A forecaster of z-normalised values: ``forecast(past, horizon, num_samples, rng)`` ->
+    (num_samples, horizon) samples; it is given the whole past and uses what it needs."""
+
+    def forecast(
+        self, past: np.ndarray, horizon: int, num_samples: int, rng: np.random.Generator
+    ) -> np.ndarray: ...
+
+
 def forecast_series(
     network: LagLlamaNetwork | None,
     series: JointSeries,
     settings: ForecastSettings,
-    seasonal: SeasonalNaive,
+    baselines: Mapping[str, Baseline],
 ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Samples (N, S, H) and truths (N, H), in the series' units, per model."""
     zscore = ZScore.fit(series.values[: split_point(series, settings.test_fraction)])
@@ -87,14 +98,20 @@ def forecast_series(
     origins = _origins(series, settings)
     truth = np.stack([series.values[o : o + settings.horizon] for o in origins])
     rng = np.random.default_rng(settings.seed)
-    # a classical baseline: it may use the whole past, however long the network's context
-    naive = np.stack(
-        [
-            zscore.inverse(seasonal.forecast(z[:o], settings.horizon, settings.num_samples, rng))
-            for o in origins
-        ]
-    )
-    out = {"seasonal naive": (naive, truth)}
+    out = {
+        name: (
+            np.stack(
+                [
+                    zscore.inverse(
+                        baseline.forecast(z[:o], settings.horizon, settings.num_samples, rng)
+                    )
+                    for o in origins
+                ]
+            ),
+            truth,
+        )
+        for name, baseline in baselines.items()
+    }
     if network is not None:
         pasts, observed = zip(
             *(past_window(z, o, settings.context_length) for o in origins), strict=True
@@ -129,19 +146,21 @@ def run_forecast_study(
     network: LagLlamaNetwork | None,
     settings: ForecastSettings,
     model_note: str,
-    seasonal: SeasonalNaive | None = None,
+    baselines: Mapping[str, Baseline] | None = None,
     command: str = "",
     progress: Callable[[str], None] | None = None,
 ) -> ForecastResult:
-    """Forecast every series, score, and write report.md, tables and figures atomically."""
+    """Forecast every series, score, and write report.md, tables and figures atomically.
+
+    ``baselines`` default to a seasonal-naive forecaster."""
     say = progress or (lambda message: None)
-    seasonal = seasonal or SeasonalNaive()
+    baselines = baselines if baselines is not None else {"seasonal naive": SeasonalNaive()}
     per_model: dict[str, tuple[list, list, list]] = {}  # windows' samples, truths, series
     per_window = []
     examples = {}
     for s in series:
         say(f"forecasting {s.name}")
-        for model, (samples, truth) in forecast_series(network, s, settings, seasonal).items():
+        for model, (samples, truth) in forecast_series(network, s, settings, baselines).items():
             windows, truths, owners = per_model.setdefault(model, ([], [], []))
             windows += list(samples)
             truths += list(truth)
@@ -216,7 +235,7 @@ def _report(
     report = Report("kinemyo: probabilistic forecasting of joint series")
     report.text(
         "What was done",
-        f"Lag-Llama ({model_note}) and a seasonal-naive baseline forecast {settings.horizon} "
+        f"Lag-Llama ({model_note}) and the baselines forecast {settings.horizon} "
         f"steps from a context of {settings.context_length}, {settings.num_samples} sample paths, "
         f"decoding mode `{settings.mode}`"
         + (
