@@ -10,9 +10,7 @@ epochs. Fine-tuned networks are saved as safetensors + JSON and loaded without p
 
 from __future__ import annotations
 
-import copy
 import json
-import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -25,7 +23,7 @@ from safetensors.torch import load_file, save_file
 from kinemyo.errors import DataFormatError, KinemyoError
 from kinemyo.fileio import atomic_directory
 from kinemyo.models.lagllama import LAGS, LagLlamaNetwork
-from kinemyo.training.trainer import resolve_device
+from kinemyo.training.trainer import EarlyStopping, resolve_device
 
 HISTORY = max(LAGS)
 """Past values the lag features reach beyond the context (1092)."""
@@ -159,7 +157,7 @@ def finetune(
     values = [np.asarray(v, dtype=np.float32) for v in series]
     optimiser = torch.optim.Adam(network.parameters(), lr=config.learning_rate)
     history = FinetuneHistory()
-    best_state, best, stale = None, math.inf, 0
+    stopping = EarlyStopping(config.patience)
     for epoch in range(config.epochs):
         network.train()
         picks = [
@@ -185,15 +183,10 @@ def finetune(
         history.validation_nll.append(score)
         if on_epoch is not None:
             on_epoch(epoch + 1, config.epochs, history.train_nll[-1], score)
-        if score < best:
-            best, stale, history.best_epoch = score, 0, epoch
-            best_state = copy.deepcopy(network.state_dict())
-        else:
-            stale += 1
-            if config.patience and stale >= config.patience:
-                break
-    if best_state is not None:
-        network.load_state_dict(best_state)
+        if stopping.update(epoch, score, network):
+            break
+    stopping.restore(network)
+    history.best_epoch = stopping.best_epoch
     network.eval()
     history.seconds = time.perf_counter() - started
     return history

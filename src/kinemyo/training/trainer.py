@@ -96,6 +96,33 @@ class History:
     seconds: float = 0.0
 
 
+class EarlyStopping:
+    """Keeps the weights of the epoch with the lowest score and says when to stop.
+
+    Args:
+        patience: epochs without a lower score before stopping (0: never stop early).
+    """
+
+    def __init__(self, patience: int) -> None:
+        self.patience = patience
+        self.best_score, self.best_epoch, self._stale = math.inf, 0, 0
+        self._state: dict | None = None
+
+    def update(self, epoch: int, score: float, network: torch.nn.Module) -> bool:
+        """Record ``score`` of ``epoch``; True when training should stop."""
+        if score < self.best_score:
+            self.best_score, self.best_epoch, self._stale = score, epoch, 0
+            self._state = copy.deepcopy(network.state_dict())
+            return False
+        self._stale += 1
+        return bool(self.patience) and self._stale >= self.patience
+
+    def restore(self, network: torch.nn.Module) -> None:
+        """Load the best weights seen into ``network`` (no-op before any update)."""
+        if self._state is not None:
+            network.load_state_dict(self._state)
+
+
 def resolve_device(device: str) -> torch.device:
     """ "auto" -> CUDA when available, else CPU."""
     if device == "auto":
@@ -191,7 +218,7 @@ def train(
         scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, T_max=total_steps)
 
     history = History()
-    best_state, best_score, stale = None, math.inf, 0
+    stopping = EarlyStopping(config.patience)
     for epoch in range(config.epochs):
         network.train()
         order = torch.randperm(train_index.shape[0], generator=generator).to(device)
@@ -224,15 +251,10 @@ def train(
                 history.train_rmse[-1],
                 history.validation_rmse[-1] if history.validation_rmse else math.nan,
             )
-        if score < best_score:
-            best_score, stale, history.best_epoch = score, 0, epoch
-            best_state = copy.deepcopy(network.state_dict())
-        else:
-            stale += 1
-            if config.patience and stale >= config.patience:
-                break
-    if best_state is not None:
-        network.load_state_dict(best_state)
+        if stopping.update(epoch, score, network):
+            break
+    stopping.restore(network)
+    history.best_epoch = stopping.best_epoch
     network.eval()
     history.seconds = time.perf_counter() - started
     return history
