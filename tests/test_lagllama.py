@@ -126,7 +126,9 @@ def test_checkpoint_unknown_global_is_refused(tmp_path, monkeypatch):
         return real_load(*args, **kwargs)
 
     monkeypatch.setattr(torch, "load", spy)
-    with pytest.raises(DataFormatError, match="weights_only=False"):
+    with pytest.raises(
+        DataFormatError, match=r"not allow-listed \(tests\.test_lagllama\.Evil\).*unrestricted"
+    ):
         load_checkpoint(path, expected_sha256=None)
     assert calls == [True]
 

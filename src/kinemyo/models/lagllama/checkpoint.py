@@ -7,8 +7,8 @@ tensors, containers and the globals allow-listed with ``torch.serialization.safe
 allow-list ``set`` and two inert stub classes registered under the exact gluonts names (as
 ``(stub, "gluonts....Name")`` pairs, which torch maps by that string): the unpickler creates a
 stub with ``cls.__new__`` (NEWOBJ) and fills it with ``__setstate__`` (BUILD), so no gluonts code
-and no arbitrary code runs. Any other global makes the load fail; ``weights_only=False`` is never
-used.
+and no arbitrary code runs. Any other global makes the load fail; the unrestricted unpickler is
+never used.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import pickle
+import re
 import sys
 import types
 import warnings
@@ -120,12 +121,13 @@ def load_checkpoint(
         with torch.serialization.safe_globals(SAFE_GLOBALS):
             ckpt = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
+        found = re.search(r"Unsupported global: GLOBAL (\S+)", str(exc))
         raise DataFormatError(
-            f"refused to unpickle the checkpoint: it needs a global that is not allow-listed "
-            f"({exc}).",
+            "refused to unpickle the checkpoint: it needs a global that is not allow-listed "
+            f"({found.group(1) if found else 'unknown'}).",
             path=path,
             hint="Only tensors, containers, set and the two gluonts stubs are allowed "
-            "(weights_only=True); the file is not loaded with weights_only=False.",
+            "(weights_only=True); the file is never opened with the unrestricted unpickler.",
         ) from exc
     except (RuntimeError, EOFError, OSError) as exc:
         raise DataFormatError(
