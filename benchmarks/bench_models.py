@@ -33,26 +33,10 @@ import time
 import torch
 from torch import nn
 
-from kinemyo.models import networks
 from kinemyo.models.networks import NETWORKS, SequenceNetwork
 
 N_INPUTS, N_OUTPUTS, HIDDEN, LAYERS = 54, 16, 32, 2
 BATCH, STEPS = 32, 100
-MODULES = ("recurrent", "tcn", "transformer", "xlstm", "xlstmtime")
-
-
-def import_network_modules() -> list[str]:
-    """Import the network modules that exist (registering their networks); problems, as text."""
-    problems = []
-    for module in MODULES:
-        qualified = f"{networks.__name__}.{module}"
-        if importlib.util.find_spec(qualified) is None:
-            continue
-        try:
-            importlib.import_module(qualified)
-        except Exception as error:  # a module being written may not import yet: report it
-            problems.append(f"{qualified}: {type(error).__name__}: {error}")
-    return problems
 
 
 def train_step_seconds(model: nn.Module, repeats: int, warmup: int) -> float:
@@ -171,8 +155,6 @@ def main() -> None:
 
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     torch.set_num_threads(cores or 1)
-    for problem in import_network_modules():
-        print(f"skipped a module that does not import: {problem}")
     print(
         f"torch {torch.__version__}, CPU, {torch.get_num_threads()} threads (= available cores); "
         f"float32; {N_INPUTS} inputs -> {N_OUTPUTS} outputs, hidden {HIDDEN}, {LAYERS} layers"

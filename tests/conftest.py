@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +37,33 @@ SPEC_DATA_HEADER = ",".join(
     + [f"sEMG: {m}" for m in SPEC_MUSCLES]
 )
 FS = 1920.0
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread() -> Iterator[None]:
+    """Run a test module's torch code on one thread (fast and deterministic on small tensors)."""
+    import torch
+
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
+
+
+# The Camargo spec's EMG channel names (shared/specs/camargo.md), typed out for the same reason.
+SPEC_CAMARGO_EMG = [
+    "gastrocmed",
+    "tibialisanterior",
+    "soleus",
+    "vastusmedialis",
+    "vastuslateralis",
+    "rectusfemoris",
+    "bicepsfemoris",
+    "semitendinosus",
+    "gracilis",
+    "gluteusmedius",
+    "rightexternaloblique",
+]
 
 
 def requires_real_data(name: str) -> Path:

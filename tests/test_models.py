@@ -245,7 +245,7 @@ def test_registry_creates_models_by_name_and_lists_them() -> None:
     assert isinstance(model, GaussianProcess)
     assert (model.max_exact, model.random_state) == (50, 3)
     assert isinstance(create("ridge", **RidgeRegression(alpha=2.0).get_params()), RidgeRegression)
-    with pytest.raises(KinemyoError, match=r"Unknown model 'magic'.*gpr, lstm, mean"):
+    with pytest.raises(KinemyoError, match=r"Unknown model 'magic'.*gpr, lstam, lstm, mean"):
         create("magic")
     with pytest.raises(KinemyoError, match=r"'beta'.*alpha"):
         create("ridge", beta=1.0)

@@ -1,13 +1,15 @@
-"""The baseline sequence networks (LSTM, TCN, Transformer) against the SequenceNetwork contract."""
+"""The baseline sequence networks (LSTM, TCN, Transformer, LSTAM, FFN) against the SequenceNetwork
+contract."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import torch
 
+import kinemyo.models.networks.feedforward
+import kinemyo.models.networks.lstam
 import kinemyo.models.networks.recurrent
 import kinemyo.models.networks.tcn
 import kinemyo.models.networks.transformer
@@ -26,16 +28,21 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("transformer", {}),
     ("transformer", {"heads": 1, "ff_factor": 1.5, "dropout": 0.1}),
     ("transformer", {"context": "sliding", "max_length": 4}),
+    ("lstam", {}),
+    (
+        "lstam",
+        {"transform": "stft", "window": 8, "stft_frame": 4, "stft_hop": 3, "attention_span": 3},
+    ),
+    ("lstam", {"no_fft": True, "no_autoencoder": True, "window": 4, "dropout": 0.2}),
+    ("lstam", {"no_attention": True, "reconstruction_weight": 0.0}),
+    ("lstam", {"no_autoencoder": True, "window": 6}),
+    ("ffn", {}),
+    ("ffn", {"window": 3, "dropout": 0.2}),
 ]
 IDS = [name + "".join(f"-{k}={v}" for k, v in options.items()) for name, options in CASES]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread() -> Iterator[None]:
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def make(name: str, options: dict[str, Any], seed: int = 0) -> SequenceNetwork:
@@ -68,6 +75,8 @@ def test_registered_under_their_names() -> None:
     assert NETWORKS["lstm"] is kinemyo.models.networks.recurrent.LSTMNetwork
     assert NETWORKS["tcn"] is kinemyo.models.networks.tcn.TCNNetwork
     assert NETWORKS["transformer"] is kinemyo.models.networks.transformer.TransformerNetwork
+    assert NETWORKS["lstam"] is kinemyo.models.networks.lstam.LSTAM
+    assert NETWORKS["ffn"] is kinemyo.models.networks.feedforward.FeedForwardNetwork
 
 
 @pytest.mark.parametrize(("name", "options"), CASES, ids=IDS)
@@ -113,7 +122,7 @@ def test_samples_are_independent(name: str, options: dict[str, Any]) -> None:
     torch.testing.assert_close(run_steps(net, others)[1], alone, rtol=0, atol=1e-10)
 
 
-@pytest.mark.parametrize("name", ["lstm", "tcn", "transformer"])
+@pytest.mark.parametrize("name", ["lstm", "tcn", "transformer", "ffn"])
 def test_overfits_a_tiny_batch(name: str) -> None:
     """Targets that depend causally on x_t and x_{t-1}: Adam cuts the MSE by 90%."""
     torch.manual_seed(0)
@@ -153,6 +162,9 @@ def test_overfits_a_tiny_batch(name: str) -> None:
         ("transformer", {"max_length": 0}, "max_length"),
         ("transformer", {"max_length": True}, "max_length"),
         ("transformer", {"context": "wrap"}, "context"),
+        ("ffn", {"window": 0}, "window"),
+        ("ffn", {"window": 2.0}, "window"),
+        ("ffn", {"dropout": 1.0}, "dropout"),
     ],
 )
 def test_invalid_options_name_the_option(name: str, options: dict[str, Any], option: str) -> None:

@@ -76,12 +76,44 @@ def test_chunks_cover_every_window_and_never_cross_a_run() -> None:
 
 def test_context_ends_at_the_window_and_stays_in_its_run() -> None:
     runs = Runs(np.array([0] * 5 + [1] * 2), np.array([0, 1, 2, 3, 4, 0, 1]))
-    index, last = context_sequences(runs, length=3)
+    chunks, row, column = context_sequences(runs, length=3)
     for window in range(7):
-        assert index[window, last[window]] == window
-        context = index[window, : last[window] + 1]
+        chunk = chunks[row[window]]
+        assert chunk[column[window]] == window
+        context = chunk[: column[window] + 1]
         assert np.unique(runs.run[context]).size == 1 and len(context) <= 3
-    assert index[4].tolist() == [2, 3, 4] and index[5].tolist() == [5, -1, -1]
+        # keep=1: exactly the (up to) 2 windows before it, nothing after it in the chunk
+        assert context.tolist() == list(range(max(0, window - 2) if window < 5 else 5, window + 1))
+    assert chunks[row[4]].tolist() == [2, 3, 4] and chunks[row[5]].tolist() == [5, 6, -1]
+
+
+@pytest.mark.parametrize("keep", [1, 2, 3, 4])
+def test_strided_contexts_read_every_window_once_with_enough_context(keep: int) -> None:
+    runs = Runs(np.array([0] * 11 + [1] * 3), np.array([*range(11), 0, 1, 2]))
+    chunks, row, column = context_sequences(runs, length=4, keep=keep)
+    assert (row >= 0).all()
+    for window in range(14):
+        context = chunks[row[window], : column[window] + 1]
+        assert context[-1] == window
+        position = runs.position[window]
+        # the run's start, or at least length - keep windows before it, all of its run
+        assert len(context) - 1 >= min(position, 4 - keep)
+        assert np.unique(runs.run[context]).size == 1
+    # about keep times fewer chunks than windows for the long run: 1 + ceil((11 - 4) / keep)
+    assert (runs.run[chunks[:, 0]] == 0).sum() == 1 + -(-(11 - 4) // keep)
+
+
+def test_strided_prediction_matches_full_context_for_a_window_limited_network() -> None:
+    # A TCN whose receptive field (kernel 2, 1 layer: 2 windows) is within every context gives
+    # the same predictions with any stride.
+    data = dataset(trials=2, n=60)
+    exact = create("tcn", hidden=8, layers=1, epochs=2, sequence_length=8, seed=0,
+                   options={"kernel_size": 2}).fit(data)  # fmt: skip
+    strided = create("tcn", hidden=8, layers=1, epochs=2, sequence_length=8, seed=0,
+                     prediction_stride=4, options={"kernel_size": 2}).fit(data)  # fmt: skip
+    np.testing.assert_allclose(
+        strided.predict(data).mean, exact.predict(data).mean, rtol=1e-5, atol=1e-5
+    )
 
 
 def test_validation_is_the_end_of_each_training_run_after_a_gap() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 
 import pytest
 import torch
@@ -21,13 +20,7 @@ from kinemyo.models.networks.xlstm import (
 )
 from kinemyo.models.networks.xlstmtime import XLSTMTimeNetwork
 
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread() -> Iterator[None]:
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 NAMES = ("slstm", "mlstm", "xlstm", "xlstmtime")

@@ -15,7 +15,7 @@ import typer
 from rich.markup import escape
 
 from kinemyo import __version__
-from kinemyo.cli import data, forecasting, modelling
+from kinemyo.cli import data, experiment, forecasting, modelling
 from kinemyo.cli.console import errors
 from kinemyo.cli.demo import demo
 from kinemyo.errors import KinemyoError
@@ -27,6 +27,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(data.app, name="data")
+app.add_typer(experiment.app, name="experiment")
 app.command()(demo)
 app.command()(modelling.preprocess)
 app.command()(modelling.fit)

@@ -1,9 +1,11 @@
 """Sequence models behind the estimator contract: LSTM, TCN, Transformer, sLSTM, mLSTM, xLSTM,
-xLSTMTime.
+xLSTMTime, LSTAM, FFN.
 
 Each window is predicted from itself and the ``sequence_length - 1`` windows before it in its run
 (consecutive windows of one trial and Group; see :mod:`kinemyo.training.sequences`), the causal
 network's output at that window being the estimate: what a controller would compute online.
+``prediction_stride`` > 1 trades some of that context for speed (at least
+``sequence_length - prediction_stride`` windows).
 Training uses chunks of ``sequence_length`` consecutive windows (stride half of it), with a
 per-step target; the last ``validation_fraction`` of every training run (after a one-window gap)
 is held out for early stopping. Inputs and targets are standardised on the training windows by the
@@ -61,6 +63,10 @@ class SequenceRegressor(Estimator):
         epochs, learning_rate, batch_size, schedule, clip, weight_decay, patience, seed, device,
             loss: see :class:`~kinemyo.training.trainer.TrainingConfig`.
         validation_fraction: share of each training run held out for early stopping.
+        prediction_stride: windows predicted per context chunk (see
+            :func:`~kinemyo.training.sequences.context_sequences`): 1 gives every window the
+            ``sequence_length - 1`` windows before it; s > 1 gives each at least
+            ``sequence_length - s``, about s times faster.
         options: extra keyword options of the network (e.g. ``{"heads": 4}``).
     """
 
@@ -79,6 +85,7 @@ class SequenceRegressor(Estimator):
         weight_decay: float = 0.0,
         patience: int = 10,
         validation_fraction: float = 0.2,
+        prediction_stride: int = 1,
         loss: str = "mse",
         seed: int = 0,
         device: str = "auto",
@@ -95,6 +102,7 @@ class SequenceRegressor(Estimator):
         self.weight_decay = weight_decay
         self.patience = patience
         self.validation_fraction = validation_fraction
+        self.prediction_stride = prediction_stride
         self.loss = loss
         self.seed = seed
         self.device = device
@@ -130,6 +138,11 @@ class SequenceRegressor(Estimator):
         config = self._training_config()
         if self.sequence_length < 1:
             raise KinemyoError(f"sequence_length must be >= 1, got {self.sequence_length}.")
+        if not 1 <= self.prediction_stride <= self.sequence_length:
+            raise KinemyoError(
+                f"prediction_stride must be in 1..sequence_length ({self.sequence_length}), "
+                f"got {self.prediction_stride}."
+            )
         if not 0 <= self.validation_fraction < 1:
             raise KinemyoError(
                 f"validation_fraction must be in [0, 1), got {self.validation_fraction}."
@@ -148,18 +161,18 @@ class SequenceRegressor(Estimator):
     def _predict(self, X: np.ndarray, runs: Runs) -> tuple[np.ndarray, None]:
         device = resolve_device(self.device)
         network = self.network_.to(device).eval()
-        index, last = context_sequences(runs, self.sequence_length)
+        chunks, row, column = context_sequences(runs, self.sequence_length, self.prediction_stride)
         inputs = torch.as_tensor(
             np.concatenate([X, np.zeros((1, X.shape[1]))]).astype(np.float32), device=device
         )
         out = np.empty((len(X), network.n_outputs), dtype=np.float32)
-        for first in range(0, len(X), 256):
-            chunk = torch.as_tensor(index[first : first + 256], device=device)
-            chunk = torch.where(chunk >= 0, chunk, inputs.shape[0] - 1)
-            y = network(inputs[chunk])
-            rows = torch.arange(y.shape[0], device=device)
-            at = torch.as_tensor(last[first : first + 256], device=device)
-            out[first : first + 256] = y[rows, at].cpu().numpy()
+        order = np.argsort(row, kind="stable")
+        bounds = np.searchsorted(row[order], np.arange(0, len(chunks) + 256, 256))
+        for batch, first in enumerate(range(0, len(chunks), 256)):
+            chunk = torch.as_tensor(chunks[first : first + 256], device=device)
+            y = network(inputs[torch.where(chunk >= 0, chunk, inputs.shape[0] - 1)]).cpu().numpy()
+            windows = order[bounds[batch] : bounds[batch + 1]]
+            out[windows] = y[row[windows] - first, column[windows]]
         return out.reshape(len(X), *self.y_scale_.shape), None
 
     def n_parameters(self) -> int:
@@ -222,3 +235,7 @@ XLSTMRegressor = _register("xlstm", "xlstm", "xLSTM: mixed mLSTM and sLSTM block
 XLSTMTimeRegressor = _register(
     "xlstmtime", "xlstmtime", "xLSTMTime run over time (causal decomposition, xLSTM stack)."
 )
+LSTAMRegressor = _register(
+    "lstam", "lstam", "LSTAM: windowed FFT, frequency attention, autoencoder, LSTM, attention."
+)
+FFNRegressor = _register("ffn", "ffn", "Feed-forward MLP on the flattened causal input window.")

@@ -1,4 +1,5 @@
-"""Stateless per-channel sEMG filters: baseline removal, power-line notch, Butterworth band-pass.
+"""Stateless per-channel sEMG filters: baseline removal, power-line notch, Butterworth band-pass
+and low-pass.
 
 Every function takes a (T, C) array (time x channels, any real dtype, e.g. mV) and returns a new
 (T, C) float64 array in the same units. Zero-phase filtering (``causal=False``, the default) runs
@@ -71,6 +72,12 @@ def _check_frequency(name: str, value: float, fs: float) -> None:
         )
 
 
+def _check_order(order: int) -> None:
+    """A Butterworth order must be an integer >= 1."""
+    if int(order) != order or order < 1:
+        raise KinemyoError(f"order={order} must be an integer >= 1.")
+
+
 def bandpass_sos(fs: float, low: float = 15.0, high: float = 400.0, order: int = 7) -> np.ndarray:
     """Second-order sections of a Butterworth band-pass.
 
@@ -87,9 +94,24 @@ def bandpass_sos(fs: float, low: float = 15.0, high: float = 400.0, order: int =
     _check_frequency("high", high, fs)
     if not low < high:
         raise KinemyoError(f"low={low:g} Hz must be below high={high:g} Hz.")
-    if int(order) != order or order < 1:
-        raise KinemyoError(f"order={order} must be an integer >= 1.")
+    _check_order(order)
     return sps.butter(int(order), [low, high], btype="bandpass", fs=fs, output="sos")
+
+
+def lowpass_sos(fs: float, cutoff: float, order: int = 2) -> np.ndarray:
+    """Second-order sections of a Butterworth low-pass.
+
+    Args:
+        fs: sampling rate, Hz.
+        cutoff: cut-off (-3 dB of one pass), Hz; 0 < cutoff < fs / 2.
+        order: Butterworth order N >= 1 (N poles).
+
+    Returns:
+        (S, 6) SOS array for ``scipy.signal.sosfilt``.
+    """
+    _check_frequency("cutoff", cutoff, fs)
+    _check_order(order)
+    return sps.butter(int(order), cutoff, btype="lowpass", fs=fs, output="sos")
 
 
 def notch_sos(fs: float, freq: float = 50.0, quality: float = 30.0) -> np.ndarray:
@@ -159,6 +181,30 @@ def bandpass(
         (T, C) float64, same units as ``x``.
     """
     return apply_sos(bandpass_sos(fs, low, high, order), x, causal=causal)
+
+
+def lowpass(
+    x: np.ndarray,
+    fs: float,
+    cutoff: float,
+    order: int = 2,
+    causal: bool = False,
+) -> np.ndarray:
+    """Butterworth low-pass of each channel (SOS form), e.g. to smooth a rectified EMG.
+
+    Args:
+        x: (T, C) signal, e.g. mV.
+        fs: sampling rate, Hz.
+        cutoff: -3 dB cut-off of one pass, Hz; 0 < cutoff < fs / 2.
+        order: Butterworth order (see :func:`lowpass_sos`).
+        causal: False: zero phase (forward-backward; effective order doubled, -6 dB at the
+            cut-off). True: one causal pass from rest (delays the signal, as a streaming system
+            would).
+
+    Returns:
+        (T, C) float64, same units as ``x``.
+    """
+    return apply_sos(lowpass_sos(fs, cutoff, order), x, causal=causal)
 
 
 def notch(

@@ -86,21 +86,38 @@ def training_chunks(runs: Runs, length: int, stride: int) -> np.ndarray:
     return np.asarray(chunks, dtype=int).reshape(-1, length)
 
 
-def context_sequences(runs: Runs, length: int) -> tuple[np.ndarray, np.ndarray]:
-    """For every window, the window itself and up to ``length - 1`` windows before it in its run.
+def context_sequences(
+    runs: Runs, length: int, keep: int = 1
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Chunks of consecutive windows from which every window's prediction is read.
+
+    The first chunk of a run starts at its first window and gives the predictions of its first
+    ``length`` windows (each with the context from the run start). Every further chunk ends
+    ``keep`` windows after the previous one and gives the predictions of its last ``keep``
+    windows, so each of those has at least ``length - keep`` windows of context before it (all
+    in its run). ``keep=1``: every window has exactly ``min(position, length - 1)`` windows of
+    context; ``keep=k`` runs about k times fewer chunks.
 
     Returns:
-        (N, length) window indices starting at the earliest context window and right-padded with
-        -1, and (N,) the column at which each window itself sits (where its prediction is read).
-        Row i belongs to window i.
+        chunks (K, length): window indices right-padded with -1; row (N,) and column (N,): the
+        prediction of window i is the network's output at ``chunks[row[i], column[i]]``.
     """
+    if length < 1 or not 1 <= keep <= length:
+        raise KinemyoError(f"Need length >= 1 and 1 <= keep <= length; got {length}, {keep}.")
     n = runs.run.size
-    index = np.full((n, length), -1)
-    last = np.zeros(n, dtype=int)
+    row, column = np.full(n, -1), np.full(n, -1)
+    chunks = []
     for members in runs.members():
-        for position, window in enumerate(members):
-            first = max(0, position - length + 1)
-            part = members[first : position + 1]
-            index[window, : part.size] = part
-            last[window] = part.size - 1
-    return index, last
+        end, read_from = min(length, members.size) - 1, 0
+        while True:
+            start = max(0, end - length + 1)
+            part = members[start : end + 1]
+            chunk = np.full(length, -1)
+            chunk[: part.size] = part
+            row[members[read_from : end + 1]] = len(chunks)
+            column[members[read_from : end + 1]] = np.arange(read_from, end + 1) - start
+            chunks.append(chunk)
+            if end == members.size - 1:
+                break
+            read_from, end = end + 1, min(end + keep, members.size - 1)
+    return np.asarray(chunks, dtype=int).reshape(-1, length), row, column

@@ -84,7 +84,7 @@ class History:
     Attributes:
         train_rmse: per epoch, RMSE over the training steps seen in that epoch.
         validation_rmse: per epoch, RMSE over the validation chunks (empty without validation).
-        step_loss: the loss of every optimiser step.
+        step_loss: the loss of every optimiser step (the network's auxiliary loss included).
         best_epoch: the epoch whose weights were kept (0-based).
         seconds: wall time of training.
     """
@@ -227,6 +227,9 @@ def train(
             x, y, valid = _batch(X_t, Y_t, train_index[order[first : first + config.batch_size]])
             output = network(x)
             loss = _masked_loss(output, y, valid, config.loss)
+            auxiliary = network.auxiliary_loss(valid)
+            if auxiliary is not None:
+                loss = loss + auxiliary
             optimiser.zero_grad(set_to_none=True)
             loss.backward()
             if config.clip > 0:

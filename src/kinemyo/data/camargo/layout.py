@@ -171,6 +171,18 @@ class TrialName:
         """The stem in lower case: what trials are matched and compared by."""
         return self.stem.lower()
 
+    @property
+    def condition(self) -> str:
+        """What the trial records, without walking direction, leading leg or repetition:
+        ``treadmill_01``, ``levelground_normal``, ``ramp_3``, ``stair_2``. Subjects are
+        expected to have the same conditions, not the same stems (one walks clockwise, another
+        leads with the left leg)."""
+        if self.mode == "levelground":
+            return f"levelground_{self.speed}"
+        if self.mode == "treadmill":
+            return f"treadmill_{self.number:02d}"
+        return f"{self.mode}_{self.number}"
+
 
 def parse_trial_stem(stem: str, mode: str) -> TrialName | None:
     """The :class:`TrialName` of ``stem`` in ``mode``'s folder, None if it does not match."""

@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 
 from kinemyo.data.camargo.layout import HEADER, SUBJECT_INFO, SUBJECT_INFO_COLUMNS
+from kinemyo.data.camargo.matlab import matio
 from kinemyo.errors import KinemyoError
 from kinemyo.fileio import atomic_file
 
@@ -57,11 +58,9 @@ def write_table(
             _write_csv(tables[0], tmp)
         return target
     if fmt == "mat":
-        from matio import save_to_mat
-
         target = path.with_suffix(".mat")
         with atomic_file(target) as tmp:
-            save_to_mat(str(tmp), dict(variables), version="v7")
+            matio().save_to_mat(str(tmp), dict(variables), version="v7")
         return target
     raise KinemyoError(f"Unknown table format '{fmt}'; use 'csv' or 'mat'.")
 

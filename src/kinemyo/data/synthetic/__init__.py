@@ -20,12 +20,22 @@ height, cadence, stride variability, walking speed, electromechanical delay, EMG
 Everything is deterministic per seed; each subject and trial has its own random stream
 (:mod:`.seeds`).
 
+The same model also writes a cohort in the Camargo et al. (2021) layout (treadmill speeds, level
+ground, ramps; :mod:`.camargo`), through the Camargo table writer.
+
 Example::
 
     from kinemyo.data.synthetic import CohortConfig, generate_cohort
     cohort = generate_cohort(CohortConfig(subjects=2, seconds=10))
 """
 
+from kinemyo.data.synthetic.camargo import (
+    CamargoCohortSummary,
+    CamargoProfile,
+    generate_camargo,
+    make_camargo_profile,
+)
+from kinemyo.data.synthetic.camargo_config import CamargoCohortConfig
 from kinemyo.data.synthetic.cohort import Cohort, generate_cohort, generate_recording
 from kinemyo.data.synthetic.config import CohortConfig
 from kinemyo.data.synthetic.motions import SUPPORTED_MOTIONS
@@ -33,10 +43,15 @@ from kinemyo.data.synthetic.profiles import SubjectProfile, make_profile
 
 __all__ = [
     "SUPPORTED_MOTIONS",
+    "CamargoCohortConfig",
+    "CamargoCohortSummary",
+    "CamargoProfile",
     "Cohort",
     "CohortConfig",
     "SubjectProfile",
+    "generate_camargo",
     "generate_cohort",
     "generate_recording",
+    "make_camargo_profile",
     "make_profile",
 ]

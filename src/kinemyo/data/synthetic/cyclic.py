@@ -165,13 +165,16 @@ CYCLIC_TASKS: dict[str, CyclicTask] = {
 """The modelled cyclic motions."""
 
 
+def periodic_spline(points: KeyPoints) -> CubicSpline:
+    """Periodic cubic spline of phase through key points (phase 0..1, value); the first point is
+    at 0 and the last at 1 with the same value."""
+    return CubicSpline(*np.array(points, dtype=float).T, bc_type="periodic")
+
+
 @cache
 def _angle_splines(motion: str) -> tuple[CubicSpline, ...]:
     task = CYCLIC_TASKS[motion]
-    return tuple(
-        CubicSpline(*np.array(task.angles[axis], dtype=float).T, bc_type="periodic")
-        for axis in schema.JOINT_AXES
-    )
+    return tuple(periodic_spline(task.angles[axis]) for axis in schema.JOINT_AXES)
 
 
 def template_angles(motion: str, phase: np.ndarray) -> np.ndarray:
@@ -179,9 +182,11 @@ def template_angles(motion: str, phase: np.ndarray) -> np.ndarray:
     return np.stack([spline(phase) for spline in _angle_splines(motion)], axis=1)
 
 
-def template_activation(motion: str, phase: np.ndarray) -> np.ndarray:
-    """(T, len(MUSCLE_SLOTS)) template activations of one leg at ``phase``, without rest level."""
-    bursts = CYCLIC_TASKS[motion].bursts
+def bursts_activation(
+    bursts: Mapping[str, Bursts], slots: tuple[str, ...], phase: np.ndarray
+) -> np.ndarray:
+    """(T, len(slots)) sum of each muscle's bursts (peak, centre, width) at ``phase``; muscles
+    without bursts are 0."""
     columns = [
         sum(
             (
@@ -190,9 +195,14 @@ def template_activation(motion: str, phase: np.ndarray) -> np.ndarray:
             ),
             start=np.zeros_like(phase),
         )
-        for m in MUSCLE_SLOTS
+        for m in slots
     ]
     return np.stack(columns, axis=1)
+
+
+def template_activation(motion: str, phase: np.ndarray) -> np.ndarray:
+    """(T, len(MUSCLE_SLOTS)) template activations of one leg at ``phase``, without rest level."""
+    return bursts_activation(CYCLIC_TASKS[motion].bursts, MUSCLE_SLOTS, phase)
 
 
 @cache
@@ -235,16 +245,29 @@ def heel_strike_times(
     return first + np.concatenate(([0.0], np.cumsum(durations)))
 
 
+def stride_effort(
+    cycles: np.ndarray, muscles: int, variability: float, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Stride-to-stride fluctuation of muscle effort along the cycle count ``cycles`` (T,).
+
+    Returns:
+        (T,) the stride's common log effort (s.d. about 1) and (T, muscles) the factor on each
+        muscle's activation: ``exp(variability * (0.6 common + 0.8 own))``.
+    """
+    effort = smooth_random(rng, cycles, 1.0)
+    own = smooth_random(rng, cycles, 1.0, (muscles,))
+    modulation = np.exp(
+        variability * (SHARED_EFFORT_WEIGHT * effort[:, None] + OWN_EFFORT_WEIGHT * own)
+    )
+    return effort, modulation
+
+
 def _leg(
     motion: str, cycles: np.ndarray, vigour: float, variability: float, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
     """(T, 4) angles (deg) and (T, S) activations of one leg whose cycle count is ``cycles``."""
     phase = cycles % 1.0
-    effort = smooth_random(rng, cycles, 1.0)
-    own = smooth_random(rng, cycles, 1.0, (len(MUSCLE_SLOTS),))
-    modulation = np.exp(
-        variability * (SHARED_EFFORT_WEIGHT * effort[:, None] + OWN_EFFORT_WEIGHT * own)
-    )
+    effort, modulation = stride_effort(cycles, len(MUSCLE_SLOTS), variability, rng)
     activation = REST_ACTIVATION + vigour * template_activation(motion, phase) * modulation
     excursion = vigour**ANGLE_SPEED_SHARE * np.exp(ANGLE_EFFORT_SHARE * variability * effort)
     return template_angles(motion, phase) * excursion[:, None], np.clip(activation, 0.0, 1.0)

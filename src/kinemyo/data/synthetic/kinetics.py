@@ -16,6 +16,7 @@ activation dynamics are causal and add lag of their own, which here is part of t
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -59,21 +60,62 @@ def segment_inertia(mass_kg: float, height_m: float) -> np.ndarray:
     )
 
 
-def muscle_force(activation: np.ndarray, emd_s: float, config: CohortConfig) -> np.ndarray:
+def delayed_lowpass(
+    activation: np.ndarray, emd_s: float, fs: float, cutoff_hz: float
+) -> np.ndarray:
     """Normalised muscle force (0..1 scale): activation delayed by ``emd_s`` and low-passed.
+
+    Args:
+        activation: (..., T, S) activation along time axis -2, sampled at ``fs`` Hz.
+        emd_s: electromechanical delay, s.
+        fs: sampling rate, Hz.
+        cutoff_hz: cut-off of the zero-phase Butterworth low-pass, Hz.
+    """
+    shift = round(emd_s * fs)
+    first = np.repeat(activation[..., :1, :], shift, axis=-2)
+    delayed = np.concatenate([first, activation[..., : activation.shape[-2] - shift, :]], axis=-2)
+    low_pass = butter(FORCE_FILTER_ORDER, cutoff_hz, btype="lowpass", fs=fs, output="sos")
+    return sosfiltfilt(low_pass, delayed, axis=-2)
+
+
+def muscle_force(activation: np.ndarray, emd_s: float, config: CohortConfig) -> np.ndarray:
+    """:func:`delayed_lowpass` at ``config.fs`` with ``config.force_cutoff_hz``.
 
     Args:
         activation: (..., T, S) activation along time axis -2.
         emd_s: electromechanical delay, s.
         config: supplies ``fs`` and ``force_cutoff_hz``.
     """
-    shift = round(emd_s * config.fs)
-    first = np.repeat(activation[..., :1, :], shift, axis=-2)
-    delayed = np.concatenate([first, activation[..., : activation.shape[-2] - shift, :]], axis=-2)
-    low_pass = butter(
-        FORCE_FILTER_ORDER, config.force_cutoff_hz, btype="lowpass", fs=config.fs, output="sos"
-    )
-    return sosfiltfilt(low_pass, delayed, axis=-2)
+    return delayed_lowpass(activation, emd_s, config.fs, config.force_cutoff_hz)
+
+
+def leg_moments(
+    angles_deg: np.ndarray,
+    force: np.ndarray,
+    matrix: np.ndarray,
+    profile: SubjectProfile,
+    fs: float,
+    stiffness: Mapping[str, tuple[float, float]] = PASSIVE_STIFFNESS,
+) -> np.ndarray:
+    """(T, 4) moments of one leg's ``schema.JOINT_AXES``, N·m (the module formula).
+
+    Args:
+        angles_deg: (T, 4) joint angles of the leg, deg, ``schema.JOINT_AXES`` order.
+        force: (T, S) muscle force of the leg's S muscles (see :func:`delayed_lowpass`).
+        matrix: (S, 4) moment per unit force, N·m/kg.
+        profile: the subject (mass, height, strength).
+        fs: sampling rate, Hz.
+        stiffness: per axis, (passive stiffness in N·m/kg/rad, angle of zero passive moment in
+            deg).
+    """
+    k = np.array([stiffness[a][0] for a in schema.JOINT_AXES])
+    rest = np.deg2rad([stiffness[a][1] for a in schema.JOINT_AXES])
+    theta = np.deg2rad(angles_deg)
+    passive = -k * (theta - rest)
+    dt = 1.0 / fs
+    acceleration = np.gradient(np.gradient(theta, dt, axis=0), dt, axis=0)
+    inertia = segment_inertia(profile.mass_kg, profile.height_m)
+    return profile.mass_kg * (profile.strength * force @ matrix + passive) + inertia * acceleration
 
 
 def joint_moments(
@@ -88,12 +130,13 @@ def joint_moments(
         config: sampling rate and force low-pass.
     """
     force = muscle_force(activation, profile.emd_s, config)
-    active = np.concatenate(list(force @ moment_matrix()), axis=1)
-    stiffness = np.tile([PASSIVE_STIFFNESS[a][0] for a in schema.JOINT_AXES], 2)
-    rest = np.deg2rad(np.tile([PASSIVE_STIFFNESS[a][1] for a in schema.JOINT_AXES], 2))
-    theta = np.deg2rad(angles_deg)
-    passive = -stiffness * (theta - rest)
-    dt = 1.0 / config.fs
-    acceleration = np.gradient(np.gradient(theta, dt, axis=0), dt, axis=0)
-    inertia = np.tile(segment_inertia(profile.mass_kg, profile.height_m), 2)
-    return profile.mass_kg * (profile.strength * active + passive) + inertia * acceleration
+    axes = len(schema.JOINT_AXES)
+    return np.concatenate(
+        [
+            leg_moments(
+                angles_deg[:, i * axes : (i + 1) * axes], leg, moment_matrix(), profile, config.fs
+            )
+            for i, leg in enumerate(force)
+        ],
+        axis=1,
+    )

@@ -55,12 +55,12 @@ and muscle; positive in the direction of a positive angle (adduction, flexion, d
 vastus medialis stands for all vasti, the semimembranosus for all hamstrings."""
 
 
-def slot_vector(levels: Mapping[str, float]) -> np.ndarray:
-    """(len(MUSCLE_SLOTS),) array with ``levels[muscle]`` in each muscle's slot, 0 elsewhere."""
-    unknown = sorted(set(levels) - set(MUSCLE_SLOTS))
+def slot_vector(levels: Mapping[str, float], slots: tuple[str, ...] = MUSCLE_SLOTS) -> np.ndarray:
+    """(len(slots),) array with ``levels[muscle]`` in each muscle's slot, 0 elsewhere."""
+    unknown = sorted(set(levels) - set(slots))
     if unknown:
-        raise KinemyoError(f"Unknown muscles {unknown}; the model has {list(MUSCLE_SLOTS)}.")
-    return np.array([levels.get(m, 0.0) for m in MUSCLE_SLOTS], dtype=float)
+        raise KinemyoError(f"Unknown muscles {unknown}; the model has {list(slots)}.")
+    return np.array([levels.get(m, 0.0) for m in slots], dtype=float)
 
 
 def moment_matrix() -> np.ndarray:

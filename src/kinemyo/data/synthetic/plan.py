@@ -11,6 +11,7 @@ from kinemyo.data.siat_llmd import schema
 from kinemyo.data.synthetic.shapes import smooth_random
 
 if TYPE_CHECKING:
+    from kinemyo.data.synthetic.camargo_config import CamargoCohortConfig
     from kinemyo.data.synthetic.config import CohortConfig
     from kinemyo.data.synthetic.profiles import SubjectProfile
 
@@ -49,7 +50,7 @@ def personalise_angles(
     angles: np.ndarray,
     time: np.ndarray,
     profile: SubjectProfile,
-    config: CohortConfig,
+    config: CohortConfig | CamargoCohortConfig,
     rng: np.random.Generator,
 ) -> np.ndarray:
     """Apply the subject's per-joint scale and offset to template angles and add postural sway.

@@ -65,6 +65,13 @@ class SequenceNetwork(nn.Module, abc.ABC):
         Feeding a sequence step by step from ``initial_state`` gives ``forward``'s outputs.
         """
 
+    def auxiliary_loss(self, valid: torch.Tensor) -> torch.Tensor | None:
+        """An extra training loss of the last ``forward`` (e.g. an autoencoder's reconstruction
+        error), averaged over the valid (B, T) steps (``valid`` a bool mask); the trainer adds it
+        to the target loss. None (the default): no extra loss.
+        """
+        return None
+
 
 NETWORKS: dict[str, type[SequenceNetwork]] = {}
 """Network classes by name ("lstm", "tcn", "transformer", "slstm", "mlstm", "xlstm", ...)."""

@@ -1,0 +1,76 @@
+"""``kinemyo experiment``: published protocols run end to end (``kinemyo experiment lstam``)."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from kinemyo.cli.console import console, progress_bar, training_display
+from kinemyo.data.camargo.reader import read_camargo
+from kinemyo.reporting.report import markdown_table
+from kinemyo.studies.lstam import MODELS, ExperimentConfig, describe, run_experiment
+from kinemyo.studies.lstam_report import write_experiment
+
+app = typer.Typer(help="Published experiments, run end to end.", no_args_is_help=True)
+
+
+def _names(text: str | None) -> list[str] | None:
+    return None if text is None else [part.strip() for part in text.split(",") if part.strip()]
+
+
+@app.command()
+def lstam(
+    data: Annotated[Path, typer.Option("--data", help="Camargo-layout dataset folder.")],
+    subjects: Annotated[
+        str | None, typer.Option(help="Comma-separated subjects, e.g. AB06,AB07 (default: all).")
+    ] = None,
+    out: Annotated[Path, typer.Option("--out", help="Run folder (replaced atomically).")] = Path(
+        "runs/lstam"
+    ),
+    models: Annotated[
+        str, typer.Option(help=f"Comma-separated models among: {', '.join(MODELS)}.")
+    ] = ",".join(MODELS),
+    train_trial: Annotated[
+        str, typer.Option(help="The treadmill trial each subject trains on.")
+    ] = "treadmill_01_01",
+    epochs: Annotated[int, typer.Option(min=1, help="Most epochs per model.")] = 60,
+    hidden: Annotated[int, typer.Option(min=1, help="Hidden size of every model.")] = 64,
+    every: Annotated[
+        int, typer.Option(min=1, help="Keep every n-th 200 Hz frame (2: 100 Hz).")
+    ] = 2,
+    seed: Annotated[int, typer.Option(help="Random seed of every model.")] = 0,
+) -> None:
+    """LSTAM for hip moments (Xiong et al. 2026): per subject, train on ONE treadmill trial and
+    test on every other trial (treadmill speeds, level ground, ramps); LSTAM against LSTM, TCN,
+    Transformer and a feed-forward network, and against its ablations (no_fft, no_autoencoder,
+    no_attention). Writes the comparison, ablation, per-condition and statistics tables, figures
+    and report.md.
+
+    Example: kinemyo experiment lstam --data /tmp/camargo --subjects AB01,AB02 --out runs/lstam
+    """
+    config = ExperimentConfig(
+        train_trial=train_trial,
+        every=every,
+        models=tuple(_names(models) or ()),
+        hidden=hidden,
+        epochs=epochs,
+        seed=seed,
+    )
+    with progress_bar("Reading") as progress:
+        dataset = read_camargo(
+            data, subjects=_names(subjects), nan_moments="keep", progress=progress
+        )
+    for item in dataset.missing:
+        console.print(f"[yellow]Missing:[/] {escape(str(item))}", highlight=False)
+    with training_display("Experiment") as display:
+        result = run_experiment(dataset, config, progress=display.say, on_epoch=display.epoch)
+    info = describe(config, dataset, shlex.join(["kinemyo", *sys.argv[1:]]))
+    report, table = write_experiment(result, config, out, info)
+    keep = ["model"] + [c for c in table.columns if "RMSE (N·m)" in c or c.endswith(" R2")]
+    console.print(markdown_table(table[keep]), soft_wrap=True)
+    console.print(f"Report: [bold]{report}[/]")

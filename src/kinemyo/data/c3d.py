@@ -1,0 +1,158 @@
+"""Analog channels (e.g. EMG) of a C3D motion-capture file, as a :class:`Recording`.
+
+C3D files are read with ezc3d, an optional dependency: ``pip install 'kinemyo[c3d]'``.
+
+- Channel names: the ``ANALOG:LABELS`` parameter (continued in ``LABELS2``, ``LABELS3``... for
+  more than 255 channels), matched by exact, case-sensitive name.
+- Rate: ``ANALOG:RATE``, Hz.
+- Time: sample n is at ``(first + n) / rate`` s, where ``first`` is the header's first analog
+  frame as ezc3d gives it (0-based: a file that starts at frame 1 starts at 0 s).
+- Units: ``ANALOG:UNITS`` (continued likewise); V, mV and uV are converted to mV. A channel in
+  another unit (N, N·mm...) is refused: this reader is for EMG. A channel whose unit the file
+  does not give needs ``assume_unit``.
+- Values: ezc3d applies ``ANALOG:SCALE``, ``GEN_SCALE`` and ``OFFSET``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from kinemyo import units
+from kinemyo.data.recording import Recording, RecordingMeta, SignalBlock
+from kinemyo.errors import DataFormatError, KinemyoError
+
+TO_MILLIVOLT = {"V": 1000.0, "mV": 1.0, "uV": 1e-3, "µV": 1e-3, "μV": 1e-3}
+"""Factor from each accepted analog unit to mV."""
+
+
+def _import_ezc3d() -> Any:
+    try:
+        import ezc3d
+    except ImportError:
+        raise KinemyoError(
+            "Reading C3D files needs the optional ezc3d package: pip install 'kinemyo[c3d]'."
+        ) from None
+    return ezc3d
+
+
+def _strings(group: Mapping[str, Any], name: str) -> list[str]:
+    """A string parameter and its continuations (``NAME``, ``NAME2``, ``NAME3``...), stripped."""
+    values: list[str] = []
+    key, part = name, 1
+    while key in group:
+        values.extend(str(v).strip() for v in group[key]["value"])
+        part += 1
+        key = f"{name}{part}"
+    return values
+
+
+def _select(labels: Sequence[str], channels: Sequence[str] | None, path: Path) -> list[int]:
+    """Positions of ``channels`` (all when None) among ``labels``; exact names."""
+    wanted = list(labels) if channels is None else list(channels)
+    if not wanted:
+        raise DataFormatError("no analog channel to read.", path=path)
+    absent = [name for name in wanted if name not in labels]
+    if absent:
+        raise DataFormatError(
+            f"no analog channel named {absent}; channels are: {', '.join(labels)} "
+            "(names are matched exactly, case included).",
+            path=path,
+        )
+    repeated = sorted({name for name in wanted if labels.count(name) > 1})
+    if repeated:
+        raise DataFormatError(f"several analog channels are named {repeated}.", path=path)
+    return [labels.index(name) for name in wanted]
+
+
+def _scale_to_mv(unit: str | None, channel: str, path: Path) -> float:
+    if not unit:
+        raise DataFormatError(
+            "the file gives no unit (ANALOG:UNITS) for this channel; pass assume_unit "
+            "('V', 'mV' or 'uV').",
+            path=path,
+            column=channel,
+        )
+    if unit not in TO_MILLIVOLT:
+        raise DataFormatError(
+            f"unit '{unit}' is not a voltage; EMG channels must be in V, mV or uV.",
+            path=path,
+            column=channel,
+        )
+    return TO_MILLIVOLT[unit]
+
+
+def read_c3d_analog(
+    path: str | Path,
+    channels: Sequence[str] | None = None,
+    *,
+    subject: str | None = None,
+    task: str | None = None,
+    assume_unit: str | None = None,
+    dataset: str = "C3D",
+) -> Recording:
+    """Read analog (EMG) channels of a C3D file into a Recording with ``emg`` in mV.
+
+    Args:
+        path: the ``.c3d`` file.
+        channels: ANALOG:LABELS names to read, in this order (exact, case-sensitive); all
+            channels when None.
+        subject: subject id for the metadata; the file stem when None.
+        task: task code for the metadata.
+        assume_unit: unit ("V", "mV" or "uV") of channels whose ANALOG:UNITS entry is absent or
+            empty; the file's unit wins where it gives one.
+        dataset: dataset name for the metadata.
+
+    Returns:
+        A Recording with ``time`` (T,) in s, ``fs`` = ANALOG:RATE in Hz and ``emg`` (T, C) in mV.
+
+    Raises:
+        KinemyoError: ezc3d is not installed.
+        DataFormatError: unreadable file, unknown channel (the message lists the channels), a
+            unit that is not a voltage or is unknown.
+    """
+    ezc3d = _import_ezc3d()
+    path = Path(path)
+    if not path.is_file():
+        raise DataFormatError("file not found.", path=path)
+    try:
+        c3d = ezc3d.c3d(str(path))
+    except Exception as exc:
+        raise DataFormatError(f"cannot be read as a C3D file ({exc}).", path=path) from None
+    analog = c3d["parameters"].get("ANALOG")
+    if analog is None:
+        raise DataFormatError(
+            "no ANALOG parameter group: the file has no analog channels.", path=path
+        )
+    labels = _strings(analog, "LABELS")
+    samples = np.asarray(c3d["data"]["analogs"], dtype=np.float64)[0]
+    if samples.shape[0] != len(labels):
+        raise DataFormatError(
+            f"{samples.shape[0]} analog channels but {len(labels)} ANALOG:LABELS.", path=path
+        )
+    rate = float(np.ravel(analog["RATE"]["value"])[0]) if "RATE" in analog else 0.0
+    if not rate > 0:
+        raise DataFormatError("ANALOG:RATE is missing or not positive.", path=path)
+    index = _select(labels, channels, path)
+    file_units = _strings(analog, "UNITS")
+    given = [file_units[i] if i < len(file_units) else "" for i in index]
+    scales = [
+        _scale_to_mv(unit or assume_unit, labels[i], path)
+        for unit, i in zip(given, index, strict=True)
+    ]
+    first = int(c3d["header"]["analogs"]["first_frame"])
+    return Recording(
+        time=(first + np.arange(samples.shape[1])) / rate,
+        fs=rate,
+        meta=RecordingMeta(
+            dataset=dataset, subject=subject or path.stem, task=task, source=str(path)
+        ),
+        emg=SignalBlock(
+            values=samples[index].T * np.asarray(scales),
+            names=tuple(labels[i] for i in index),
+            units=(units.MILLIVOLT,) * len(index),
+        ),
+    )

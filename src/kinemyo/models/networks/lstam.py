@@ -1,0 +1,365 @@
+"""LSTAM: frequency transform -> autoencoder -> LSTM -> attention, causal over time.
+
+After Xiong et al. (Sci Rep 16, 13835, 2026), who predict hip moments from sEMG envelopes and
+joint angles with these four stages. The stage layouts below (taper, attention scoring, layer
+shapes) are this implementation's choices. Per time step t, for a batch of B sequences of
+D = ``n_inputs`` features:
+
+1. Window: the causal window of the last W = ``window`` input vectors, (B, T, W, D), zeros before
+   the sequence start (:mod:`~kinemyo.models.networks.windowing`).
+2. Frequency transform (:meth:`LSTAM.frequency_transform`): ``transform="fft"`` takes, per
+   channel, the magnitude of the real FFT of the periodic-Hann-tapered window, (B, T, F, D) with
+   F = W // 2 + 1; ``transform="stft"`` the magnitudes of Hann-tapered frames of ``stft_frame``
+   steps every ``stft_hop`` steps (the last frame ends at step t), frames x bins flattened into
+   F = n_frames * (stft_frame // 2 + 1). The periodic taper weighs the oldest step of a frame 0
+   and the newest one > 0, so the output at t always depends on the input at t.
+3. Frequency attention: a score per bin from its D-vector (``Linear(D -> D)``, tanh,
+   ``Linear(D -> 1)``), softmax over the F bins, and the spectrum multiplied by
+   ``F * weight`` (uniform weights leave it unchanged). Weights of the last call:
+   :attr:`LSTAM.last_frequency_weights` (B, T, F).
+4. Autoencoder: the encoder is ``Conv1d(D -> ae_channels, ae_kernel)`` over the frequency axis
+   ("same" padding), GELU, flatten, ``Linear(ae_channels * F -> latent)``, tanh: a code
+   (B, T, latent) that feeds the LSTM. The decoder, ``Linear(latent -> ae_channels * F)``, GELU,
+   ``Conv1d(ae_channels -> D, ae_kernel)``, reconstructs the un-attended spectrum; the squared
+   error per step (B, T) of every training forward is turned by :meth:`LSTAM.auxiliary_loss` into
+   ``reconstruction_weight`` x its mean over the valid steps.
+5. LSTM over T (``nn.LSTM``, ``layers`` x ``hidden``, dropout on its input and between layers).
+6. Temporal attention: additive attention of the current output h_t over the last
+   S = ``attention_span`` LSTM outputs h_{t-S+1} .. h_t (slots before the sequence start masked),
+   ``score = v . tanh(W_q h_t + W_k h_s)``; the head is ``Linear([c_t, h_t] -> n_outputs)`` on
+   the context c_t and h_t. Weights of the last call: :attr:`LSTAM.last_temporal_weights`
+   (B, T, S).
+
+Auxiliary loss, not pretraining: the autoencoder is trained jointly, its reconstruction error
+added to the regression loss by the trainer (:meth:`SequenceNetwork.auxiliary_loss`), instead of
+being pretrained separately. Every model then runs through one training loop with one budget of
+epochs and early stopping; the reconstruction term keeps the code informative about the whole
+input spectrum while the regression loss shapes it towards the targets; and
+``reconstruction_weight=0`` leaves a plain learned bottleneck (no decoder is built).
+
+Ablations: ``no_fft`` removes stage 2 (the raw window, F = W time samples, goes on instead);
+``no_autoencoder`` removes stage 4 (the attended spectrum, flattened to F * D, feeds the LSTM;
+no encoder, no decoder, no auxiliary loss); ``no_attention`` removes both attentions (no
+frequency weighting, head ``Linear(h_t)``).
+
+Time: one step is one frame of whatever input rate the caller chose (in the sequence
+estimators, one feature window). Windows, frames and spans count steps, so the FFT bins are
+modulation frequencies of the feature sequences: bin k is k / (W * step period), e.g. bins
+3.125 Hz apart for W = 32 at 100 steps per second. Every stage only looks back, so the network is
+causal; ``step`` keeps the input window, the LSTM (h, c) and the last S LSTM outputs, and
+reproduces ``forward``. Cost per step: O(D * W log W) for the transform, O(F * D * hidden) for the
+frequency scores, O(F * ae_channels * (D * ae_kernel + latent)) for the encoder (twice that in
+training, with the decoder), O(hidden * (latent + hidden)) per LSTM layer and O(S * hidden**2)
+for the temporal attention.
+"""
+
+from __future__ import annotations
+
+import math
+from numbers import Real
+from typing import ClassVar, Literal, NamedTuple
+
+import torch
+from torch import nn
+from torch.nn.functional import gelu
+
+from kinemyo.errors import KinemyoError
+from kinemyo.models.networks.base import SequenceNetwork, register_network
+from kinemyo.models.networks.windowing import (
+    causal_windows,
+    empty_window,
+    integer_option,
+    push_window,
+    window_valid,
+)
+
+Transform = Literal["fft", "stft"]
+TRANSFORMS: tuple[str, ...] = ("fft", "stft")
+
+
+class LSTAMState(NamedTuple):
+    """What ``LSTAM.step`` carries between steps.
+
+    Attributes:
+        position: index of the next step (0 before the first).
+        window: the last ``window`` inputs (B, window, n_inputs), zeros before the start.
+        lstm: the LSTM's (h, c), each (layers, B, hidden).
+        outputs: the last ``attention_span`` LSTM outputs (B, attention_span, hidden); None
+            without attention.
+    """
+
+    position: int
+    window: torch.Tensor
+    lstm: tuple[torch.Tensor, torch.Tensor]
+    outputs: torch.Tensor | None
+
+
+def tapered_magnitudes(frames: torch.Tensor) -> torch.Tensor:
+    """(..., N, D) frames, time along -2 -> (..., N // 2 + 1, D): |rfft| of the periodic-Hann-
+    tapered frames, per channel."""
+    taper = torch.hann_window(frames.shape[-2], dtype=frames.dtype, device=frames.device)
+    return torch.fft.rfft(frames * taper[:, None], dim=-2).abs()
+
+
+class _FrequencyAttention(nn.Module):
+    """Softmax weights over the frequency bins from each bin's channel vector."""
+
+    def __init__(self, channels: int) -> None:
+        super().__init__()
+        self.score = nn.Sequential(
+            nn.Linear(channels, channels), nn.Tanh(), nn.Linear(channels, 1, bias=False)
+        )
+
+    def forward(self, spectrum: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(B, T, F, D) -> the reweighted spectrum (B, T, F, D) and the weights (B, T, F)."""
+        weights = torch.softmax(self.score(spectrum)[..., 0], dim=-1)
+        return spectrum * (weights * spectrum.shape[-2])[..., None], weights
+
+
+class _TemporalAttention(nn.Module):
+    """Additive attention of the current LSTM output over the recent ones."""
+
+    def __init__(self, hidden: int) -> None:
+        super().__init__()
+        self.query = nn.Linear(hidden, hidden)
+        self.key = nn.Linear(hidden, hidden, bias=False)
+        self.score = nn.Linear(hidden, 1, bias=False)
+
+    def forward(
+        self, h: torch.Tensor, memory: torch.Tensor, keys: torch.Tensor, valid: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """h (B, T, H), memory (B, T, S, H) and its keys ``self.key(memory)`` (computed once per
+        step by the caller), valid (T, S) -> context (B, T, H), weights (B, T, S)."""
+        scores = self.score(torch.tanh(self.query(h)[:, :, None] + keys))[..., 0]
+        weights = torch.softmax(scores.masked_fill(~valid, -math.inf), dim=-1)
+        return (weights[..., None] * memory).sum(dim=2), weights
+
+
+class _SpectrumEncoder(nn.Module):
+    """Conv1d over frequency, GELU, Linear to the code, tanh: (B, T, F, D) -> (B, T, latent)."""
+
+    def __init__(self, channels: int, bins: int, ae_channels: int, kernel: int, latent: int):
+        super().__init__()
+        self.conv = nn.Conv1d(channels, ae_channels, kernel, padding="same")
+        self.linear = nn.Linear(ae_channels * bins, latent)
+
+    def forward(self, spectrum: torch.Tensor) -> torch.Tensor:
+        h = gelu(self.conv(spectrum.flatten(0, 1).transpose(1, 2)))
+        return torch.tanh(self.linear(h.flatten(1))).unflatten(0, spectrum.shape[:2])
+
+
+class _SpectrumDecoder(nn.Module):
+    """Linear from the code, GELU, Conv1d back to the channels: (B, T, latent) -> (B, T, F, D)."""
+
+    def __init__(self, channels: int, bins: int, ae_channels: int, kernel: int, latent: int):
+        super().__init__()
+        self.linear = nn.Linear(latent, ae_channels * bins)
+        self.conv = nn.Conv1d(ae_channels, channels, kernel, padding="same")
+        self.shape = (ae_channels, bins)
+
+    def forward(self, code: torch.Tensor) -> torch.Tensor:
+        h = gelu(self.linear(code.flatten(0, 1))).unflatten(1, self.shape)
+        return self.conv(h).transpose(1, 2).unflatten(0, code.shape[:2])
+
+
+def _flag(option: str, value: object) -> bool:
+    if not isinstance(value, bool):
+        raise KinemyoError(f"LSTAM: {option} must be True or False, got {value!r}.")
+    return value
+
+
+@register_network
+class LSTAM(SequenceNetwork):
+    """Frequency transform, autoencoder, LSTM and attention (see the module docstring).
+
+    Args:
+        n_inputs: features per step (D).
+        n_outputs: targets per step.
+        hidden: LSTM hidden size, also the width of the temporal attention's scorer.
+        layers: stacked LSTM layers.
+        window: steps in the input window W (integer >= 2). Default 32.
+        transform: "fft" (one spectrum of the window) or "stft" (frames). Default "fft".
+        stft_frame: steps per STFT frame (2 .. window; "stft" only). Default 16.
+        stft_hop: steps between STFT frames (>= 1). Default 8.
+        latent: size of the autoencoder's code. Default 32.
+        ae_channels: channels of the autoencoder's convolutions. Default 16.
+        ae_kernel: taps of the autoencoder's convolutions over frequency. Default 3.
+        attention_span: LSTM outputs S the temporal attention looks back over. Default 16.
+        reconstruction_weight: weight of the reconstruction loss (>= 0; 0 builds no decoder).
+            Default 0.1.
+        dropout: dropout on the LSTM input and between LSTM layers, in [0, 1). Default 0.
+        no_fft, no_autoencoder, no_attention: ablations removing those stages.
+
+    Shapes: ``forward`` (B, T, n_inputs) -> (B, T, n_outputs); ``step`` (B, n_inputs) ->
+    (B, n_outputs), with a :class:`LSTAMState`.
+    """
+
+    name: ClassVar[str] = "lstam"
+
+    def __init__(
+        self,
+        n_inputs: int,
+        n_outputs: int,
+        hidden: int = 64,
+        layers: int = 1,
+        *,
+        window: int = 32,
+        transform: Transform = "fft",
+        stft_frame: int = 16,
+        stft_hop: int = 8,
+        latent: int = 32,
+        ae_channels: int = 16,
+        ae_kernel: int = 3,
+        attention_span: int = 16,
+        reconstruction_weight: float = 0.1,
+        dropout: float = 0.0,
+        no_fft: bool = False,
+        no_autoencoder: bool = False,
+        no_attention: bool = False,
+    ) -> None:
+        super().__init__(n_inputs, n_outputs, hidden, layers)
+        self.window = integer_option("LSTAM", "window", window, minimum=2)
+        if transform not in TRANSFORMS:
+            raise KinemyoError(f"LSTAM: transform must be one of {TRANSFORMS}, got {transform!r}.")
+        self.transform = transform
+        self.stft_frame = integer_option("LSTAM", "stft_frame", stft_frame, minimum=2)
+        self.stft_hop = integer_option("LSTAM", "stft_hop", stft_hop)
+        self.no_fft = _flag("no_fft", no_fft)
+        if transform == "stft" and not self.no_fft and self.stft_frame > self.window:
+            raise KinemyoError(
+                f"LSTAM: stft_frame must be <= window={self.window}, got {stft_frame!r}."
+            )
+        self.latent = integer_option("LSTAM", "latent", latent)
+        self.ae_channels = integer_option("LSTAM", "ae_channels", ae_channels)
+        self.ae_kernel = integer_option("LSTAM", "ae_kernel", ae_kernel)
+        self.attention_span = integer_option("LSTAM", "attention_span", attention_span)
+        if (
+            isinstance(reconstruction_weight, bool)
+            or not isinstance(reconstruction_weight, Real)
+            or not 0 <= reconstruction_weight < math.inf
+        ):
+            raise KinemyoError(
+                "LSTAM: reconstruction_weight must be a finite number >= 0, got "
+                f"{reconstruction_weight!r}."
+            )
+        self.reconstruction_weight = float(reconstruction_weight)
+        if isinstance(dropout, bool) or not isinstance(dropout, Real) or not 0 <= dropout < 1:
+            raise KinemyoError(f"LSTAM: dropout must be in [0, 1), got {dropout!r}.")
+        self.dropout = float(dropout)
+        self.no_autoencoder = _flag("no_autoencoder", no_autoencoder)
+        self.no_attention = _flag("no_attention", no_attention)
+        self._build_modules()
+        self.last_frequency_weights: torch.Tensor | None = None
+        self.last_temporal_weights: torch.Tensor | None = None
+        self._reconstruction_error: torch.Tensor | None = None
+
+    @property
+    def bins(self) -> int:
+        """F: rows of the frequency stage's output (time samples with ``no_fft``)."""
+        if self.no_fft:
+            return self.window
+        if self.transform == "fft":
+            return self.window // 2 + 1
+        frames = 1 + (self.window - self.stft_frame) // self.stft_hop
+        return frames * (self.stft_frame // 2 + 1)
+
+    def _build_modules(self) -> None:
+        d, bins, hidden = self.n_inputs, self.bins, self.hidden
+        shapes = (d, bins, self.ae_channels, self.ae_kernel, self.latent)
+        attention = not self.no_attention
+        self.frequency_attention = _FrequencyAttention(d) if attention else None
+        self.encoder = None if self.no_autoencoder else _SpectrumEncoder(*shapes)
+        self.feature_dropout = nn.Dropout(self.dropout)
+        self.lstm = nn.LSTM(
+            bins * d if self.no_autoencoder else self.latent,
+            hidden,
+            num_layers=self.layers,
+            batch_first=True,
+            dropout=self.dropout if self.layers > 1 else 0.0,
+        )
+        self.temporal_attention = _TemporalAttention(hidden) if attention else None
+        self.head = nn.Linear(2 * hidden if attention else hidden, self.n_outputs)
+        # built last, so that the other initial weights do not depend on reconstruction_weight
+        decode = not self.no_autoencoder and self.reconstruction_weight > 0
+        self.decoder = _SpectrumDecoder(*shapes) if decode else None
+
+    def frequency_transform(self, windows: torch.Tensor) -> torch.Tensor:
+        """Stage 2: (B, T, W, D) windows -> (B, T, F, D) magnitudes (the windows with
+        ``no_fft``)."""
+        if self.no_fft:
+            return windows
+        if self.transform == "fft":
+            return tapered_magnitudes(windows)
+        start = (self.window - self.stft_frame) % self.stft_hop  # the last frame ends at t
+        frames = windows[:, :, start:].unfold(2, self.stft_frame, self.stft_hop).transpose(-1, -2)
+        return tapered_magnitudes(frames).flatten(2, 3)
+
+    def _encode(self, windows: torch.Tensor) -> torch.Tensor:
+        """Stages 2-4: (B, T, W, D) windows -> the LSTM's inputs (B, T, latent or F * D)."""
+        spectrum = self.frequency_transform(windows)
+        attended = spectrum
+        if self.frequency_attention is not None:
+            attended, weights = self.frequency_attention(spectrum)
+            self.last_frequency_weights = weights.detach()
+        if self.encoder is None:
+            return attended.flatten(2)
+        code = self.encoder(attended)
+        if self.decoder is not None and self.training:
+            error = (self.decoder(code) - spectrum).square().mean(dim=(2, 3))
+            self._reconstruction_error = error
+        return code
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """The LSTM's input sequence: (B, T, n_inputs) -> (B, T, latent), or (B, T, F * n_inputs)
+        with ``no_autoencoder`` (before the input dropout)."""
+        return self._encode(causal_windows(x, self.window))
+
+    def _attend(
+        self, h: torch.Tensor, memory: torch.Tensor, keys: torch.Tensor, valid: torch.Tensor
+    ) -> torch.Tensor:
+        """Stage 6: h (B, T, H), memory and keys (B, T, S, H), valid (T, S) -> (B, T, n_outputs)."""
+        context, weights = self.temporal_attention(h, memory, keys, valid)
+        self.last_temporal_weights = weights.detach()
+        return self.head(torch.cat([context, h], dim=-1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, T, n_inputs) -> (B, T, n_outputs); in training mode also records the
+        reconstruction error for :meth:`auxiliary_loss`."""
+        self._reconstruction_error = None
+        h = self.lstm(self.feature_dropout(self.features(x)))[0]
+        if self.temporal_attention is None:
+            return self.head(h)
+        span = self.attention_span
+        valid = window_valid(torch.arange(x.shape[1], device=x.device), span)
+        keys = causal_windows(self.temporal_attention.key(h), span)
+        return self._attend(h, causal_windows(h, span), keys, valid)
+
+    def auxiliary_loss(self, valid: torch.Tensor) -> torch.Tensor | None:
+        """``reconstruction_weight`` x the mean reconstruction error of the last training forward
+        over its valid (B, T) steps; None without a decoder or outside training."""
+        if not self.training or self._reconstruction_error is None:
+            return None
+        return self.reconstruction_weight * self._reconstruction_error[valid].mean()
+
+    def initial_state(self, batch: int) -> LSTAMState:
+        """Zero window, LSTM states and output buffer (what ``forward`` starts from)."""
+        like = self.head.weight
+        zeros = like.new_zeros(self.layers, batch, self.hidden)
+        outputs = None
+        if self.temporal_attention is not None:
+            outputs = empty_window(batch, self.attention_span, self.hidden, like)
+        window = empty_window(batch, self.window, self.n_inputs, like)
+        return LSTAMState(0, window, (zeros, zeros.clone()), outputs)
+
+    def step(self, x: torch.Tensor, state: LSTAMState) -> tuple[torch.Tensor, LSTAMState]:
+        """(B, n_inputs) and the state -> (B, n_outputs) and the next state."""
+        window = push_window(state.window, x)
+        features = self.feature_dropout(self._encode(window[:, None]))
+        h, lstm = self.lstm(features, state.lstm)
+        if self.temporal_attention is None:
+            return self.head(h[:, 0]), LSTAMState(state.position + 1, window, lstm, None)
+        outputs = push_window(state.outputs, h[:, 0])
+        valid = window_valid(torch.tensor([state.position], device=x.device), self.attention_span)
+        keys = self.temporal_attention.key(outputs)
+        y = self._attend(h, outputs[:, None], keys[:, None], valid)[:, 0]
+        return y, LSTAMState(state.position + 1, window, lstm, outputs)

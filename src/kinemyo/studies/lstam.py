@@ -1,0 +1,304 @@
+"""The LSTAM hip-moment experiment: one treadmill trial trains, every other trial tests.
+
+Protocol (Xiong et al., Sci Rep 16, 13835, 2026, intra-subject cross-trial): for each subject,
+every model is fitted on ONE treadmill trial (4 speed plateaus; ``treadmill_01_01`` by default)
+and tested on all the subject's other trials: the other treadmill speeds, level ground at three
+speeds and ramps up and down at several inclines. Inputs are the EMG envelopes and joint angles
+of each frame, targets the hip flexion and adduction moments. Input and target scaling are fitted
+on the training trial; early stopping uses the end of the training trial (never a test trial).
+
+Models: LSTAM, its three ablations (``no_fft``, ``no_autoencoder``, ``no_attention``) and the
+baselines LSTM, TCN, Transformer and a feed-forward network, all on the same frames with the same
+training budget. Scores: RMSE (N·m and N·m/kg), R2 and VAF per subject, pooled over the test
+frames with measured moments, overall and per condition; mean ± sd across subjects; paired
+Wilcoxon signed-rank tests of LSTAM against every other model across subjects, Holm-corrected
+per metric and joint (:mod:`kinemyo.evaluation.statistics`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from kinemyo.data.camargo.reader import CamargoDataset, CamargoTrial
+from kinemyo.data.windowed import Prediction, WindowedDataset
+from kinemyo.errors import KinemyoError
+from kinemyo.evaluation.metrics import r2, rmse, vaf
+from kinemyo.models.registry import create
+from kinemyo.models.sequence import SequenceRegressor
+from kinemyo.studies.hip_frames import TrialFrames, trial_frames
+from kinemyo.training.trainer import EpochCallback, History
+
+REFERENCE = "lstam"
+ABLATIONS = ("lstam no_fft", "lstam no_autoencoder", "lstam no_attention")
+BASELINES = ("lstm", "tcn", "transformer", "ffn")
+
+MODELS: dict[str, tuple[str, dict[str, Any]]] = {
+    "lstam": ("lstam", {}),
+    "lstam no_fft": ("lstam", {"no_fft": True}),
+    "lstam no_autoencoder": ("lstam", {"no_autoencoder": True}),
+    "lstam no_attention": ("lstam", {"no_attention": True}),
+    "lstm": ("lstm", {}),
+    "tcn": ("tcn", {}),
+    "transformer": ("transformer", {}),
+    "ffn": ("ffn", {}),
+}
+"""Model label -> (registry name, network options). Labels are what tables and figures show."""
+
+PAPER = {
+    "hip flexion": {"rmse": (8.04, 2.27), "r2": (0.908, 0.029), "vaf": (90.7, 2.2)},
+    "hip adduction": {"rmse": (5.56, 2.01), "r2": (0.922, 0.030), "vaf": (92.7, 2.6)},
+}
+"""LSTAM's published results (14 real subjects, intra-subject cross-trial; RMSE unit not stated,
+likely N·m; VAF given as a fraction there, in % here)."""
+
+
+@dataclass(frozen=True)
+class ExperimentConfig:
+    """How the experiment trains and scores.
+
+    Attributes:
+        train_trial: the treadmill trial each subject trains on (matched case-insensitively).
+        every: keep every ``every``-th 200 Hz frame (2: 100 Hz model rate).
+        models: labels of :data:`MODELS` to run; "lstam" is required (the reference).
+        hidden, layers, sequence_length, epochs, batch_size, learning_rate, patience,
+            validation_fraction, seed: the training budget every model shares.
+        window: frames in LSTAM's frequency-transform window and in the FFN's input window.
+
+    Test frames are predicted in chunks of ``sequence_length`` frames every
+    ``sequence_length // 2``, so every prediction has at least half a sequence of context (the
+    run's start aside) and LSTAM's window is always full.
+    """
+
+    train_trial: str = "treadmill_01_01"
+    every: int = 2
+    models: tuple[str, ...] = tuple(MODELS)
+    hidden: int = 64
+    layers: int = 2
+    sequence_length: int = 64
+    epochs: int = 60
+    batch_size: int = 16
+    learning_rate: float = 3e-3
+    patience: int = 10
+    validation_fraction: float = 0.15
+    seed: int = 0
+    window: int = 32
+
+    def __post_init__(self) -> None:
+        unknown = [m for m in self.models if m not in MODELS]
+        if unknown:
+            raise KinemyoError(f"Unknown model(s) {unknown}; choose among {list(MODELS)}.")
+        if REFERENCE not in self.models:
+            raise KinemyoError("The experiment compares against 'lstam': include it in models.")
+        if self.every < 1 or self.window < 2 or self.epochs < 1:
+            raise KinemyoError("every and epochs must be >= 1 and window >= 2.")
+
+    def model_params(self, label: str) -> tuple[str, dict[str, Any]]:
+        """(registry name, constructor parameters) of model ``label``."""
+        name, options = MODELS[label]
+        options = dict(options)
+        if name in ("lstam", "ffn"):
+            options["window"] = self.window
+        params = {
+            "hidden": self.hidden,
+            "layers": self.layers,
+            "sequence_length": self.sequence_length,
+            "epochs": self.epochs,
+            "batch_size": self.batch_size,
+            "learning_rate": self.learning_rate,
+            "patience": self.patience,
+            "validation_fraction": self.validation_fraction,
+            "prediction_stride": max(1, self.sequence_length // 2),
+            "seed": self.seed,
+            "options": options,
+        }
+        return name, params
+
+
+@dataclass(eq=False)
+class SubjectRun:
+    """What one model did for one subject: test predictions, training cost, history."""
+
+    subject: str
+    model: str
+    prediction: Prediction
+    fit_seconds: float
+    n_parameters: int
+    history: History | None
+
+
+@dataclass(eq=False)
+class ExperimentResult:
+    """Everything the report needs.
+
+    Attributes:
+        scores: long table: subject, model, scope ("all", "group", "condition"), condition,
+            joint, metric, unit, value.
+        runs: per subject and model, the fit time, parameter count and history.
+        traces: the first subject's test frames and every model's predictions of them.
+        subjects: subjects run; skipped: subject -> why it was skipped.
+    """
+
+    scores: pd.DataFrame
+    runs: list[SubjectRun]
+    traces: tuple[TrialFrames, dict[str, Prediction]] | None
+    subjects: list[str]
+    skipped: dict[str, str] = field(default_factory=dict)
+
+
+def _concatenate(frames: Sequence[TrialFrames]) -> TrialFrames:
+    return TrialFrames(
+        data=WindowedDataset.concatenate([f.data for f in frames]),
+        valid=np.concatenate([f.valid for f in frames]),
+        condition=np.concatenate([f.condition for f in frames]),
+        group=np.concatenate([f.group for f in frames]),
+        mass_kg=frames[0].mass_kg,
+    )
+
+
+def score_frames(frames: TrialFrames, prediction: Prediction) -> pd.DataFrame:
+    """RMSE (N·m, N·m/kg), R2 and VAF of ``prediction`` on the valid frames, overall, per coarse
+    group and per fine condition; one row per scope, condition, joint and metric."""
+    truth = frames.data.Y[:, :, 0].astype(np.float64)
+    estimate = prediction.mean[:, :, 0].astype(np.float64)
+    scopes = [("all", np.full(len(truth), "all", dtype=object))]
+    scopes += [("group", frames.group), ("condition", frames.condition)]
+    rows = []
+    for scope, labels in scopes:
+        for label in sorted(set(labels[frames.valid])):
+            here = frames.valid & (labels == label)
+            if here.sum() < 2:
+                continue
+            values = {
+                ("rmse", "N·m"): rmse(truth[here], estimate[here]),
+                ("rmse", "N·m/kg"): rmse(truth[here], estimate[here]) / frames.mass_kg,
+                ("r2", ""): r2(truth[here], estimate[here]),
+                ("vaf", "%"): vaf(truth[here], estimate[here]),
+            }
+            for (metric, unit), per_joint in values.items():
+                for joint, value in zip(frames.data.joints, per_joint, strict=True):
+                    rows.append(
+                        {
+                            "scope": scope,
+                            "condition": label,
+                            "joint": joint,
+                            "metric": metric,
+                            "unit": unit,
+                            "value": float(value),
+                            "frames": int(here.sum()),
+                        }
+                    )
+    return pd.DataFrame(rows)
+
+
+class SubjectSkippedError(KinemyoError):
+    """A subject lacks the training trial or any test trial; the experiment goes on without it."""
+
+
+def _split_subject(
+    trials: Sequence[CamargoTrial], train_trial: str
+) -> tuple[CamargoTrial, list[CamargoTrial]]:
+    wanted = train_trial.lower()
+    train = [t for t in trials if t.name.key == wanted]
+    if not train:
+        treadmill = sorted(t.name.stem for t in trials if t.name.mode == "treadmill")
+        raise SubjectSkippedError(
+            f"no training trial '{train_trial}' (treadmill trials found: {treadmill or 'none'})"
+        )
+    tests = [t for t in trials if t is not train[0]]
+    if not tests:
+        raise SubjectSkippedError("no other trial to test on")
+    return train[0], tests
+
+
+def run_subject(
+    subject: str,
+    trials: Sequence[CamargoTrial],
+    config: ExperimentConfig,
+    say: Callable[[str], None],
+    on_epoch: EpochCallback | None,
+) -> tuple[TrialFrames, list[SubjectRun], pd.DataFrame]:
+    """Fit every model on the subject's training trial and score it on the other trials."""
+    train_trial, test_trials = _split_subject(trials, config.train_trial)
+    train = trial_frames(train_trial, config.every)
+    train_data = train.data.subset(train.valid)
+    test = _concatenate([trial_frames(t, config.every) for t in test_trials])
+    runs, scores = [], []
+    for label in config.models:
+        say(f"{subject}: fitting {label} on {train_trial.name.stem}")
+        name, params = config.model_params(label)
+        model = create(name, **params)
+        if isinstance(model, SequenceRegressor):
+            model.on_epoch = on_epoch
+        started = time.perf_counter()
+        model.fit(train_data)
+        seconds = time.perf_counter() - started
+        prediction = model.predict(test.data)
+        runs.append(
+            SubjectRun(
+                subject=subject,
+                model=label,
+                prediction=prediction,
+                fit_seconds=seconds,
+                n_parameters=model.n_parameters(),
+                history=getattr(model, "history_", None),
+            )
+        )
+        scores.append(score_frames(test, prediction).assign(subject=subject, model=label))
+    return test, runs, pd.concat(scores, ignore_index=True)
+
+
+def run_experiment(
+    dataset: CamargoDataset,
+    config: ExperimentConfig,
+    progress: Callable[[str], None] | None = None,
+    on_epoch: EpochCallback | None = None,
+) -> ExperimentResult:
+    """Run the cross-trial protocol for every subject of ``dataset`` with its training trial.
+
+    A subject without the training trial or without test trials is skipped and listed.
+
+    Raises:
+        KinemyoError: no subject could be run.
+    """
+    say = progress or (lambda message: None)
+    by_subject: dict[str, list[CamargoTrial]] = {}
+    for trial in dataset.trials:
+        by_subject.setdefault(trial.recording.meta.subject, []).append(trial)
+    scores, runs, skipped, done = [], [], {}, []
+    traces = None
+    for subject, trials in sorted(by_subject.items()):
+        try:
+            test, subject_runs, subject_scores = run_subject(subject, trials, config, say, on_epoch)
+        except SubjectSkippedError as reason:
+            skipped[subject] = str(reason)
+            continue
+        if traces is None:
+            traces = (test, {run.model: run.prediction for run in subject_runs})
+        scores.append(subject_scores)
+        runs += subject_runs
+        done.append(subject)
+    if not done:
+        raise KinemyoError(
+            "No subject could be run: "
+            + "; ".join(f"{s}: {why}" for s, why in skipped.items())
+            + "."
+        )
+    return ExperimentResult(pd.concat(scores, ignore_index=True), runs, traces, done, skipped)
+
+
+def describe(config: ExperimentConfig, dataset: CamargoDataset, command: str) -> dict:
+    """The run's record for run.json: command, config, models with parameters, data."""
+    return {
+        "command": command,
+        "config": {k: v for k, v in config.__dict__.items() if k != "models"},
+        "models": {label: config.model_params(label) for label in config.models},
+        "data": str(dataset.root),
+        "trials": len(dataset.trials),
+        "missing": [str(item) for item in dataset.missing],
+    }
