@@ -11,6 +11,7 @@ import pytest
 
 from kinemyo.data.camargo import EnvelopeConfig, read_camargo
 from kinemyo.data.camargo.writer import trial_path, write_subject_info, write_table
+from kinemyo.data.synthetic import CamargoCohortConfig, generate_camargo
 from kinemyo.errors import DataFormatError, KinemyoError, MissingBodyMassError
 from tests.conftest import SPEC_CAMARGO_EMG
 
@@ -418,3 +419,41 @@ def test_subjects_are_expected_to_share_conditions_not_stems(tmp_path: Path) -> 
     assert summary.loc[("AB07", "levelground"), "expected"] == 2
     assert summary.loc[("AB07", "levelground"), "found"] == 1
     assert summary.loc[("AB06", "ramp"), "missing"] == 0
+
+
+def test_the_generated_cohort_reads_back_exactly(tmp_path: Path) -> None:
+    config = CamargoCohortConfig(
+        subjects=1,
+        treadmill_trials=1,
+        plateau_seconds=2.0,
+        transition_seconds=1.0,
+        levelground_speeds=("normal",),
+        levelground_bouts=1,
+        ramps=(3,),
+        seed=5,
+    )
+    summary = generate_camargo(tmp_path, config)
+    dataset = read_camargo(tmp_path, moment_unit="N·m/kg")
+    assert len(dataset.trials) == summary.trials == 3 and not dataset.missing
+    info = pd.read_csv(tmp_path / "SubjectInfo.csv").set_index("Subject")
+    for trial in dataset.trials:
+        (date,) = [p.name for p in (tmp_path / "AB01").iterdir()]
+        folder = tmp_path / "AB01" / date / trial.name.mode
+        written = pd.read_csv(folder / "id" / f"{trial.name.stem}.csv").set_index("Header")
+        # Every kept frame is an id row with measured moments, in N·m / SubjectInfo Weight.
+        rows = written.loc[np.round(trial.recording.time, 6)]
+        expected = rows[["hip_flexion_r_moment", "hip_adduction_r_moment"]].to_numpy()
+        np.testing.assert_allclose(
+            trial.recording.moments.values, expected / info.loc["AB01", "Weight"], rtol=1e-5
+        )
+        # ... and the frames dropped are exactly those without measured moments (off the plates).
+        unmeasured = written.index[written[["hip_flexion_r_moment", "hip_adduction_r_moment"]]
+                                   .isna().any(axis=1)]  # fmt: skip
+        assert set(written.index.difference(rows.index)) == set(unmeasured)
+    treadmill = dataset.trials[0]
+    plateaus = {0.50, 1.30, 1.70, 0.90}  # trial 01 (spec)
+    steady = np.round(treadmill.belt_speed_m_s, 2)
+    assert plateaus <= set(steady)
+    ramp = next(t for t in dataset.trials if t.name.mode == "ramp")
+    assert {"rampascent", "rampdescent"} <= set(ramp.recording.labels.status)
+    assert ramp.recording.meta.incline_deg == pytest.approx(9.2)

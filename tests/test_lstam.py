@@ -168,22 +168,29 @@ def numpy_hann(n: int) -> np.ndarray:
     return 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(n) / n)  # periodic
 
 
-def test_fft_stage_is_the_magnitude_of_the_tapered_window() -> None:
+def amplitude_spectrum(frames: np.ndarray, n: int) -> np.ndarray:
+    """One-sided amplitude spectrum along axis -2: |rfft| / sum(taper), x2 except DC/Nyquist."""
+    taper = numpy_hann(n)
+    spectrum = np.abs(np.fft.rfft(frames * taper[:, None], axis=-2)) / taper.sum()
+    doubled = np.ones(n // 2 + 1)
+    doubled[1 : (n + 1) // 2] = 2.0
+    return spectrum * doubled[:, None]
+
+
+def test_fft_stage_is_the_amplitude_spectrum_of_the_tapered_window() -> None:
     net = make()
     windows = inputs(2, 5 * 8).reshape(2, 5, 8, D)
-    expected = np.abs(np.fft.rfft(windows.numpy() * numpy_hann(8)[:, None], axis=-2))
+    expected = amplitude_spectrum(windows.numpy(), 8)
     got = net.frequency_transform(windows)
     assert got.shape == (2, 5, 5, D) and net.bins == 5
     np.testing.assert_allclose(got.numpy(), expected, rtol=0, atol=1e-12)
 
 
-def test_stft_stage_is_the_magnitude_of_tapered_frames_ending_at_the_window_end() -> None:
+def test_stft_stage_is_the_amplitude_of_tapered_frames_ending_at_the_window_end() -> None:
     net = make(transform="stft", window=9, stft_frame=4, stft_hop=3)  # frames 2-5 and 5-8
     windows = inputs(2, 4 * 9).reshape(2, 4, 9, D).numpy()
     frames = [windows[:, :, start : start + 4] for start in (2, 5)]
-    expected = np.concatenate(
-        [np.abs(np.fft.rfft(f * numpy_hann(4)[:, None], axis=-2)) for f in frames], axis=2
-    )
+    expected = np.concatenate([amplitude_spectrum(f, 4) for f in frames], axis=2)
     got = net.frequency_transform(torch.as_tensor(windows))
     assert got.shape == (2, 4, 2 * 3, D) and net.bins == 6
     np.testing.assert_allclose(got.numpy(), expected, rtol=0, atol=1e-12)
@@ -191,15 +198,16 @@ def test_stft_stage_is_the_magnitude_of_tapered_frames_ending_at_the_window_end(
 
 @pytest.mark.parametrize("phase", [0.0, 0.7, 2.0])
 def test_a_pure_tone_peaks_at_its_bin_whatever_its_phase(phase: float) -> None:
-    """Tone at bin 5 of a 32-step window: Hann-tapered magnitudes W/4 at bin 5, W/8 beside it."""
+    """Tone of amplitude 1 (and 2) at bin 5 of a 32-step window: the Hann-tapered amplitude
+    spectrum is the tone's amplitude at bin 5 and half of it beside it."""
     net = make(window=32)
     n = np.arange(32)
     tone = np.sin(2 * np.pi * 5 * n / 32 + phase)
     windows = torch.as_tensor(np.stack([tone, 2 * tone], axis=-1))[None, None]  # (1,1,32,2)
     spectrum = net.frequency_transform(windows)[0, 0].numpy()  # (17, 2)
     assert spectrum.argmax(axis=0).tolist() == [5, 5]
-    np.testing.assert_allclose(spectrum[5], [8.0, 16.0], atol=1e-9)
-    np.testing.assert_allclose(spectrum[[4, 6]], [[4.0, 8.0], [4.0, 8.0]], atol=1e-9)
+    np.testing.assert_allclose(spectrum[5], [1.0, 2.0], atol=1e-9)
+    np.testing.assert_allclose(spectrum[[4, 6]], [[0.5, 1.0], [0.5, 1.0]], atol=1e-9)
     others = np.delete(spectrum, [4, 5, 6], axis=0)
     assert np.abs(others).max() < 1e-9
 

@@ -43,6 +43,9 @@ def lstam(
     every: Annotated[
         int, typer.Option(min=1, help="Keep every n-th 200 Hz frame (2: 100 Hz).")
     ] = 2,
+    window: Annotated[
+        int, typer.Option(min=2, help="Frames in LSTAM's FFT window and the FFN's input window.")
+    ] = 32,
     seed: Annotated[int, typer.Option(help="Random seed of every model.")] = 0,
 ) -> None:
     """LSTAM for hip moments (Xiong et al. 2026): per subject, train on ONE treadmill trial and
@@ -59,6 +62,7 @@ def lstam(
         models=tuple(_names(models) or ()),
         hidden=hidden,
         epochs=epochs,
+        window=window,
         seed=seed,
     )
     with progress_bar("Reading") as progress:

@@ -8,9 +8,11 @@ D = ``n_inputs`` features:
 1. Window: the causal window of the last W = ``window`` input vectors, (B, T, W, D), zeros before
    the sequence start (:mod:`~kinemyo.models.networks.windowing`).
 2. Frequency transform (:meth:`LSTAM.frequency_transform`): ``transform="fft"`` takes, per
-   channel, the magnitude of the real FFT of the periodic-Hann-tapered window, (B, T, F, D) with
-   F = W // 2 + 1; ``transform="stft"`` the magnitudes of Hann-tapered frames of ``stft_frame``
-   steps every ``stft_hop`` steps (the last frame ends at step t), frames x bins flattened into
+   channel, the one-sided amplitude spectrum of the periodic-Hann-tapered window (|rfft| scaled
+   to the input's units: bin 0 is the tapered window mean, a sinusoid of amplitude A gives A on
+   its bin; :func:`tapered_magnitudes`), (B, T, F, D) with F = W // 2 + 1; ``transform="stft"``
+   the amplitude spectra of Hann-tapered frames of ``stft_frame`` steps every ``stft_hop``
+   steps (the last frame ends at step t), frames x bins flattened into
    F = n_frames * (stft_frame // 2 + 1). The periodic taper weighs the oldest step of a frame 0
    and the newest one > 0, so the output at t always depends on the input at t.
 3. Frequency attention: a score per bin from its D-vector (``Linear(D -> D)``, tanh,
@@ -95,10 +97,21 @@ class LSTAMState(NamedTuple):
 
 
 def tapered_magnitudes(frames: torch.Tensor) -> torch.Tensor:
-    """(..., N, D) frames, time along -2 -> (..., N // 2 + 1, D): |rfft| of the periodic-Hann-
-    tapered frames, per channel."""
-    taper = torch.hann_window(frames.shape[-2], dtype=frames.dtype, device=frames.device)
-    return torch.fft.rfft(frames * taper[:, None], dim=-2).abs()
+    """(..., N, D) frames, time along -2 -> (..., N // 2 + 1, D): the one-sided amplitude
+    spectrum of the periodic-Hann-tapered frames, per channel, in the input's units.
+
+    |rfft| is divided by the taper's sum and doubled for the bins that stand for two (all but DC
+    and, for even N, Nyquist): bin 0 is the tapered mean of the frame and a sinusoid of amplitude
+    A on bin k gives A there. Without this scaling the DC bin is N/2 times the input's scale,
+    which saturated the autoencoder's tanh code (see the module docstring).
+    """
+    n = frames.shape[-2]
+    taper = torch.hann_window(n, dtype=frames.dtype, device=frames.device)
+    scale = torch.full((n // 2 + 1, 1), 2.0, dtype=frames.dtype, device=frames.device)
+    scale[0] = 1.0
+    if n % 2 == 0:
+        scale[-1] = 1.0
+    return torch.fft.rfft(frames * taper[:, None], dim=-2).abs() * (scale / taper.sum())
 
 
 class _FrequencyAttention(nn.Module):
