@@ -19,6 +19,7 @@ from kinemyo.config import PipelineConfig
 from kinemyo.data.windowed import Prediction, WindowedDataset
 from kinemyo.evaluation.metrics import average_over, score, summarise
 from kinemyo.evaluation.protocols import Split
+from kinemyo.models.base import Estimator
 from kinemyo.models.registry import create
 from kinemyo.models.sequence import SequenceRegressor
 from kinemyo.signal.pipeline import SignalPipeline, SignalWindows
@@ -43,6 +44,22 @@ class ModelRun:
     fit_seconds: float = 0.0
     n_parameters: int = 0
     history: History | None = None
+
+
+def fit_model(
+    name: str,
+    params: Mapping[str, Any],
+    train: WindowedDataset,
+    on_epoch: EpochCallback | None = None,
+) -> tuple[Estimator, float]:
+    """A model of registry ``name`` with ``params``, fitted on ``train``, and the fit's wall time
+    in s; sequence models report each epoch to ``on_epoch``."""
+    model = create(name, **params)
+    if isinstance(model, SequenceRegressor):
+        model.on_epoch = on_epoch
+    started = time.perf_counter()
+    model.fit(train)
+    return model, time.perf_counter() - started
 
 
 def run_split(
@@ -70,12 +87,7 @@ def run_split(
     for name, params in models.items():
         if progress is not None:
             progress(name)
-        model = create(name, **params)
-        if isinstance(model, SequenceRegressor):
-            model.on_epoch = on_epoch
-        started = time.perf_counter()
-        model.fit(train)
-        seconds = time.perf_counter() - started
+        model, seconds = fit_model(name, params, train, on_epoch)
         runs.append(
             ModelRun(
                 name,

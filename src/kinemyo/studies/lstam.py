@@ -17,7 +17,6 @@ per metric and joint (:mod:`kinemyo.evaluation.statistics`).
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,8 +28,7 @@ from kinemyo.data.camargo.reader import CamargoDataset, CamargoTrial
 from kinemyo.data.windowed import Prediction, WindowedDataset
 from kinemyo.errors import KinemyoError
 from kinemyo.evaluation.metrics import r2, rmse, vaf
-from kinemyo.models.registry import create
-from kinemyo.models.sequence import SequenceRegressor
+from kinemyo.experiment import fit_model
 from kinemyo.studies.hip_frames import TrialFrames, trial_frames
 from kinemyo.training.trainer import EpochCallback, History
 
@@ -232,12 +230,7 @@ def run_subject(
     for label in config.models:
         say(f"{subject}: fitting {label} on {train_trial.name.stem}")
         name, params = config.model_params(label)
-        model = create(name, **params)
-        if isinstance(model, SequenceRegressor):
-            model.on_epoch = on_epoch
-        started = time.perf_counter()
-        model.fit(train_data)
-        seconds = time.perf_counter() - started
+        model, seconds = fit_model(name, params, train_data, on_epoch)
         prediction = model.predict(test.data)
         runs.append(
             SubjectRun(
