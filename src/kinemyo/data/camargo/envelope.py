@@ -5,7 +5,9 @@ The low-pass is causal by default: an exoskeleton controller sees only the past,
 trained on a zero-phase (forward-backward) envelope would be trained on inputs that "know" up to
 a few hundred ms of the future. ``EnvelopeConfig(causal=False)`` gives the zero-phase envelope
 for offline analysis. The causal filter starts from rest: the first ~1 / ``lowpass_hz`` s of a
-trial rise from 0.
+trial rise from 0. The mean removed before rectifying is the whole trial's: one constant offset,
+about 0 for band-passed EMG, that carries no timing; a strictly online pipeline would use a
+running or calibration mean instead.
 """
 
 from __future__ import annotations
