@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import abc
 import inspect
+from numbers import Integral, Real
 from typing import Any, ClassVar
 
 import torch
@@ -71,6 +72,39 @@ class SequenceNetwork(nn.Module, abc.ABC):
         to the target loss. None (the default): no extra loss.
         """
         return None
+
+
+def check_option(ok: bool, owner: str, option: str, value: Any, requirement: str) -> None:
+    """A KinemyoError naming ``owner``'s ``option``, what it must be and what it got, unless
+    ``ok``."""
+    if not ok:
+        raise KinemyoError(f"{owner}: option '{option}' {requirement}; got {value!r}.")
+
+
+def integer_option(owner: str, option: str, value: Any, minimum: int = 1) -> int:
+    """``value`` as an int, unless it is not an integer (a bool is not) >= ``minimum``."""
+    ok = isinstance(value, Integral) and not isinstance(value, bool) and value >= minimum
+    check_option(ok, owner, option, value, f"must be an integer >= {minimum}")
+    return int(value)
+
+
+def real_option(owner: str, option: str, value: Any, minimum: float, below: float) -> float:
+    """``value`` as a float, unless it is not a real number (a bool is not) with
+    ``minimum <= value < below``."""
+    ok = isinstance(value, Real) and not isinstance(value, bool) and minimum <= value < below
+    check_option(ok, owner, option, value, f"must be a number in [{minimum:g}, {below:g})")
+    return float(value)
+
+
+def dropout_option(owner: str, value: Any) -> float:
+    """A dropout probability: a number in [0, 1)."""
+    return real_option(owner, "dropout", value, 0.0, 1.0)
+
+
+def flag_option(owner: str, option: str, value: Any) -> bool:
+    """``value``, unless it is not True or False."""
+    check_option(isinstance(value, bool), owner, option, value, "must be True or False")
+    return value
 
 
 NETWORKS: dict[str, type[SequenceNetwork]] = {}

@@ -13,18 +13,20 @@ applies the same MLP: O(window * n_inputs * hidden) per step, the outputs of ``f
 from __future__ import annotations
 
 import itertools
-from numbers import Real
 from typing import ClassVar
 
 import torch
 from torch import nn
 
-from kinemyo.errors import KinemyoError
-from kinemyo.models.networks.base import SequenceNetwork, register_network
+from kinemyo.models.networks.base import (
+    SequenceNetwork,
+    dropout_option,
+    integer_option,
+    register_network,
+)
 from kinemyo.models.networks.windowing import (
     causal_windows,
     empty_window,
-    integer_option,
     push_window,
 )
 
@@ -59,9 +61,7 @@ class FeedForwardNetwork(SequenceNetwork):
     ) -> None:
         super().__init__(n_inputs, n_outputs, hidden, layers)
         self.window = integer_option("FeedForwardNetwork", "window", window)
-        if isinstance(dropout, bool) or not isinstance(dropout, Real) or not 0 <= dropout < 1:
-            raise KinemyoError(f"FeedForwardNetwork: dropout must be in [0, 1), got {dropout!r}.")
-        self.dropout = float(dropout)
+        self.dropout = dropout_option("FeedForwardNetwork", dropout)
         widths = [self.window * self.n_inputs] + [self.hidden] * self.layers
         hidden_layers = [
             module

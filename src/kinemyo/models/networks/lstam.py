@@ -58,7 +58,6 @@ for the temporal attention.
 from __future__ import annotations
 
 import math
-from numbers import Real
 from typing import ClassVar, Literal, NamedTuple
 
 import torch
@@ -66,11 +65,17 @@ from torch import nn
 from torch.nn.functional import gelu
 
 from kinemyo.errors import KinemyoError
-from kinemyo.models.networks.base import SequenceNetwork, register_network
+from kinemyo.models.networks.base import (
+    SequenceNetwork,
+    dropout_option,
+    flag_option,
+    integer_option,
+    real_option,
+    register_network,
+)
 from kinemyo.models.networks.windowing import (
     causal_windows,
     empty_window,
-    integer_option,
     push_window,
     window_valid,
 )
@@ -175,12 +180,6 @@ class _SpectrumDecoder(nn.Module):
         return self.conv(h).transpose(1, 2).unflatten(0, code.shape[:2])
 
 
-def _flag(option: str, value: object) -> bool:
-    if not isinstance(value, bool):
-        raise KinemyoError(f"LSTAM: {option} must be True or False, got {value!r}.")
-    return value
-
-
 @register_network
 class LSTAM(SequenceNetwork):
     """Frequency transform, autoencoder, LSTM and attention (see the module docstring).
@@ -237,7 +236,7 @@ class LSTAM(SequenceNetwork):
         self.transform = transform
         self.stft_frame = integer_option("LSTAM", "stft_frame", stft_frame, minimum=2)
         self.stft_hop = integer_option("LSTAM", "stft_hop", stft_hop)
-        self.no_fft = _flag("no_fft", no_fft)
+        self.no_fft = flag_option("LSTAM", "no_fft", no_fft)
         if transform == "stft" and not self.no_fft and self.stft_frame > self.window:
             raise KinemyoError(
                 f"LSTAM: stft_frame must be <= window={self.window}, got {stft_frame!r}."
@@ -246,21 +245,12 @@ class LSTAM(SequenceNetwork):
         self.ae_channels = integer_option("LSTAM", "ae_channels", ae_channels)
         self.ae_kernel = integer_option("LSTAM", "ae_kernel", ae_kernel)
         self.attention_span = integer_option("LSTAM", "attention_span", attention_span)
-        if (
-            isinstance(reconstruction_weight, bool)
-            or not isinstance(reconstruction_weight, Real)
-            or not 0 <= reconstruction_weight < math.inf
-        ):
-            raise KinemyoError(
-                "LSTAM: reconstruction_weight must be a finite number >= 0, got "
-                f"{reconstruction_weight!r}."
-            )
-        self.reconstruction_weight = float(reconstruction_weight)
-        if isinstance(dropout, bool) or not isinstance(dropout, Real) or not 0 <= dropout < 1:
-            raise KinemyoError(f"LSTAM: dropout must be in [0, 1), got {dropout!r}.")
-        self.dropout = float(dropout)
-        self.no_autoencoder = _flag("no_autoencoder", no_autoencoder)
-        self.no_attention = _flag("no_attention", no_attention)
+        self.reconstruction_weight = real_option(
+            "LSTAM", "reconstruction_weight", reconstruction_weight, 0.0, math.inf
+        )
+        self.dropout = dropout_option("LSTAM", dropout)
+        self.no_autoencoder = flag_option("LSTAM", "no_autoencoder", no_autoencoder)
+        self.no_attention = flag_option("LSTAM", "no_attention", no_attention)
         self._build_modules()
         self.last_frequency_weights: torch.Tensor | None = None
         self.last_temporal_weights: torch.Tensor | None = None

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from numbers import Real
 from typing import ClassVar
 
 import torch
 from torch import nn
 
-from kinemyo.errors import KinemyoError
-from kinemyo.models.networks.base import SequenceNetwork, register_network
+from kinemyo.models.networks.base import SequenceNetwork, dropout_option, register_network
 
 LSTMState = tuple[torch.Tensor, torch.Tensor]
 """(h, c), each (layers, B, hidden): the hidden and cell states of every layer."""
@@ -46,9 +44,7 @@ class LSTMNetwork(SequenceNetwork):
         dropout: float = 0.0,
     ) -> None:
         super().__init__(n_inputs, n_outputs, hidden, layers)
-        if isinstance(dropout, bool) or not isinstance(dropout, Real) or not 0 <= dropout < 1:
-            raise KinemyoError(f"LSTMNetwork: dropout must be in [0, 1), got {dropout!r}.")
-        self.dropout = float(dropout)
+        self.dropout = dropout_option("LSTMNetwork", dropout)
         self.lstm = nn.LSTM(
             self.n_inputs,
             self.hidden,

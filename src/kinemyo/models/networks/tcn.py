@@ -20,7 +20,6 @@ O(layers * k * hidden**2) per step, and the outputs are those of ``forward``.
 
 from __future__ import annotations
 
-from numbers import Integral, Real
 from typing import ClassVar, Literal
 
 import torch
@@ -29,7 +28,12 @@ from torch.nn.functional import pad
 from torch.nn.utils.parametrizations import weight_norm
 
 from kinemyo.errors import KinemyoError
-from kinemyo.models.networks.base import SequenceNetwork, register_network
+from kinemyo.models.networks.base import (
+    SequenceNetwork,
+    dropout_option,
+    integer_option,
+    register_network,
+)
 
 Norm = Literal["weight", "layer", "none"]
 NORMS: tuple[str, ...] = ("weight", "layer", "none")
@@ -138,19 +142,11 @@ class TCNNetwork(SequenceNetwork):
         dropout: float = 0.0,
     ) -> None:
         super().__init__(n_inputs, n_outputs, hidden, layers)
-        if (
-            isinstance(kernel_size, bool)
-            or not isinstance(kernel_size, Integral)
-            or kernel_size < 2
-        ):
-            raise KinemyoError(
-                f"TCNNetwork: kernel_size must be an integer >= 2, got {kernel_size!r}."
-            )
+        kernel_size = integer_option("TCNNetwork", "kernel_size", kernel_size, minimum=2)
         if norm not in NORMS:
             raise KinemyoError(f"TCNNetwork: norm must be one of {NORMS}, got {norm!r}.")
-        if isinstance(dropout, bool) or not isinstance(dropout, Real) or not 0 <= dropout < 1:
-            raise KinemyoError(f"TCNNetwork: dropout must be in [0, 1), got {dropout!r}.")
-        self.kernel_size, self.norm, self.dropout = int(kernel_size), norm, float(dropout)
+        self.kernel_size, self.norm = kernel_size, norm
+        self.dropout = dropout_option("TCNNetwork", dropout)
         self.projection = nn.Linear(self.n_inputs, self.hidden)
         self.blocks = nn.ModuleList(
             _TemporalBlock(self.hidden, self.kernel_size, 2**level, norm, self.dropout)

@@ -26,7 +26,6 @@ matrix is formed and masked).
 from __future__ import annotations
 
 import math
-from numbers import Integral, Real
 from typing import ClassVar, Literal, NamedTuple
 
 import torch
@@ -34,7 +33,14 @@ from torch import nn
 from torch.nn.functional import linear, scaled_dot_product_attention
 
 from kinemyo.errors import KinemyoError
-from kinemyo.models.networks.base import SequenceNetwork, register_network
+from kinemyo.models.networks.base import (
+    SequenceNetwork,
+    check_option,
+    dropout_option,
+    integer_option,
+    real_option,
+    register_network,
+)
 
 Context = Literal["error", "sliding"]
 CONTEXTS: tuple[str, ...] = ("error", "sliding")
@@ -103,24 +109,13 @@ class TransformerNetwork(SequenceNetwork):
         context: Context = "error",
     ) -> None:
         super().__init__(n_inputs, n_outputs, hidden, layers)
-        if (
-            isinstance(heads, bool)
-            or not isinstance(heads, Integral)
-            or heads < 1
-            or self.hidden % heads
-        ):
-            raise KinemyoError(
-                f"TransformerNetwork: heads must be a positive integer dividing hidden="
-                f"{self.hidden}, got {heads!r}."
-            )
-        if isinstance(ff_factor, bool) or not isinstance(ff_factor, Real) or not ff_factor > 0:
-            raise KinemyoError(f"TransformerNetwork: ff_factor must be > 0, got {ff_factor!r}.")
-        if isinstance(dropout, bool) or not isinstance(dropout, Real) or not 0 <= dropout < 1:
-            raise KinemyoError(f"TransformerNetwork: dropout must be in [0, 1), got {dropout!r}.")
-        if isinstance(max_length, bool) or not isinstance(max_length, Integral) or max_length < 1:
-            raise KinemyoError(
-                f"TransformerNetwork: max_length must be an integer >= 1, got {max_length!r}."
-            )
+        owner = "TransformerNetwork"
+        heads = integer_option(owner, "heads", heads)
+        check_option(self.hidden % heads == 0, owner, "heads", heads, f"must divide {self.hidden}")
+        ff_factor = real_option(owner, "ff_factor", ff_factor, 0.0, math.inf)
+        check_option(ff_factor > 0, owner, "ff_factor", ff_factor, "must be > 0")
+        dropout = dropout_option(owner, dropout)
+        max_length = integer_option(owner, "max_length", max_length)
         if context not in CONTEXTS:
             raise KinemyoError(
                 f"TransformerNetwork: context must be one of {CONTEXTS}, got {context!r}."

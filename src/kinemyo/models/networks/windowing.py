@@ -10,20 +10,8 @@ appends the newest vector and drops the oldest: after step t it equals window t 
 
 from __future__ import annotations
 
-from numbers import Integral
-
 import torch
 from torch.nn.functional import pad
-
-from kinemyo.errors import KinemyoError
-
-
-def integer_option(owner: str, option: str, value: object, minimum: int = 1) -> int:
-    """``value`` as an int; a KinemyoError naming ``owner``'s ``option`` unless an integer (not
-    a bool) >= ``minimum``."""
-    if isinstance(value, bool) or not isinstance(value, Integral) or value < minimum:
-        raise KinemyoError(f"{owner}: {option} must be an integer >= {minimum}, got {value!r}.")
-    return int(value)
 
 
 def causal_windows(x: torch.Tensor, width: int) -> torch.Tensor:

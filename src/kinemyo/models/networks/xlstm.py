@@ -42,8 +42,13 @@ import torch
 from torch import nn
 from torch.nn.functional import gelu, group_norm, logsigmoid, pad, silu
 
-from kinemyo.errors import KinemyoError
-from kinemyo.models.networks.base import SequenceNetwork, State, register_network
+from kinemyo.models.networks.base import (
+    SequenceNetwork,
+    State,
+    check_option,
+    integer_option,
+    register_network,
+)
 
 MLSTM_EPS = 1e-6
 """Added to the mLSTM denominator max(|n^T q|, exp(-m))."""
@@ -524,40 +529,23 @@ class LinearEmbedding(nn.Module):
         return self.proj(x), state
 
 
-def _check(ok: bool, owner: str, option: str, value: Any, requirement: str) -> None:
-    """Raise a KinemyoError naming ``option`` unless ``ok``."""
-    if not ok:
-        raise KinemyoError(f"{owner}: option '{option}' {requirement}; got {value!r}.")
-
-
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
-
-
-def check_int(owner: str, option: str, value: Any, minimum: int) -> None:
-    """A KinemyoError naming ``option`` unless ``value`` is an integer >= ``minimum``."""
-    _check(
-        _is_int(value) and value >= minimum,
-        owner,
-        option,
-        value,
-        f"must be an integer >= {minimum}",
-    )
 
 
 def _resolve_heads(owner: str, hidden: int, heads: int | None) -> int:
     """``heads``, or by default 4 when it divides ``hidden`` (else the largest divisor < 4)."""
     if heads is None:
         return max(h for h in range(1, DEFAULT_HEADS + 1) if hidden % h == 0)
-    check_int(owner, "heads", heads, 1)
-    _check(hidden % heads == 0, owner, "heads", heads, f"must divide hidden={hidden}")
+    integer_option(owner, "heads", heads, 1)
+    check_option(hidden % heads == 0, owner, "heads", heads, f"must divide hidden={hidden}")
     return heads
 
 
 def _check_factor(owner: str, option: str, value: Any, hidden: int, heads: int | None) -> None:
     """A positive width factor; with ``heads``, round(value * hidden) must be divisible by it."""
     number = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-    _check(
+    check_option(
         number and round(value * hidden) >= 1,
         owner,
         option,
@@ -566,7 +554,7 @@ def _check_factor(owner: str, option: str, value: Any, hidden: int, heads: int |
     )
     if heads is not None:
         width = round(value * hidden)
-        _check(
+        check_option(
             width % heads == 0,
             owner,
             option,
@@ -584,7 +572,7 @@ def block_pattern(owner: str, layers: int, ratio: Sequence[int] | str, pattern: 
     """
     if pattern is not None:
         ok = isinstance(pattern, str) and len(pattern) == layers and set(pattern) <= {"m", "s"}
-        _check(
+        check_option(
             ok,
             owner,
             "pattern",
@@ -597,7 +585,7 @@ def block_pattern(owner: str, layers: int, ratio: Sequence[int] | str, pattern: 
     )
     counts = [int(p) if isinstance(p, str) and p.strip().isdigit() else p for p in parts]
     ok = len(counts) == 2 and all(_is_int(c) and c >= 0 for c in counts) and sum(counts) > 0
-    _check(ok, owner, "ratio", ratio, "must be two non-negative integers m:s, not both 0")
+    check_option(ok, owner, "ratio", ratio, "must be two non-negative integers m:s, not both 0")
     unit = "m" * counts[0] + "s" * counts[1]
     return (unit * layers)[:layers]
 
@@ -639,11 +627,11 @@ class XLSTMStackNetwork(SequenceNetwork):
         owner = self.name
         pattern = block_pattern(owner, self.layers, ratio, pattern)
         heads = _resolve_heads(owner, self.hidden, heads)
-        check_int(owner, "conv_kernel", conv_kernel, 1)
+        integer_option(owner, "conv_kernel", conv_kernel, 1)
         mlstm_heads = heads if "m" in pattern else None
         _check_factor(owner, "mlstm_proj_factor", mlstm_proj_factor, self.hidden, mlstm_heads)
         _check_factor(owner, "slstm_proj_factor", slstm_proj_factor, self.hidden, None)
-        _check(
+        check_option(
             forget_gate in FORGET_GATES,
             owner,
             "forget_gate",

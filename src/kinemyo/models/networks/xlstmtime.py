@@ -34,8 +34,8 @@ import torch
 from torch import nn
 from torch.nn.functional import avg_pool1d
 
-from kinemyo.models.networks.base import register_network
-from kinemyo.models.networks.xlstm import XLSTMStackNetwork, check_int
+from kinemyo.models.networks.base import integer_option, register_network
+from kinemyo.models.networks.xlstm import XLSTMStackNetwork
 
 
 class CausalDecomposition(nn.Module):
@@ -103,7 +103,7 @@ class XLSTMTimeNetwork(XLSTMStackNetwork):
         slstm_proj_factor: float = 4 / 3,
         forget_gate: str = "sigmoid",
     ) -> None:
-        check_int(self.name, "ma_kernel", ma_kernel, 1)
+        integer_option(self.name, "ma_kernel", ma_kernel)
         super().__init__(
             n_inputs,
             n_outputs,
