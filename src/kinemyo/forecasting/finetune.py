@@ -185,10 +185,7 @@ def finetune(
             on_epoch(epoch + 1, config.epochs, history.train_nll[-1], score)
         if stopping.update(epoch, score, network):
             break
-    stopping.restore(network)
-    history.best_epoch = stopping.best_epoch
-    network.eval()
-    history.seconds = time.perf_counter() - started
+    stopping.finish(network, history, started)
     return history
 
 

@@ -14,7 +14,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, Protocol
 
 import numpy as np
 import torch
@@ -96,6 +96,13 @@ class History:
     seconds: float = 0.0
 
 
+class TrainingRecord(Protocol):
+    """What :meth:`EarlyStopping.finish` writes into: a history with these two fields."""
+
+    best_epoch: int
+    seconds: float
+
+
 class EarlyStopping:
     """Keeps the weights of the epoch with the lowest score and says when to stop.
 
@@ -117,10 +124,15 @@ class EarlyStopping:
         self._stale += 1
         return bool(self.patience) and self._stale >= self.patience
 
-    def restore(self, network: torch.nn.Module) -> None:
-        """Load the best weights seen into ``network`` (no-op before any update)."""
+    def finish(self, network: torch.nn.Module, history: TrainingRecord, started: float) -> None:
+        """End training: load the best weights seen into ``network`` (kept as they are before
+        any update), put it in eval mode, and record the best epoch and the seconds since
+        ``started`` (a ``time.perf_counter()`` value) in ``history``."""
         if self._state is not None:
             network.load_state_dict(self._state)
+        network.eval()
+        history.best_epoch = self.best_epoch
+        history.seconds = time.perf_counter() - started
 
 
 def resolve_device(device: str) -> torch.device:
@@ -256,8 +268,5 @@ def train(
             )
         if stopping.update(epoch, score, network):
             break
-    stopping.restore(network)
-    history.best_epoch = stopping.best_epoch
-    network.eval()
-    history.seconds = time.perf_counter() - started
+    stopping.finish(network, history, started)
     return history
