@@ -19,6 +19,12 @@ console = Console(highlight=False)
 errors = Console(stderr=True, highlight=False)
 
 
+def comma_list(text: str | None) -> list[str] | None:
+    """The items of a comma-separated option ("Sub01, Sub02" -> ["Sub01", "Sub02"]), blanks
+    dropped; None when the option was not given."""
+    return None if text is None else [item.strip() for item in text.split(",") if item.strip()]
+
+
 @contextlib.contextmanager
 def progress_bar(description: str) -> Iterator[Callable[[int, int], None]]:
     """A ``progress(done, total)`` callback drawing a bar on the console while the block runs."""

@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 
 from kinemyo import units
-from kinemyo.cli.console import console, progress_bar
+from kinemyo.cli.console import comma_list, console, progress_bar
 from kinemyo.cli.render import render_report
 from kinemyo.data.camargo import read_camargo
 from kinemyo.data.gaps import NanPolicy
@@ -60,7 +60,7 @@ def generate(
 
     Example: kinemyo data generate --out /tmp/cohort --subjects 3 --motions WAK,UPS,DNS --seed 1
     """
-    codes = check_motions(m for m in motions.split(",") if m.strip())
+    codes = check_motions(comma_list(motions) or [])
     if not codes:
         raise KinemyoError("--motions is empty; give at least one motion code, e.g. WAK.")
     config = CohortConfig(subjects=subjects, motions=codes, seconds=seconds, seed=seed)
@@ -160,9 +160,10 @@ def inspect_camargo(
 
     Example: kinemyo data inspect-camargo /tmp/camargo
     """
-    chosen = None if subjects is None else [s for s in subjects.split(",") if s.strip()]
     with progress_bar("Reading") as progress:
-        dataset = read_camargo(path, subjects=chosen, nan_moments="keep", progress=progress)
+        dataset = read_camargo(
+            path, subjects=comma_list(subjects), nan_moments="keep", progress=progress
+        )
     console.print(markdown_table(dataset.summary()), soft_wrap=True)
     for item in dataset.missing:
         console.print(f"[yellow]Missing:[/] {escape(str(item))}", highlight=False)

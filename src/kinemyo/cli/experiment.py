@@ -10,17 +10,13 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from kinemyo.cli.console import console, progress_bar, training_display
+from kinemyo.cli.console import comma_list, console, progress_bar, training_display
 from kinemyo.data.camargo.reader import read_camargo
 from kinemyo.reporting.report import markdown_table
 from kinemyo.studies.lstam import MODELS, ExperimentConfig, describe, run_experiment
 from kinemyo.studies.lstam_report import write_experiment
 
 app = typer.Typer(help="Published experiments, run end to end.", no_args_is_help=True)
-
-
-def _names(text: str | None) -> list[str] | None:
-    return None if text is None else [part.strip() for part in text.split(",") if part.strip()]
 
 
 @app.command()
@@ -59,7 +55,7 @@ def lstam(
     config = ExperimentConfig(
         train_trial=train_trial,
         every=every,
-        models=tuple(_names(models) or ()),
+        models=tuple(comma_list(models) or ()),
         hidden=hidden,
         epochs=epochs,
         window=window,
@@ -67,7 +63,7 @@ def lstam(
     )
     with progress_bar("Reading") as progress:
         dataset = read_camargo(
-            data, subjects=_names(subjects), nan_moments="keep", progress=progress
+            data, subjects=comma_list(subjects), nan_moments="keep", progress=progress
         )
     for item in dataset.missing:
         console.print(f"[yellow]Missing:[/] {escape(str(item))}", highlight=False)

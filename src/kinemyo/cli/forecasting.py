@@ -10,7 +10,7 @@ from typing import Annotated
 import torch
 import typer
 
-from kinemyo.cli.console import console, training_display
+from kinemyo.cli.console import comma_list, console, training_display
 from kinemyo.data.siat_llmd import read_siat_llmd
 from kinemyo.errors import KinemyoError
 from kinemyo.forecasting.baselines import SeasonalNaive
@@ -42,8 +42,8 @@ def _series(data: Path, fs: float, motions: str, subjects: str | None) -> list[J
         return series_from_knee_cycles(data)
     recordings = read_siat_llmd(
         data,
-        motions=[m for m in motions.split(",") if m],
-        subjects=None if subjects is None else [s for s in subjects.split(",") if s],
+        motions=comma_list(motions) or [],
+        subjects=comma_list(subjects),
     )
     return series_from_recordings(recordings, fs=fs)
 

@@ -12,7 +12,7 @@ import pandas as pd
 import typer
 from safetensors.numpy import save_file
 
-from kinemyo.cli.console import console, progress_bar, training_display
+from kinemyo.cli.console import comma_list, console, progress_bar, training_display
 from kinemyo.config import load_config
 from kinemyo.data.recording import Recording
 from kinemyo.data.siat_llmd import read_siat_llmd
@@ -40,12 +40,8 @@ MotionsOption = Annotated[
 OutOption = Annotated[Path, typer.Option("--out", help="Folder to write (replaced atomically).")]
 
 
-def _split(text: str | None) -> list[str] | None:
-    return None if text is None else [t.strip() for t in text.split(",") if t.strip()]
-
-
 def _read(data: Path, subjects: str | None, motions: str | None) -> list[Recording]:
-    return read_siat_llmd(data, subjects=_split(subjects), motions=_split(motions))
+    return read_siat_llmd(data, subjects=comma_list(subjects), motions=comma_list(motions))
 
 
 def _windowed(
@@ -280,10 +276,11 @@ def compare(
 
     Example: kinemyo compare runs/cohort --models gpr,ridge,lstm,xlstm --protocol within-trial
     """
-    names = _split(models) or []
+    names = comma_list(models) or []
     params = {name: _model_params(name, preset, None) for name in names}
     if protocol == "cross-task":
-        motions = ",".join([*(_split(train_tasks) or []), *(_split(test_tasks) or [])]) or motions
+        tasks = [*(comma_list(train_tasks) or []), *(comma_list(test_tasks) or [])]
+        motions = ",".join(tasks) or motions
     recordings = _read(data, subjects, motions)
     with training_display("Comparing") as display:
         result = run_comparison(
@@ -292,8 +289,8 @@ def compare(
             config=load_config(config),
             models=params,
             protocol=protocol,
-            train_tasks=_split(train_tasks) or (),
-            test_tasks=_split(test_tasks) or (),
+            train_tasks=comma_list(train_tasks) or (),
+            test_tasks=comma_list(test_tasks) or (),
             command=shlex.join(["kinemyo", *sys.argv[1:]]),
             progress=display.say,
             on_epoch=display.epoch,
