@@ -7,11 +7,13 @@ transitions, float jitter in Time, mixed decimals and CRLF line endings.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import openpyxl
+import pandas as pd
 
 from tests.conftest import FS, SPEC_DATA_HEADER
 
@@ -78,8 +80,9 @@ def write_foreign_trial(
         lines.append(",".join(_cell(v, i, j, mixed_decimals) for j, v in enumerate(row)))
     data_path.write_bytes((newline.join(lines) + newline).encode())
 
-    cyclic = motion in ("WAK", "UPS", "DNS")
-    n_codes = 5 if motion == "WAK" else 3
+    gait_periods = {"WAK": 5, "UPS": 3, "DNS": 2}  # the spec's Status 1..n of each gait motion
+    cyclic = motion in gait_periods
+    n_codes = gait_periods.get(motion, 3)
     cycle = np.arange(n) % 220
     codes = (cycle * n_codes // 220 + 1).astype(int)
     status = [str(c) if cyclic else ("A" if c % 2 else "R") for c in codes]
@@ -97,13 +100,44 @@ def write_foreign_trial(
     return ForeignTrial(data_path, label_path, values, status[:m], group[:m])
 
 
-def write_foreign_subject_table(root: Path, weights: dict[str, float | None]) -> Path:
-    """SubjectInformation.xlsx written with openpyxl directly; a None weight leaves it empty."""
+def write_foreign_subject_table(
+    root: Path, weights: dict[str, float | str | None] | list[tuple[str, float | str | None]]
+) -> Path:
+    """SubjectInformation.xlsx written with openpyxl directly; a None weight leaves it empty.
+    ``weights`` as (subject, weight) pairs may list a subject twice."""
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.append(["Subject", "age", "weight", "height", "sex", *SEGMENTS])
-    for subject, weight in weights.items():
+    for subject, weight in weights.items() if isinstance(weights, dict) else weights:
         sheet.append([subject, 30, weight, 172, "F", *[35.5] * len(SEGMENTS)])
     path = root / "SubjectInformation.xlsx"
     book.save(path)
     return path
+
+
+def edit_cell(path: Path, row: int, column: str, value: str) -> None:
+    """Set the cell of 1-based data ``row`` in ``column`` of a CSV file; line endings are kept."""
+    text = path.read_bytes().decode()
+    newline = "\r\n" if "\r\n" in text else "\n"
+    lines = text.split(newline)
+    col = lines[0].split(",").index(column)
+    cells = lines[row].split(",")
+    cells[col] = value
+    lines[row] = ",".join(cells)
+    path.write_bytes(newline.join(lines).encode())
+
+
+def data_file_text(time_cells: Sequence[str], seed: int = 0) -> str:
+    """A 26-column Data file, header included, on the Time cells given (written as they are):
+    sine angles (deg) and torques (N·m) with seeded noise, and seeded sEMG noise (mV) whose
+    amplitude follows the sine, quantised like the release."""
+    n = len(time_cells)
+    rng = np.random.default_rng(seed)
+    phase = 2 * np.pi * np.arange(n) / FS / 1.2
+    angles = 30 * np.sin(phase[:, None] + np.arange(8)) + rng.normal(0, 0.5, (n, 8))
+    torques = 40 * np.cos(phase[:, None] + np.arange(8)) + rng.normal(0, 1.0, (n, 8))
+    emg = np.round(rng.normal(0, 0.1, (n, 9)) * (1.2 + np.sin(phase))[:, None] / 0.000305)
+    values = np.column_stack([angles, torques, emg * 0.000305])
+    body = pd.DataFrame(values).to_csv(header=False, index=False, float_format="%.6f")
+    rows = [f"{t},{line}" for t, line in zip(time_cells, body.splitlines(), strict=True)]
+    return "\n".join([SPEC_DATA_HEADER, *rows]) + "\n"

@@ -79,10 +79,10 @@ def test_inspect_a_real_fragment(capsys) -> None:
 
 
 def test_errors_are_one_paragraph_without_traceback(capsys, tmp_path: Path) -> None:
-    code, out, err = run(capsys, "data", "inspect", tmp_path / "absent")
+    code, out, err = run(capsys, "data", "inspect", tmp_path)
     assert code == 1
     assert "Traceback" not in out + err
-    assert err.strip().startswith("error:") and "folder not found" in err
+    assert err.strip().startswith("error:") and "no SIAT-LLMD subject folders" in err
     assert err.strip().count("\n") == 0
 
 
@@ -100,13 +100,15 @@ def test_error_text_with_brackets_is_printed_verbatim(capsys, cohort: Path, tmp_
         tmp_path / "m",
     )
     assert code == 1 and "--param 'alpha' is not NAME=VALUE" in err
-    code, _, err = run(capsys, "data", "inspect", cohort, "--moment-unit", "[kNm]")
-    assert code == 1 and "Unknown moment unit '[kNm]'" in err  # not swallowed as Rich markup
+    code, _, err = run(
+        capsys, "fit", "ridge", cohort, "--motions", "[DNS]", "--out", tmp_path / "x"
+    )
+    assert code == 1 and "'[DNS]'" in err  # not swallowed as Rich markup
 
 
 def test_debug_shows_the_traceback(tmp_path: Path) -> None:
     with pytest.raises(DataFormatError):
-        main(["--debug", "data", "inspect", str(tmp_path / "absent")])
+        main(["--debug", "data", "inspect", str(tmp_path)])
 
 
 def test_inspect_exits_1_and_lists_an_unreadable_trial(
@@ -180,7 +182,7 @@ def test_preprocess_fit_and_evaluate_on_unseen_subjects(capsys, cohort: Path, tm
     code, out, _ = run(capsys, "preprocess", cohort, "--motions", "DNS", "--out", pre)
     assert code == 0 and "x 9 x 6" in out and "x 8 x 2" in out
     dataset = json.loads((pre / "dataset.json").read_text())
-    assert dataset["features"] == ["iemg", "var", "wl", "zc", "cc", "mnf"]
+    assert dataset["features"] == ["iemg", "var", "wl", "zc", "ssc", "wamp"]
     assert set(dataset["trials"]) == {"Sub01_DNS", "Sub02_DNS", "Sub03_DNS"}
 
     model = tmp_path / "ridge"
@@ -333,15 +335,44 @@ def test_demo_writes_the_seed_table_report_and_figures(capsys, tmp_path: Path) -
     assert code == 0
     assert f"Report: {out / 'report.md'}" in text.replace("\n", "")
     report = (out / "report.md").read_text()
-    for gait in ("DNS", "UPS"):
-        for model in ("gpr", "ridge", "mean", "xlstm"):
-            assert f"| {gait} | {model} |" in report
+    leaky, honest = "random-kfold (leaky: overlapping windows)", "within-trial (chronological)"
+    for gait in ("DNS (stair descent)", "UPS (stair ascent)"):
+        for chain in ("seed-siat", "kinemyo-siat"):
+            for protocol in (leaky, honest):
+                for model in ("gpr", "ridge", "mean"):
+                    assert f"| {gait} | {chain} | {protocol} | {model} |" in report
+        assert f"| {gait} | seed-siat | {honest} | xlstm |" in report
     assert "moment RMSE (N·m)" in report and "angle MAE (deg)" in report
-    assert "held-out" in report
+    assert "held-out" in report and "tensor named DNS (22,551 windows) is stair ASCENT" in report
+    assert "How much the seed's protocol flatters GPR" in report
     for figure in ("fig1_trial", "fig2_features", "fig4_gpr_predictions"):
         assert (out / "figures" / f"{figure}.png").stat().st_size > 10_000
         assert (out / "figures" / f"{figure}.csv").is_file()
         assert f"figures/{figure}.png" in report
     run_info = json.loads((out / "run.json").read_text())
     assert run_info["seed"] == 0 and len(run_info["data_fingerprint"]) == 64
-    assert run_info["config"]["window"] == {"length": 100, "step": 50, "split_on_status": True}
+    seed_chain = run_info["chains"]["seed-siat"]
+    assert seed_chain["window"] == {"length": 100, "step": 50, "split_on_status": True}
+    assert run_info["chains"]["kinemyo-siat"]["targets"]["at"] == "last"
+
+
+def test_generate_shows_the_cohort_s_own_default_motions() -> None:
+    from kinemyo.cli.data import DEFAULT_MOTIONS
+    from kinemyo.data.synthetic import CohortConfig
+
+    assert DEFAULT_MOTIONS.split(",") == list(CohortConfig().motions)
+
+
+def test_the_command_line_starts_without_the_heavy_libraries() -> None:
+    """`kinemyo --help` must not pay for torch, pandas, scipy or matplotlib (benchmarks/bench_cli.py
+    times it); each command imports what it needs in its body."""
+    import subprocess
+    import sys
+
+    heavy = ["torch", "pandas", "scipy", "matplotlib", "sklearn", "pyarrow", "pywt"]
+    code = (
+        "import sys; from kinemyo.cli import main; main(['--help']); "
+        f"print([m for m in {heavy!r} if m in sys.modules])"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip().splitlines()[-1] == "[]"

@@ -77,7 +77,7 @@ def test_gap_leaves_no_shared_sample(length: int, step: int, gap: int) -> None:
 def test_gpr_beats_the_mean_predictor_on_held_out_windows_of_the_cohort() -> None:
     cohort = generate_cohort(CohortConfig(subjects=2, motions=("DNS",), seconds=8, seed=5))
     config = PipelineConfig.model_validate({"denoise": {"level": 6}})
-    windows = SignalPipeline(config, cache_dir=None).window(cohort.recordings)
+    windows = SignalPipeline(config).window(cohort.recordings)
     split = within_trial(windows, gap_windows=gap_windows(config))
     runs = run_split(windows, split, config, {"mean": {}, "gpr": {"max_exact": 400}})
     scores = score_runs(runs)

@@ -127,7 +127,9 @@ def test_zero_shot_from_a_checkpoint_through_the_cli(capsys, tmp_path: Path) -> 
 
 
 def test_forecast_needs_exactly_one_network_source(capsys, tmp_path: Path) -> None:
-    code = main(["forecast", str(tmp_path / "x.npz"), "--out", str(tmp_path / "fc")])
+    data = tmp_path / "x.npz"
+    data.write_bytes(b"")
+    code = main(["forecast", str(data), "--out", str(tmp_path / "fc")])
     assert code == 1 and "exactly one of --ckpt" in capsys.readouterr().err
 
 

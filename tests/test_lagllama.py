@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import math
 import sys
+import types
 import warnings
 import zipfile
+from collections import OrderedDict
 
 import pytest
 import torch
@@ -131,6 +133,102 @@ def test_checkpoint_unknown_global_is_refused(tmp_path, monkeypatch):
     ):
         load_checkpoint(path, expected_sha256=None)
     assert calls == [True]
+
+
+# The spec's 84 lags, typed from shared/specs/lagllama.md.
+SPEC_LAGS = [
+    0, 7, 8, 10, 11, 12, 13, 14, 19, 20, 21, 22, 23, 24, 26, 27, 28, 29, 30, 34, 35, 36, 46, 47, 48,
+    50, 51, 52, 55, 57, 58, 59, 60, 61, 70, 71, 72, 83, 94, 95, 96, 102, 103, 104, 117, 118, 119,
+    120, 121, 142, 143, 144, 154, 155, 156, 166, 167, 168, 177, 178, 179, 180, 181, 334, 335, 336,
+    362, 363, 364, 502, 503, 504, 670, 671, 672, 718, 719, 720, 726, 727, 728, 1090, 1091, 1092,
+]  # fmt: skip
+
+
+def gluonts_stand_ins(monkeypatch: pytest.MonkeyPatch) -> tuple[type, type]:
+    """Two plain classes importable under the gluonts names while the test runs (pickle looks
+    a class up by module and name), as a training run with gluonts would have pickled."""
+    classes = []
+    for module_name, name in (
+        ("gluonts.torch.distributions.studentT", "StudentTOutput"),
+        ("gluonts.torch.modules.loss", "NegativeLogLikelihood"),
+    ):
+        parts = module_name.split(".")
+        for i in range(1, len(parts) + 1):
+            if ".".join(parts[:i]) not in sys.modules:
+                monkeypatch.setitem(sys.modules, ".".join(parts[:i]), types.ModuleType("m"))
+        cls = type(name, (), {"__module__": module_name, "__qualname__": name})
+        setattr(sys.modules[module_name], name, cls)
+        classes.append(cls)
+    return classes[0], classes[1]
+
+
+def test_a_checkpoint_written_independently_loads_strict(tmp_path, monkeypatch):
+    """A Lightning checkpoint built here from the spec alone (not by write_synthetic_checkpoint):
+    an OrderedDict state_dict of the spec's 73 shapes prefixed ``model.``, Adam's optimizer state,
+    callback states, a set, and the gluonts objects pickled under their own names."""
+    before = sys.modules.get("gluonts")
+    student_t, nll = gluonts_stand_ins(monkeypatch)
+    distr, loss = student_t(), nll()
+    distr.beta, loss.beta = 0.0, 0.0
+    generator = torch.Generator().manual_seed(5)
+    weights = OrderedDict(
+        (f"model.{key}", torch.randn(shape, generator=generator))
+        for key, shape in spec_shapes().items()
+    )
+    step = {"step": torch.tensor(40.0)}
+    adam = {
+        "state": {
+            i: {**step, "exp_avg": torch.zeros_like(w), "exp_avg_sq": w.square()}
+            for i, w in enumerate(weights.values())
+        },
+        "param_groups": [
+            {"lr": 1e-4, "betas": (0.9, 0.95), "eps": 1e-8, "weight_decay": 1e-8,
+             "amsgrad": False, "maximize": False, "foreach": None, "params": list(range(73))}
+        ],
+    }  # fmt: skip
+    checkpoint = {
+        "epoch": 49,
+        "global_step": 5000,
+        "pytorch-lightning_version": "2.0.4",
+        "state_dict": weights,
+        "loops": {"fit_loop": {"state_dict": {}, "epoch_loop.state_dict": {"seen": set()}}},
+        "callbacks": {
+            "EarlyStopping{'monitor': 'train_loss', 'mode': 'min'}": {
+                "wait_count": 3, "stopped_epoch": 0, "best_score": torch.tensor(1.25),
+                "patience": 50,
+            },
+            "ModelCheckpoint{'monitor': 'train_loss', 'mode': 'min'}": {
+                "best_model_score": torch.tensor(1.25), "best_model_path": "/x/epoch=46.ckpt",
+                "best_k_models": {"/x/epoch=46.ckpt": torch.tensor(1.25)},
+            },
+        },
+        "optimizer_states": [adam],
+        "lr_schedulers": [],
+        "hparams_name": "kwargs",
+        "hyper_parameters": {
+            "model_kwargs": {
+                "input_size": 1, "context_length": 32, "max_context_length": 2048,
+                "lags_seq": SPEC_LAGS, "n_layer": 8, "n_embd_per_head": 16, "n_head": 9,
+                "scaling": "robust", "distr_output": distr, "num_parallel_samples": 100,
+                "rope_scaling": None, "time_feat": True, "dropout": 0.0,
+            },
+            "context_length": 32, "prediction_length": 24, "loss": loss, "lr": 1e-4,
+        },
+    }  # fmt: skip
+    path = tmp_path / "lag-llama.ckpt"
+    torch.save(checkpoint, path)
+    monkeypatch.undo()  # the stand-ins are gone again when the file is read
+    assert sys.modules.get("gluonts") is before
+
+    net = network_from_checkpoint(path, expected_sha256=None)
+    assert sum(p.numel() for p in net.parameters()) == 2_449_299
+    assert net.lags == tuple(SPEC_LAGS) and net.n_inputs == 92
+    for key, value in net.state_dict().items():
+        assert torch.equal(value, weights[f"model.{key}"]), key
+    state, hyper = load_checkpoint(path, expected_sha256=None)
+    assert set(state) == set(spec_shapes())
+    assert isinstance(hyper["model_kwargs"]["distr_output"], ckpt_mod.StudentTOutput)
+    assert isinstance(hyper["loss"], ckpt_mod.NegativeLogLikelihood) and hyper["loss"].beta == 0.0
 
 
 # ----------------------------------------------------------------------------- inputs

@@ -7,7 +7,15 @@ import pytest
 
 from kinemyo.data.windowed import WindowedDataset
 from kinemyo.errors import KinemyoError
-from kinemyo.evaluation import Split, cross_task, leave_one_subject_out, within_trial
+from kinemyo.evaluation import (
+    PROTOCOLS,
+    Split,
+    cross_task,
+    leave_one_subject_out,
+    random_kfold,
+    within_trial,
+)
+from kinemyo.evaluation.protocols import make_splits
 
 FS = 1920.0
 LENGTH, STEP = 100, 50  # the seed's windows, in samples
@@ -162,3 +170,58 @@ def test_split_validates_and_selects() -> None:
     assert np.array_equal(test.time, data.time[[0]])
     with pytest.raises(KinemyoError, match="refers to window"):
         Split("mine", np.array([len(data)]), np.array([0])).select(data)
+
+
+def test_random_kfold_deals_each_subjects_windows_into_folds() -> None:
+    data = _dataset()
+    splits = random_kfold(data, n_splits=5, seed=0)
+    assert len(splits) == 5
+    tested = np.concatenate([split.test for split in splits])
+    assert np.array_equal(np.sort(tested), np.arange(len(data)))  # every window tested once
+    for k, split in enumerate(splits):
+        assert len(split.train) + len(split.test) == len(data)
+        assert split.name == f"random_kfold(fold {k + 1}/5, seed=0)"
+        for subject in SUBJECTS:
+            n = np.count_nonzero(data.subject == subject)
+            in_test = np.count_nonzero(data.subject[split.test] == subject)
+            assert in_test in (n // 5, n // 5 + 1)  # each subject's fifth, per fold
+    # leaky by design: test windows sit among training windows and share samples with them
+    assert _shares_samples(data, splits[0])
+    assert splits[0].label == "random-kfold (leaky: overlapping windows)"
+
+
+def test_random_kfold_is_seeded_and_independent_of_row_order() -> None:
+    a, b = _dataset(seed=1), _dataset(seed=2)
+    for split_a, split_b in zip(random_kfold(a, seed=4), random_kfold(b, seed=4), strict=True):
+        test_a = sorted(zip(a.trial[split_a.test], a.time[split_a.test], strict=True))
+        test_b = sorted(zip(b.trial[split_b.test], b.time[split_b.test], strict=True))
+        assert test_a == test_b
+    other = random_kfold(a, seed=5)[0]
+    assert not np.array_equal(other.test, random_kfold(a, seed=4)[0].test)
+    with pytest.raises(KinemyoError, match="n_splits must be an integer >= 2"):
+        random_kfold(a, n_splits=1)
+    with pytest.raises(KinemyoError, match=r"subject Sub01 has 3 windows, fewer than n_splits=5"):
+        random_kfold(a.subset(np.flatnonzero(a.subject == "Sub01")[:3]), n_splits=5)
+
+
+def test_every_protocol_labels_its_splits_and_only_random_kfold_is_called_leaky() -> None:
+    data = _dataset()
+    protocols = {
+        "within-trial": {},
+        "loso": {},
+        "cross-task": {"train_tasks": "WAK", "test_tasks": ["DNS"]},
+        "random-kfold": {},
+    }
+    for protocol, options in protocols.items():
+        for split in make_splits(protocol, data, **options):
+            assert split.protocol == protocol
+            assert split.label == PROTOCOLS[protocol]
+            assert ("leaky" in split.label) == (protocol == "random-kfold")
+    assert make_splits("within-trial", data, gap_windows=0)[0].name.endswith("gap_windows=0)")
+    with pytest.raises(KinemyoError, match="Unknown protocol 'kfold'; choose among within-trial"):
+        make_splits("kfold", data)
+    with pytest.raises(KinemyoError, match="cross-task protocol needs"):
+        make_splits("cross-task", data)
+    with pytest.raises(KinemyoError, match="protocol 'nested'"):
+        Split("mine", np.array([0]), np.array([1]), protocol="nested")
+    assert Split("mine", np.array([0]), np.array([1])).label == "custom split"

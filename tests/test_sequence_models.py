@@ -1,8 +1,8 @@
-"""Runs of windows, training chunks, the trainer and the sequence estimators."""
+"""Runs of windows, training chunks, the trainer and the sequence estimators. Refits, save ->
+load, causality and the rest of the estimator contract are checked for every registered model in
+tests/test_contracts.py."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,8 +10,9 @@ import torch
 
 from kinemyo.data.windowed import WindowedDataset
 from kinemyo.errors import KinemyoError
-from kinemyo.models import GaussianProcess, SequenceRegressor, create, load_model
-from kinemyo.models.presets import preset_params
+from kinemyo.models import create
+from kinemyo.models.networks.xlstm import MLSTMBlock, SLSTMBlock
+from kinemyo.models.presets import SEED_SEQUENCE_LENGTH, preset_params
 from kinemyo.models.sequence import carve_validation
 from kinemyo.training.sequences import Runs, context_sequences, training_chunks
 from kinemyo.training.trainer import TrainingConfig
@@ -138,63 +139,16 @@ def fitted():
         "seed": 3,
         "device": "cpu",
     }
-    return create("lstm", **params).fit(dataset()), params
+    return create("lstm", **params).fit(dataset())
 
 
 def test_a_sequence_model_learns_what_only_history_explains(fitted) -> None:
-    model, _ = fitted
     test = dataset(seed=9)
-    prediction = model.predict(test)
+    prediction = fitted.predict(test)
     moment_error = np.sqrt(np.mean((prediction.mean[:, 0, 1] - test.Y[:, 0, 1]) ** 2))
     ridge = create("ridge").fit(dataset())
     ridge_error = np.sqrt(np.mean((ridge.predict(test).mean[:, 0, 1] - test.Y[:, 0, 1]) ** 2))
     assert moment_error < 0.5 * ridge_error  # ridge sees one window; the moment is the last one
-
-
-def test_training_is_reproducible_with_a_seed(fitted) -> None:
-    model, params = fitted
-    again = create("lstm", **params).fit(dataset())
-    np.testing.assert_array_equal(
-        again.predict(dataset(seed=9)).mean, model.predict(dataset(seed=9)).mean
-    )
-    assert again.history.step_loss == model.history.step_loss
-
-
-def test_save_load_predicts_identically_with_its_history(fitted, tmp_path: Path) -> None:
-    model, _ = fitted
-    model.save(tmp_path / "m")
-    assert sorted(p.name for p in (tmp_path / "m").iterdir()) == [
-        "model.json",
-        "weights.safetensors",
-    ]
-    loaded = load_model(tmp_path / "m")
-    assert type(SequenceRegressor.load(tmp_path / "m")) is type(model)
-    with pytest.raises(KinemyoError, match="holds a 'lstm' model, not a GaussianProcess"):
-        GaussianProcess.load(tmp_path / "m")
-    test = dataset(seed=9)
-    np.testing.assert_array_equal(loaded.predict(test).mean, model.predict(test).mean)
-    assert loaded.history.train_rmse == pytest.approx(model.history.train_rmse)
-    assert loaded.n_parameters() == model.n_parameters()
-
-
-def test_changing_a_window_never_changes_earlier_predictions(fitted) -> None:
-    model, _ = fitted
-    test = dataset(seed=9)
-    changed_X = test.X.copy()
-    changed_X[50] += 5.0
-    changed = WindowedDataset(**{**test.__dict__, "X": changed_X})
-    before, after = model.predict(test).mean, model.predict(changed).mean
-    np.testing.assert_array_equal(before[:50], after[:50])
-    assert not np.allclose(before[50], after[50])
-
-
-def test_a_prediction_does_not_depend_on_other_trials(fitted) -> None:
-    model, _ = fitted
-    test = dataset(seed=9)
-    alone = test.subset(test.trial == "Sub02_WAK")
-    np.testing.assert_allclose(
-        model.predict(alone).mean, model.predict(test).mean[test.trial == "Sub02_WAK"], atol=1e-6
-    )
 
 
 def test_early_stopping_keeps_the_best_epoch() -> None:
@@ -222,15 +176,57 @@ def test_early_stopping_keeps_the_best_epoch() -> None:
     assert len(history.validation_rmse) == history.best_epoch + 1 + 3  # patience after the best
 
 
-def test_presets_and_bad_settings() -> None:
-    seed = preset_params("xlstm", "seed-xlstm")
-    assert (seed["hidden"], seed["layers"], seed["learning_rate"], seed["epochs"]) == (
-        32,
-        2,
-        0.01,
-        20,
-    )
+def test_seed_xlstm_preset_is_the_notebooks_settings() -> None:
+    common = {
+        "hidden": 32,
+        "batch_size": 64,
+        "learning_rate": 0.01,
+        "epochs": 20,
+        "schedule": "none",
+        "patience": 0,
+    }
+    assert preset_params("slstm", "seed-xlstm") == {**common, "layers": 1, "options": {"heads": 2}}
+    assert preset_params("mlstm", "seed-xlstm") == {**common, "layers": 1, "options": {"heads": 2}}
+    assert preset_params("xlstm", "seed-xlstm") == {
+        **common,
+        "layers": 3,
+        "options": {"heads": 2, "pattern": "msm"},
+    }
+    assert preset_params("lstm", "seed-xlstm") == {**common, "layers": 2}
     assert preset_params("gpr", "seed-xlstm") == {}
+    assert SEED_SEQUENCE_LENGTH == 1926
+    changed = preset_params("xlstm", "seed-xlstm")
+    changed["options"]["heads"] = 4  # a caller's change must not leak into the preset
+    assert preset_params("xlstm", "seed-xlstm")["options"]["heads"] == 2
+
+
+@pytest.mark.parametrize(
+    ("name", "blocks"),
+    [
+        ("slstm", [SLSTMBlock]),
+        ("mlstm", [MLSTMBlock]),
+        ("xlstm", [MLSTMBlock, SLSTMBlock, MLSTMBlock]),
+    ],
+)
+def test_seed_xlstm_preset_trains_on_sequences_of_1926_windows(name, blocks) -> None:
+    params = preset_params(name, "seed-xlstm") | {
+        "epochs": 1,
+        "sequence_length": SEED_SEQUENCE_LENGTH,
+        "prediction_stride": SEED_SEQUENCE_LENGTH,
+        "validation_fraction": 0.0,
+        "device": "cpu",
+    }
+    data = dataset(trials=1, n=40)
+    model = create(name, **params).fit(data)
+    network = model.network_
+    assert [type(block) for block in network.stack.blocks] == blocks
+    assert network.heads == 2 and network.hidden == 32
+    assert len(model.history.train_rmse) == 1
+    prediction = model.predict(data).mean
+    assert prediction.shape == data.Y.shape and np.isfinite(prediction).all()
+
+
+def test_presets_and_bad_settings() -> None:
     with pytest.raises(KinemyoError, match="Unknown preset"):
         preset_params("lstm", "fast")
     with pytest.raises(KinemyoError, match="learning_rate=-1"):

@@ -13,7 +13,7 @@ import pytest
 from kinemyo.data.gaps import NanPolicy
 from kinemyo.data.siat_llmd import ReadOptions, read_siat_llmd
 from kinemyo.errors import DataFormatError, DataWarning, MissingBodyMassError
-from tests.foreign_writer import write_foreign_subject_table, write_foreign_trial
+from tests.foreign_writer import edit_cell, write_foreign_subject_table, write_foreign_trial
 
 
 @pytest.fixture
@@ -44,15 +44,6 @@ def read_error(path: Path, **options) -> DataFormatError:
 
 def reported_rate(error: DataFormatError) -> float:
     return float(re.search(r"measured rate ([0-9.]+) Hz", str(error)).group(1))
-
-
-def edit_cell(path: Path, row: int, column: str, value: str) -> None:
-    lines = lines_of(path)
-    col = lines[0].split(",").index(column)
-    cells = lines[row].split(",")
-    cells[col] = value
-    lines[row] = ",".join(cells)
-    rewrite(path, lines)
 
 
 def test_missing_file_and_folder(tmp_path: Path) -> None:

@@ -1,60 +1,77 @@
-"""Wavelet-packet denoising: against PyWavelets' node objects, noise reduction, errors, speed."""
+"""The seed's DWT denoiser: against PyWavelets called level by level, channel by channel; the
+signed maximum it thresholds with; noise reduction; errors."""
 
 from __future__ import annotations
-
-import time
 
 import numpy as np
 import pytest
 import pywt
 
 from kinemyo.errors import KinemyoError
-from kinemyo.signal import wavelet_packet_denoise
+from kinemyo.signal import detail_maxima, dwt_denoise
 
 FS = 1920.0
 
 
-def reference(
-    x: np.ndarray, level: int, threshold: float, rule: str, mode: str, wavelet: str = "db7"
-) -> np.ndarray:
-    """The documented method with pywt.WaveletPacket node objects, one channel at a time."""
+def reference(x: np.ndarray, fraction: float, level: int, wavelet: str = "db7") -> np.ndarray:
+    """The seed's code on one channel at a time: t_j = fraction * max(d_j) of THIS signal."""
     out = np.empty_like(x)
     for c in range(x.shape[1]):
-        packet = pywt.WaveletPacket(x[:, c], wavelet, mode="symmetric", maxlevel=level)
-        nodes = packet.get_level(level, order="natural")
-        if rule == "relative":
-            value = threshold * max(np.abs(node.data).max() for node in nodes)
-        elif rule == "universal":
-            finest = pywt.WaveletPacket(x[:, c], wavelet, mode="symmetric", maxlevel=1)["d"].data
-            sigma = np.median(np.abs(finest)) / 0.6745
-            value = threshold * sigma * np.sqrt(2 * np.log(x.shape[0]))
-        else:
-            value = threshold
-        for node in nodes:
-            node.data = pywt.threshold(node.data, value, mode=mode)
-        out[:, c] = packet.reconstruct(update=False)
+        coefficients = pywt.wavedec(x[:, c], wavelet, mode="symmetric", level=level)
+        for j in range(1, len(coefficients)):
+            value = fraction * np.max(coefficients[j])
+            coefficients[j] = pywt.threshold(coefficients[j], value, mode="soft")
+        out[:, c] = pywt.waverec(coefficients, wavelet, mode="symmetric")[: x.shape[0]]
     return out
 
 
-@pytest.mark.parametrize("rule", ["relative", "absolute", "universal"])
-@pytest.mark.parametrize("mode", ["soft", "hard"])
-@pytest.mark.parametrize(("n", "level"), [(1000, 4), (777, 3), (600, 5)])
-def test_matches_wavelet_packet_node_objects(rule, mode, n, level):
+@pytest.mark.parametrize(
+    ("n", "level", "wavelet"), [(4000, 8, "db7"), (777, 3, "db7"), (513, 4, "sym4")]
+)
+def test_matches_the_seed_code_when_fitted_on_the_same_signal(n, level, wavelet):
     rng = np.random.default_rng(n + level)
     x = rng.normal(size=(n, 3)) * np.array([1.0, 0.1, 5.0])
-    threshold = {"relative": 0.08, "absolute": 0.2, "universal": 1.0}[rule]
-    got = wavelet_packet_denoise(x, "db7", level=level, threshold=threshold, rule=rule, mode=mode)
-    want = reference(x, level, threshold, rule, mode)
+    thresholds = 0.08 * detail_maxima(x, wavelet, level)
+    got = dwt_denoise(x, thresholds, wavelet, level)
     assert got.shape == x.shape
-    np.testing.assert_allclose(got, want, rtol=0, atol=1e-10)
-    # and it did something: thresholding changed the signal
-    assert np.abs(got - x).max() > 1e-3
+    np.testing.assert_allclose(got, reference(x, 0.08, level, wavelet), rtol=0, atol=1e-12)
+    assert np.abs(got - x).max() > 1e-3  # and it did something
 
 
-def test_other_wavelet_matches_too():
-    x = np.random.default_rng(3).normal(size=(513, 2))
-    got = wavelet_packet_denoise(x, "sym4", level=4, threshold=0.1)
-    np.testing.assert_allclose(got, reference(x, 4, 0.1, "relative", "soft", "sym4"), atol=1e-10)
+def test_detail_maxima_are_signed_maxima_coarsest_level_first():
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(3000, 2))
+    x[:, 1] *= -1
+    got = detail_maxima(x, "db7", 5)
+    assert got.shape == (5, 2)
+    for c in range(2):
+        coefficients = pywt.wavedec(x[:, c], "db7", mode="symmetric", level=5)
+        want = [coefficients[j].max() for j in range(1, 6)]  # d5 ... d1, signed
+        np.testing.assert_array_equal(got[:, c], want)
+    only_negative = -np.abs(rng.normal(size=(3000, 1)))
+    assert detail_maxima(only_negative, "db7", 3).min() > 0  # details swing both ways
+
+
+def test_thresholds_of_one_signal_apply_unchanged_to_another():
+    rng = np.random.default_rng(6)
+    train, other = rng.normal(size=(2, 2500, 2))
+    thresholds = 0.08 * detail_maxima(train, "db7", 6)
+    got = dwt_denoise(other, thresholds, "db7", 6)
+    want = np.empty_like(other)
+    for c in range(2):
+        coefficients = pywt.wavedec(other[:, c], "db7", mode="symmetric", level=6)
+        for j in range(1, 7):
+            coefficients[j] = pywt.threshold(coefficients[j], thresholds[j - 1, c], mode="soft")
+        want[:, c] = pywt.waverec(coefficients, "db7", mode="symmetric")[: len(other)]
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)
+
+
+def test_zero_thresholds_reconstruct_the_input_even_with_zero_coefficients():
+    x = np.random.default_rng(4).normal(size=(1500, 2))
+    x[:, 1] = 0.0  # every coefficient 0: no 0/0
+    y = dwt_denoise(x, np.zeros((5, 2)), "db7", 5)
+    np.testing.assert_allclose(y, x, atol=1e-10)
+    assert np.all(np.isfinite(y))
 
 
 def noisy_burst(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -68,51 +85,28 @@ def noisy_burst(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     return clean, clean + noise * np.array([1.0, 0.5])
 
 
-@pytest.mark.parametrize(
-    ("rule", "threshold"), [("relative", 0.08), ("universal", 1.0), ("absolute", 0.15)]
-)
-def test_denoising_brings_a_noisy_signal_closer_to_the_clean_one(rule, threshold):
+def test_denoising_brings_a_noisy_signal_closer_to_the_clean_one():
     clean, noisy = noisy_burst()
-    denoised = wavelet_packet_denoise(noisy, "db7", level=6, threshold=threshold, rule=rule)
+    denoised = dwt_denoise(noisy, 0.08 * detail_maxima(noisy, "db7", 6), "db7", 6)
     before = np.sqrt(np.mean((noisy - clean) ** 2, axis=0))
     after = np.sqrt(np.mean((denoised - clean) ** 2, axis=0))
-    assert np.all(after < 0.8 * before), (before, after)
-
-
-def test_zero_threshold_reconstructs_the_input():
-    x = np.random.default_rng(4).normal(size=(1500, 2))
-    np.testing.assert_allclose(wavelet_packet_denoise(x, level=5, threshold=0.0), x, atol=1e-10)
+    assert np.all(after < 0.9 * before), (before, after)  # about 13% closer here
 
 
 def test_a_level_too_deep_names_level_and_the_limit():
     x = np.zeros((1000, 2))  # db7 (14 taps): at most floor(log2(1000 / 13)) = 6 levels
-    wavelet_packet_denoise(x, level=6)
+    detail_maxima(x, "db7", 6)
     with pytest.raises(KinemyoError) as error:
-        wavelet_packet_denoise(x, level=7)
-    assert "level=7" in str(error.value)
+        detail_maxima(x, "db7", 7)
+    assert "denoise.level=7" in str(error.value)
     assert "at most 6" in str(error.value)
 
 
-@pytest.mark.parametrize(
-    ("kwargs", "word"),
-    [
-        ({"level": 0}, "level=0"),
-        ({"threshold": -0.1}, "threshold=-0.1"),
-        ({"rule": "sure"}, "rule='sure'"),
-        ({"mode": "garrote"}, "mode='garrote'"),
-        ({"wavelet": "db99"}, "wavelet='db99'"),
-    ],
-)
-def test_bad_settings_name_the_parameter(kwargs, word):
-    with pytest.raises(KinemyoError, match=word):
-        wavelet_packet_denoise(np.zeros((4000, 1)), **kwargs)
-
-
-def test_a_long_trial_at_level_8_is_fast():
-    x = np.random.default_rng(5).normal(size=(57_600, 9)).astype(np.float32)
-    wavelet_packet_denoise(x[:5000])  # warm-up
-    start = time.perf_counter()
-    y = wavelet_packet_denoise(x, "db7", level=8, threshold=0.08)
-    elapsed = time.perf_counter() - start
-    assert y.shape == x.shape
-    assert elapsed < 1.0, f"{elapsed:.2f} s for 57,600 x 9 at level 8"
+def test_bad_settings_name_the_parameter():
+    x = np.zeros((4000, 1))
+    with pytest.raises(KinemyoError, match=r"denoise\.level=0"):
+        detail_maxima(x, "db7", 0)
+    with pytest.raises(KinemyoError, match="wavelet='db99'"):
+        detail_maxima(x, "db99", 3)
+    with pytest.raises(KinemyoError, match=r"thresholds must be \(level, C\) = \(3, 1\)"):
+        dwt_denoise(x, np.zeros((4, 1)), "db7", 3)

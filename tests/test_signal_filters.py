@@ -11,7 +11,9 @@ from kinemyo.errors import KinemyoError
 from kinemyo.signal import (
     CausalFilter,
     bandpass,
+    bandpass_ba,
     bandpass_sos,
+    channel_offset,
     notch,
     notch_sos,
     remove_baseline,
@@ -62,6 +64,39 @@ def test_causal_bandpass_is_causal():
     assert np.abs(y[700:720]).max() > 0.01
     # the zero-phase version responds before the impulse
     assert np.abs(bandpass(x, FS)[:700]).max() > 1e-4
+
+
+def test_the_seeds_ba_form_is_one_causal_lfilter_pass_of_the_same_butterworth():
+    rng = np.random.default_rng(9)
+    x = rng.normal(size=(4000, 2))
+    y = bandpass(x, FS, low=15.0, high=400.0, order=7, causal=True, form="ba")
+    b, a = bandpass_ba(FS, 15.0, 400.0, 7)
+    assert b.shape == a.shape == (15,)  # order 7 band-pass: 14 poles
+    # the recursion y[n] = (sum b[k] x[n-k] - sum a[k] y[n-k]) / a[0], written out
+    expected = np.zeros_like(x)
+    for n in range(x.shape[0]):
+        k = np.arange(min(n, 14) + 1)
+        expected[n] = (b[k] @ x[n - k] - a[k[1:]] @ expected[n - k[1:]]) / a[0]
+    # the b/a recursion amplifies rounding: another order of the sums differs by about 1e-5
+    np.testing.assert_allclose(y, expected, rtol=0, atol=1e-4)
+    # the same filter as the sections, up to the rounding of the b/a form
+    sections = bandpass(x, FS, low=15.0, high=400.0, order=7, causal=True)
+    assert np.abs(y - sections).max() < 1e-3 * np.abs(sections).max()
+    impulse = np.zeros((2000, 1))
+    impulse[700] = 1.0
+    assert np.all(bandpass(impulse, FS, causal=True, form="ba")[:700] == 0.0)
+    zero_phase = bandpass(impulse, FS, form="ba")
+    assert np.abs(zero_phase[:700]).max() > 1e-4  # filtfilt responds before the impulse
+    with pytest.raises(KinemyoError, match="form='zpk'"):
+        bandpass(x, FS, form="zpk")
+
+
+def test_channel_offset_is_each_channels_mean_or_median():
+    x = np.array([[1.0, -4.0], [2.0, 0.0], [6.0, 1.0]])
+    np.testing.assert_array_equal(channel_offset(x), [3.0, -1.0])
+    np.testing.assert_array_equal(channel_offset(x, "median"), [2.0, 0.0])
+    with pytest.raises(KinemyoError, match="method='linear'"):
+        channel_offset(x, "linear")
 
 
 def test_causal_filter_in_chunks_equals_one_causal_pass():

@@ -223,10 +223,11 @@ def test_gait_labels_follow_the_gait_cycle(cohort: Cohort) -> None:
         changes = np.flatnonzero(np.diff(walk.labels.group)) + 1
         assert changes.size >= 1 and np.all(np.diff(walk.labels.group) >= 0)
         assert set(changes) <= set(heel_strikes)
-        for stairs in ("UPS", "DNS"):
+        # stair ascent has 3 gait periods, stair descent 2 (the real files' Status {1, 2})
+        for stairs, codes in (("UPS", {"1", "2", "3"}), ("DNS", {"1", "2"})):
             stair_status = trial(cohort, subject, stairs).labels.status
-            assert set(stair_status) == {"1", "2", "3"}
-            _cycles_in_order(stair_status, 3)
+            assert set(stair_status) == codes
+            _cycles_in_order(stair_status, len(codes))
 
 
 def test_discrete_labels_mark_the_movements(cohort: Cohort) -> None:

@@ -1,4 +1,7 @@
-"""sLSTM, mLSTM, xLSTM and xLSTMTime: the equations, the stabiliser, causality, streaming."""
+"""sLSTM, mLSTM, xLSTM and xLSTMTime: the equations, the stabiliser, streaming with strong gates.
+
+Causality, ``step`` = ``forward`` and the other contracts of every registered network are checked
+in tests/test_contracts.py."""
 
 from __future__ import annotations
 
@@ -8,17 +11,15 @@ import pytest
 import torch
 
 from kinemyo.errors import KinemyoError
-from kinemyo.models.networks.base import NETWORKS, build_network
+from kinemyo.models.networks.base import build_network
 from kinemyo.models.networks.xlstm import (
+    HeadNorm,
     MLSTMLayer,
-    MLSTMNetwork,
     SLSTMLayer,
-    SLSTMNetwork,
-    XLSTMNetwork,
-    mlstm_parallel,
+    mlstm_chunkwise,
     mlstm_recurrent,
 )
-from kinemyo.models.networks.xlstmtime import XLSTMTimeNetwork
+from tests.test_contracts import run_steps
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -35,58 +36,74 @@ def small_network(name: str, n_inputs: int = 5, n_outputs: int = 3, **options) -
     return build_network(name, n_inputs=n_inputs, n_outputs=n_outputs, **SMALL, **options).double()
 
 
-def stepped(net: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
-    """The network run with ``step`` from ``initial_state``: (B, T, n) -> (B, T, outputs)."""
-    state = net.initial_state(x.shape[0])
-    outputs = []
-    for x_t in x.unbind(1):
-        y_t, state = net.step(x_t, state)
-        outputs.append(y_t)
-    return torch.stack(outputs, dim=1)
-
-
 def randn(*shape: int, scale: float = 1.0, seed: int = 0) -> torch.Tensor:
     generator = torch.Generator().manual_seed(seed)
     return scale * torch.randn(*shape, generator=generator, dtype=torch.float64)
 
 
-# --- mLSTM: parallel and recurrent forms ---------------------------------------------------------
+# --- mLSTM: chunkwise, parallel and recurrent forms ---------------------------------------------
 
 
-def test_registered_names():
-    assert {name: NETWORKS[name] for name in NAMES} == {
-        "slstm": SLSTMNetwork,
-        "mlstm": MLSTMNetwork,
-        "xlstm": XLSTMNetwork,
-        "xlstmtime": XLSTMTimeNetwork,
-    }
-
-
-@pytest.mark.parametrize("gate_scale", [1.0, 30.0])
-def test_mlstm_parallel_matches_recurrent(gate_scale):
-    batch, heads, steps, d = 2, 3, 17, 4
+def mlstm_inputs(batch, heads, steps, d, gate_scale=1.0, forget_shift=0.0):
+    """q, k, v (B, H, T, d) and gate pre-activations a_i, a_f (B, H, T), float64."""
     q, k, v = (randn(batch, heads, steps, d, seed=s) for s in range(3))
     a_i = randn(batch, heads, steps, scale=gate_scale, seed=3)
-    a_f = randn(batch, heads, steps, scale=gate_scale, seed=4)
-    a_i[0, 0, 5], a_f[1, 2, 7] = -60.0, 60.0  # a vanishing input, a forget gate of exactly 1
-    state = (
-        torch.zeros(batch, heads, d, d, dtype=torch.float64),
-        torch.zeros(batch, heads, d, dtype=torch.float64),
-        torch.full((batch, heads), -math.inf, dtype=torch.float64),
+    a_f = randn(batch, heads, steps, scale=gate_scale, seed=4) + forget_shift
+    return q, k, v, a_i, a_f
+
+
+def zero_memory(batch, heads, d, dtype=torch.float64):
+    return (
+        torch.zeros(batch, heads, d, d, dtype=dtype),
+        torch.zeros(batch, heads, d, dtype=dtype),
+        torch.full((batch, heads), -math.inf, dtype=dtype),
     )
-    parallel = mlstm_parallel(q, k, v, a_i, a_f)
-    recurrent, _ = mlstm_recurrent(q, k, v, a_i, a_f, state)
-    assert parallel.shape == (batch, heads, steps, d)
-    torch.testing.assert_close(parallel, recurrent, rtol=0, atol=1e-10)
 
 
-@pytest.mark.parametrize("steps", [100, 300])  # float32 forget sums, then float64 ones
-def test_mlstm_parallel_in_float32_stays_close_to_float64(steps):
-    batch, heads, d = 2, 2, 4
-    q, k, v = (randn(batch, heads, steps, d, seed=s) for s in range(3))
-    a_i, a_f = randn(batch, heads, steps, seed=3), randn(batch, heads, steps, scale=3.0, seed=4)
-    exact = mlstm_parallel(q, k, v, a_i, a_f)
-    single = mlstm_parallel(*(t.float() for t in (q, k, v, a_i, a_f)))
+@pytest.mark.parametrize("chunk", [None, 1, 4, 5, 64])  # 5 does not divide 17; 64 > 17
+@pytest.mark.parametrize("gate_scale", [1.0, 30.0])
+def test_mlstm_chunkwise_matches_recurrent(gate_scale, chunk):
+    batch, heads, steps, d = 2, 3, 17, 4
+    q, k, v, a_i, a_f = mlstm_inputs(batch, heads, steps, d, gate_scale)
+    a_i[0, 0, 5], a_f[1, 2, 7] = -60.0, 60.0  # a vanishing input, a forget gate of exactly 1
+    chunked = mlstm_chunkwise(q, k, v, a_i, a_f, chunk=chunk)
+    recurrent, _ = mlstm_recurrent(q, k, v, a_i, a_f, zero_memory(batch, heads, d))
+    assert chunked.shape == (batch, heads, steps, d)
+    torch.testing.assert_close(chunked, recurrent, rtol=0, atol=1e-10)
+
+
+def test_mlstm_chunkwise_matches_recurrent_and_parallel_over_1926_steps():
+    """The seed's sequence length: chunks of 16 (the default), the whole sequence as one chunk
+    (the parallel form) and the step-by-step recurrence agree, with forget gates near 1 (long
+    memories, as initialised) and strong input gates."""
+    q, k, v, a_i, a_f = mlstm_inputs(1, 2, 1926, 4, gate_scale=3.0, forget_shift=4.0)
+    chunked = mlstm_chunkwise(q, k, v, a_i, a_f)
+    parallel = mlstm_chunkwise(q, k, v, a_i, a_f, chunk=None)
+    recurrent, _ = mlstm_recurrent(q, k, v, a_i, a_f, zero_memory(1, 2, 4))
+    torch.testing.assert_close(chunked, recurrent, rtol=1e-10, atol=1e-10)
+    torch.testing.assert_close(parallel, recurrent, rtol=1e-10, atol=1e-10)
+
+
+def test_mlstm_chunkwise_gradients_match_parallel():
+    inputs = [t.requires_grad_() for t in mlstm_inputs(2, 2, 23, 3, gate_scale=5.0)]
+    weights = randn(2, 2, 23, 3, seed=9)
+    gradients = []
+    for chunk in (None, 4):
+        (mlstm_chunkwise(*inputs, chunk=chunk) * weights).sum().backward()
+        gradients.append([t.grad.clone() for t in inputs])
+        for t in inputs:
+            t.grad = None
+    for chunked, parallel in zip(*gradients, strict=True):
+        torch.testing.assert_close(chunked, parallel, rtol=1e-9, atol=1e-11)
+
+
+@pytest.mark.parametrize(
+    ("steps", "chunk"), [(100, None), (300, None), (1926, 32)]
+)  # float32 forget sums; float64 ones (one chunk > 256 steps); float32 sums in chunks
+def test_mlstm_chunkwise_in_float32_stays_close_to_float64(steps, chunk):
+    inputs = mlstm_inputs(2, 2, steps, 4, gate_scale=3.0, forget_shift=2.0)
+    exact = mlstm_chunkwise(*inputs, chunk=chunk)
+    single = mlstm_chunkwise(*(t.float() for t in inputs), chunk=chunk)
     assert single.dtype == torch.float32
     torch.testing.assert_close(single.double(), exact, rtol=1e-4, atol=1e-5)
 
@@ -107,7 +124,7 @@ def test_mlstm_matches_unstabilised_definition():
         scale = (normaliser * q_t).sum(-1, keepdim=True).abs().clamp(min=1.0)
         expected.append((memory @ q_t[..., None])[..., 0] / scale)
     torch.testing.assert_close(
-        mlstm_parallel(q, k, v, a_i, a_f), torch.stack(expected, -2), rtol=1e-5, atol=1e-6
+        mlstm_chunkwise(q, k, v, a_i, a_f, chunk=4), torch.stack(expected, -2), rtol=1e-5, atol=1e-6
     )
 
 
@@ -127,7 +144,7 @@ def test_mlstm_layer_projections_and_initial_gates():
     heads = [slice(0, 4), slice(4, 8)]
     expected = torch.cat(
         [
-            mlstm_parallel(
+            mlstm_chunkwise(
                 q[:, None, :, h],
                 k[:, None, :, h] / 2.0,
                 v[:, None, :, h],
@@ -158,7 +175,7 @@ def test_mlstm_network_forward_matches_step_with_strong_gates():
             block.cell.gate_proj.weight.normal_(0.0, 5.0)
             block.cell.gate_proj.bias.normal_(0.0, 10.0)
     x = randn(2, 15, 5, scale=3.0)
-    torch.testing.assert_close(net(x), stepped(net, x), rtol=0, atol=1e-10)
+    torch.testing.assert_close(net(x), run_steps(net, x), rtol=0, atol=1e-10)
 
 
 # --- sLSTM: the stabiliser -----------------------------------------------------------------------
@@ -241,43 +258,6 @@ def test_slstm_exponential_forget_gate_starts_like_sigmoid():
 # --- networks ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_step_reproduces_forward(name):
-    net = small_network(name)
-    x = randn(3, 14, 5)
-    y = net(x)
-    assert y.shape == (3, 14, 3)
-    torch.testing.assert_close(stepped(net, x), y, rtol=0, atol=1e-10)
-
-
-def test_xlstmtime_default_kernel_step_reproduces_forward():
-    net = small_network("xlstmtime", ma_kernel=25)
-    x = randn(2, 30, 5)
-    torch.testing.assert_close(stepped(net, x), net(x), rtol=0, atol=1e-10)
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_causal(name):
-    net = small_network(name)
-    x = randn(2, 12, 5)
-    y = net(x)
-    for t in (0, 5, 11):
-        changed = x.clone()
-        changed[:, t:] += randn(2, 12 - t, 5, seed=t + 1)
-        y_changed = net(changed)
-        torch.testing.assert_close(y_changed[:, :t], y[:, :t], rtol=0, atol=0)
-        assert (y_changed[:, t] - y[:, t]).abs().min() > 1e-6
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_batch_members_independent(name):
-    net = small_network(name)
-    x = randn(3, 10, 5)
-    together = net(x)
-    alone = torch.cat([net(x[i : i + 1]) for i in range(3)])
-    torch.testing.assert_close(together, alone, rtol=0, atol=1e-12)
-
-
 def test_xlstmtime_trend_is_trailing_mean():
     """ma_kernel=3: the embedding is W_t mean(x_{t-2..t}) + W_s (x_t - mean), x_0 repeated."""
     net = small_network("xlstmtime", ma_kernel=3)
@@ -349,3 +329,14 @@ def test_invalid_options_name_the_option(name, options, option):
 def test_default_heads_divide_hidden():
     assert build_network("xlstm", n_inputs=4, n_outputs=2, hidden=32).heads == 4
     assert build_network("xlstm", n_inputs=4, n_outputs=2, hidden=30).heads == 3
+
+
+def test_head_norm_is_group_norm_with_one_group_per_head():
+    torch.manual_seed(0)
+    norm = HeadNorm(6, 3).double()
+    with torch.no_grad():
+        norm.weight.normal_()
+        norm.bias.normal_()
+    x = randn(2, 5, 6, scale=3.0)
+    expected = torch.nn.functional.group_norm(x.reshape(10, 6), 3, norm.weight, norm.bias)
+    torch.testing.assert_close(norm(x), expected.reshape(2, 5, 6), rtol=0, atol=1e-12)

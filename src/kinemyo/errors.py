@@ -61,3 +61,7 @@ class MissingBodyMassError(KinemyoError):
 
 class DataWarning(UserWarning):
     """Data were read, but something in them needed fixing or looks suspicious."""
+
+
+class RecoveryWarning(UserWarning):
+    """What an interrupted earlier run left behind was recovered or removed."""

@@ -1,9 +1,11 @@
-"""Run models on a protocol's split, leak-free, and score them on the held-out windows only.
+"""Run models on a protocol's split and score them on the held-out windows only.
 
 For each split, a fresh :class:`~kinemyo.signal.pipeline.SignalPipeline` is fitted on the
-split's training windows (max-abs scales, feature statistics), then each model is fitted on the
-transformed training windows and predicts the test windows. Nothing about the test windows is
-used before prediction.
+split's training windows (filter-stage baseline and thresholds, max-abs scales, feature
+statistics, all from the training windows' samples), then each model is fitted on the training
+features and predicts the test windows. Nothing about the test windows is used before prediction;
+a leaky protocol (random k-fold, whose test windows overlap training windows) stays leaky, and
+every table names the protocol of its rows.
 """
 
 from __future__ import annotations
@@ -31,7 +33,8 @@ class ModelRun:
     """One model's prediction of one split's test windows, and how its training went.
 
     Attributes:
-        model: registry name; split: the split's name.
+        model: registry name; split: the split's name; protocol: its label (e.g.
+            "within-trial (chronological)").
         truth: the test windows (with targets); prediction: the model's estimate of them.
         fit_seconds: wall time of ``fit``; n_parameters: numbers the fitted model holds.
         history: the training history of a sequence model, else None.
@@ -39,6 +42,7 @@ class ModelRun:
 
     model: str
     split: str
+    protocol: str
     truth: WindowedDataset
     prediction: Prediction
     fit_seconds: float = 0.0
@@ -80,9 +84,9 @@ def run_split(
         progress: told the name of each model before it is fitted.
         on_epoch: per-epoch callback handed to sequence models (live training RMSE).
     """
-    train_windows, test_windows = windows.subset(split.train), windows.subset(split.test)
-    pipeline = SignalPipeline(config, cache_dir=None).fit(train_windows)
-    train, test = pipeline.transform(train_windows), pipeline.transform(test_windows)
+    pipeline = SignalPipeline(config)
+    train = pipeline.fit_transform(windows.subset(split.train))
+    test = pipeline.transform(windows.subset(split.test))
     runs = []
     for name, params in models.items():
         if progress is not None:
@@ -92,6 +96,7 @@ def run_split(
             ModelRun(
                 name,
                 split.name,
+                split.label,
                 test,
                 model.predict(test),
                 seconds,
@@ -103,11 +108,12 @@ def run_split(
 
 
 def score_runs(runs: list[ModelRun]) -> pd.DataFrame:
-    """Per-subject, per-task, per-joint metrics of every run, with "model" and "split" columns."""
+    """Per-subject, per-task, per-joint metrics of every run, with "model", "split" and
+    "protocol" columns."""
     tables = []
     for run in runs:
         table = score(run.truth, run.prediction, by=("subject", "task"))
-        tables.append(table.assign(model=run.model, split=run.split))
+        tables.append(table.assign(model=run.model, split=run.split, protocol=run.protocol))
     return pd.concat(tables, ignore_index=True)
 
 
@@ -123,11 +129,16 @@ def _column_label(quantity: str, metric: str, unit: str) -> str:
     return f"{quantity} {name} ({'%' if metric in _PERCENT else unit})"
 
 
+_ROW_KEYS = ("task", "chain", "protocol", "model")
+
+
 def seed_table(scores: pd.DataFrame, metrics: tuple[str, ...]) -> pd.DataFrame:
-    """The seed study's table: one row per gait (task) and model, one column per quantity and
-    metric; each cell is the metric averaged over the joints, then "mean ± sd" across subjects."""
-    per_subject = average_over(scores[scores["metric"].isin(metrics)], "joint")
-    summary = summarise(per_subject.drop(columns=["split"]), across="subject")
+    """The seed study's table: one row per gait (task), chain (when scores have a "chain"
+    column), protocol and model; one column per quantity and metric. Each cell is the metric
+    averaged over the joints and over the splits that tested a subject (the folds of a k-fold),
+    then "mean ± sd" across subjects."""
+    per_joint = average_over(scores[scores["metric"].isin(metrics)], "joint")
+    summary = summarise(average_over(per_joint, "split"), across="subject")
     summary["cell"] = [
         f"{m:.3g} ± {s:.2g}" if n > 1 else f"{m:.3g}"
         for m, s, n in zip(summary["mean"], summary["sd"], summary["n"], strict=True)
@@ -136,7 +147,8 @@ def seed_table(scores: pd.DataFrame, metrics: tuple[str, ...]) -> pd.DataFrame:
         _column_label(q, m, u)
         for q, m, u in zip(summary["quantity"], summary["metric"], summary["unit"], strict=True)
     ]
-    table = summary.pivot(index=["task", "model"], columns="column", values="cell")
+    rows = [key for key in _ROW_KEYS if key in summary.columns]
+    table = summary.pivot(index=rows, columns="column", values="cell")
     order = [
         _column_label(q, m, u)
         for q, u in summary[["quantity", "unit"]].drop_duplicates().itertuples(index=False)

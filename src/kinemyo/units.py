@@ -4,8 +4,10 @@ from kinemyo.errors import KinemyoError
 
 SECONDS = "s"
 HERTZ = "Hz"
+VOLT = "V"
 MILLIVOLT = "mV"
 DEGREE = "deg"
+RADIAN = "rad"
 NEWTON_METRE = "N·m"
 NEWTON_METRE_PER_KG = "N·m/kg"
 KILOGRAM = "kg"

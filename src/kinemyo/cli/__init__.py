@@ -74,6 +74,19 @@ def main(argv: Sequence[str] | None = None) -> int:
                 raise
             errors.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
             return 1
+        except KeyboardInterrupt:
+            errors.print("Interrupted; nothing was written to --out.")
+            return 130
+        except Exception as exc:  # the last guard: a bug must still not show a traceback
+            if debug:
+                raise
+            errors.print(
+                f"[bold red]internal error:[/] {escape(type(exc).__name__)}: {escape(str(exc))}\n"
+                "This is a bug in kinemyo, not in your data or options. Nothing was written to "
+                "--out. Rerun with --debug to see the traceback, and please report it.",
+                soft_wrap=True,
+            )
+            return 1
     return 0
 
 

@@ -3,35 +3,39 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 
-from kinemyo import units
 from kinemyo.cli.console import comma_list, console, progress_bar
-from kinemyo.cli.render import render_report
-from kinemyo.data.camargo import read_camargo
+from kinemyo.cli.options import MomentUnit, SeedOption, TableFormat, finite
+from kinemyo.cli.outputs import OverwriteOption, output_folder
 from kinemyo.data.gaps import NanPolicy
-from kinemyo.data.inspection import DatasetReport, inspect_siat_llmd
-from kinemyo.data.siat_llmd import ReadOptions, write_siat_llmd
-from kinemyo.data.siat_llmd.reader import check_motions
-from kinemyo.data.synthetic import CohortConfig, generate_cohort
-from kinemyo.data.synthetic.camargo import CamargoCohortConfig, generate_camargo
 from kinemyo.errors import KinemyoError
-from kinemyo.fileio import atomic_directory
-from kinemyo.reporting.report import markdown_table
+from kinemyo.fileio import Destination, atomic_directory
+
+if TYPE_CHECKING:
+    from kinemyo.data.synthetic import CohortConfig
+
+# Commands import the readers, the generators and pandas inside their bodies, so that --help
+# starts in a fraction of a second.
 
 app = typer.Typer(
     help="Datasets: generate the synthetic cohort, inspect recordings.", no_args_is_help=True
 )
 
-DEFAULT_MOTIONS = ",".join(CohortConfig().motions)
+DEFAULT_MOTIONS = "WAK,UPS,DNS,STDUP,SITDN"
+"""The motions of the default cohort (``CohortConfig().motions``; a test keeps them equal)."""
 
 
-def generate_to(out: Path, config: CohortConfig, *, overwrite: bool) -> None:
-    """Generate the cohort of ``config`` and write it atomically as a SIAT-LLMD tree at ``out``."""
-    with atomic_directory(out, overwrite=overwrite) as tmp:
+def generate_to(out: Destination, config: CohortConfig) -> None:
+    """Generate the cohort of ``config`` and write it atomically as a SIAT-LLMD tree at ``out``
+    (checked before the generation starts)."""
+    from kinemyo.data.siat_llmd import write_siat_llmd
+    from kinemyo.data.synthetic import generate_cohort
+
+    with atomic_directory(out) as tmp:
         with progress_bar("Generating") as progress:
             cohort = generate_cohort(config, progress=progress)
         with progress_bar("Writing") as progress:
@@ -42,54 +46,65 @@ def generate_to(out: Path, config: CohortConfig, *, overwrite: bool) -> None:
     total_s = sum(r.duration_s for r in cohort.recordings)
     console.print(
         f"Wrote {len(cohort.recordings)} trials ({total_s:.0f} s of data) of "
-        f"{config.subjects} subject(s) to [bold]{out}[/]"
+        f"{config.subjects} subject(s) to [bold]{out.path}[/]"
     )
 
 
 @app.command()
 def generate(
     out: Annotated[Path, typer.Option("--out", help="Folder to create (SIAT-LLMD layout).")],
-    subjects: Annotated[int, typer.Option(min=1, help="Number of subjects.")] = 6,
+    subjects: Annotated[int, typer.Option(min=1, max=100, help="Number of subjects.")] = 6,
     motions: Annotated[str, typer.Option(help="Comma-separated motion codes.")] = DEFAULT_MOTIONS,
-    seconds: Annotated[float, typer.Option(min=1.0, help="Length of each trial, s.")] = 30.0,
-    seed: Annotated[int, typer.Option(help="Random seed; same seed, same files.")] = 0,
-    overwrite: Annotated[bool, typer.Option(help="Replace OUT if it exists.")] = False,
+    seconds: Annotated[
+        float, typer.Option(min=1.0, max=600.0, callback=finite, help="Length of each trial, s.")
+    ] = 30.0,
+    seed: SeedOption = 0,
+    overwrite: OverwriteOption = False,
 ) -> None:
     """Generate a synthetic gait cohort (sEMG, joint angles, joint moments, labels) in the
     SIAT-LLMD layout.
 
     Example: kinemyo data generate --out /tmp/cohort --subjects 3 --motions WAK,UPS,DNS --seed 1
     """
+    from kinemyo.data.siat_llmd.reader import check_motions
+    from kinemyo.data.synthetic import CohortConfig
+
     codes = check_motions(comma_list(motions) or [])
     if not codes:
         raise KinemyoError("--motions is empty; give at least one motion code, e.g. WAK.")
     config = CohortConfig(subjects=subjects, motions=codes, seconds=seconds, seed=seed)
-    generate_to(out, config, overwrite=overwrite)
-
-
-def inspect_and_render(path: Path, options: ReadOptions, *, per_trial: bool) -> DatasetReport:
-    """Inspect ``path`` with a progress bar and print the report."""
-    with progress_bar("Reading") as progress:
-        report = inspect_siat_llmd(path, options=options, progress=progress)
-    render_report(report, console, per_trial=per_trial)
-    return report
+    generate_to(output_folder(out, overwrite), config)
 
 
 @app.command()
 def inspect(
-    path: Annotated[Path, typer.Argument(help="Dataset root, subject folder or one CSV file.")],
+    path: Annotated[
+        Path, typer.Argument(exists=True, help="Dataset root, subject folder or one CSV file.")
+    ],
     moment_unit: Annotated[
-        str, typer.Option(help="Moment unit to report: Nm or Nm/kg (needs body masses).")
-    ] = "Nm",
+        MomentUnit, typer.Option(help="Moment unit to report (Nm/kg needs body masses).")
+    ] = MomentUnit.NM,
     expected_fs: Annotated[
-        float, typer.Option(help="Sampling rate the Time column must show, Hz (0: any).")
+        float,
+        typer.Option(
+            min=0.0,
+            max=100_000.0,
+            callback=finite,
+            help="Sampling rate the Time column must show, Hz (0: any).",
+        ),
     ] = 1920.0,
     nan_policy: Annotated[
         NanPolicy,
         typer.Option(help="Missing values: report them (mask), refuse them, or fill short gaps."),
     ] = NanPolicy.MASK,
     max_gap: Annotated[
-        float, typer.Option(min=0.0, help="Longest gap --nan-policy interpolate fills, s.")
+        float,
+        typer.Option(
+            min=0.0,
+            max=10.0,
+            callback=finite,
+            help="Longest gap --nan-policy interpolate fills, s.",
+        ),
     ] = 0.01,
     trials: Annotated[bool, typer.Option("--trials", help="List every trial.")] = False,
 ) -> None:
@@ -99,13 +114,20 @@ def inspect(
 
     Example: kinemyo data inspect /tmp/cohort --trials
     """
+    from kinemyo import units
+    from kinemyo.cli.render import render_report
+    from kinemyo.data.inspection import inspect_siat_llmd
+    from kinemyo.data.siat_llmd import ReadOptions
+
     options = ReadOptions(
-        moment_unit=units.parse_moment_unit(moment_unit),
+        moment_unit=units.parse_moment_unit(moment_unit.value),
         nan_policy=nan_policy,
         max_gap_s=max_gap,
         expected_fs=expected_fs or None,
     )
-    report = inspect_and_render(path, options, per_trial=trials)
+    with progress_bar("Reading") as progress:
+        report = inspect_siat_llmd(path, options=options, progress=progress)
+    render_report(report, console, per_trial=trials)
     if report.errors:
         raise typer.Exit(code=1)
 
@@ -118,13 +140,19 @@ def generate_camargo_command(
         int, typer.Option(min=1, max=8, help="Treadmill trials 01..n, 4 speed plateaus each.")
     ] = 7,
     plateau_seconds: Annotated[
-        float, typer.Option(min=1.0, help="Length of each belt-speed plateau, s (real: ~32).")
+        float,
+        typer.Option(
+            min=1.0,
+            max=600.0,
+            callback=finite,
+            help="Length of each belt-speed plateau, s (real: ~32).",
+        ),
     ] = 15.0,
     fmt: Annotated[
-        str, typer.Option("--format", help="csv, or mat (MATLAB tables through mat-io).")
-    ] = "csv",
-    seed: Annotated[int, typer.Option(help="Random seed; same seed, same files.")] = 0,
-    overwrite: Annotated[bool, typer.Option(help="Replace OUT if it exists.")] = False,
+        TableFormat, typer.Option("--format", help="CSV, or MATLAB tables through mat-io.")
+    ] = TableFormat.CSV,
+    seed: SeedOption = 0,
+    overwrite: OverwriteOption = False,
 ) -> None:
     """Generate a synthetic cohort in the Camargo et al. 2021 layout: per subject, treadmill
     trials of 4 speed plateaus (0.50-1.85 m/s across 7 trials), level ground at 3 speeds and
@@ -133,14 +161,17 @@ def generate_camargo_command(
 
     Example: kinemyo data generate-camargo --out /tmp/camargo --subjects 4 --seed 0
     """
+    from kinemyo.data.synthetic.camargo import CamargoCohortConfig, generate_camargo
+
+    destination = output_folder(out, overwrite)
     config = CamargoCohortConfig(
         subjects=subjects,
         treadmill_trials=treadmill_trials,
         plateau_seconds=plateau_seconds,
-        fmt=fmt,
+        fmt=fmt.value,
         seed=seed,
     )
-    with atomic_directory(out, overwrite=overwrite) as tmp, progress_bar("Generating") as progress:
+    with atomic_directory(destination) as tmp, progress_bar("Generating") as progress:
         summary = generate_camargo(tmp, config, progress=progress)
     console.print(
         f"Wrote {summary.trials} trials ({summary.seconds:.0f} s of data) of "
@@ -150,7 +181,9 @@ def generate_camargo_command(
 
 @app.command("inspect-camargo")
 def inspect_camargo(
-    path: Annotated[Path, typer.Argument(help="Camargo-layout dataset root.")],
+    path: Annotated[
+        Path, typer.Argument(exists=True, file_okay=False, help="Camargo-layout dataset root.")
+    ],
     subjects: Annotated[
         str | None, typer.Option(help="Comma-separated subjects, e.g. AB06,AB07 (default: all).")
     ] = None,
@@ -160,6 +193,9 @@ def inspect_camargo(
 
     Example: kinemyo data inspect-camargo /tmp/camargo
     """
+    from kinemyo.data.camargo import read_camargo
+    from kinemyo.reporting.report import markdown_table
+
     with progress_bar("Reading") as progress:
         dataset = read_camargo(
             path, subjects=comma_list(subjects), nan_moments="keep", progress=progress

@@ -9,13 +9,10 @@ from typing import Annotated
 
 import typer
 
-from kinemyo.cli.console import console
-from kinemyo.cli.data import generate_to
-from kinemyo.config import load_config
-from kinemyo.data.siat_llmd import read_siat_llmd
-from kinemyo.data.synthetic import CohortConfig
-from kinemyo.reporting.report import markdown_table
-from kinemyo.studies.seed_siat import SEED_TASKS, run_seed_study
+from kinemyo.cli.console import comma_list, console
+from kinemyo.cli.options import SeedOption, finite
+from kinemyo.cli.outputs import OverwriteOption, output_folder
+from kinemyo.studies.seed_settings import SEED_CHAINS, SEED_FOLDS, SEED_TASKS
 
 
 def demo(
@@ -25,35 +22,58 @@ def demo(
     cohort: Annotated[Path, typer.Option(help="Folder of the generated cohort.")] = Path(
         "runs/cohort"
     ),
-    subjects: Annotated[int, typer.Option(min=2, help="Subjects in the cohort.")] = 6,
-    seconds: Annotated[float, typer.Option(min=5.0, help="Length of each trial, s.")] = 30.0,
-    config: Annotated[str, typer.Option(help="Pipeline preset or YAML file.")] = "seed-siat",
-    seed: Annotated[int, typer.Option(help="Random seed of the cohort and models.")] = 0,
+    subjects: Annotated[int, typer.Option(min=2, max=40, help="Subjects in the cohort.")] = 6,
+    seconds: Annotated[
+        float, typer.Option(min=5.0, max=600.0, callback=finite, help="Length of each trial, s.")
+    ] = 30.0,
+    chains: Annotated[
+        str, typer.Option(help="Comma-separated pipeline presets or YAML files to compare.")
+    ] = ",".join(SEED_CHAINS),
+    folds: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=SEED_FOLDS,
+            help=f"How many of the seed's {SEED_FOLDS} random folds to run (leaky protocol).",
+        ),
+    ] = 1,
+    seed: SeedOption = 0,
+    overwrite: OverwriteOption = False,
 ) -> None:
     """Generate the default synthetic cohort (SIAT-LLMD layout), run the seed study on it
-    (sEMG pipeline -> GPR, ridge and mean predictor on DNS and UPS, within-trial split) and
-    write runs/demo/report.md with the table and figures.
+    (the seed's sEMG chain and kinemyo's -> GPR, ridge and mean predictor on DNS and UPS, under
+    the seed's leaky random k-fold and the honest within-trial split) and write
+    runs/demo/report.md with the table and figures.
 
     Example: kinemyo demo --out runs/demo
     """
-    settings = load_config(config)
+    from kinemyo.cli.data import generate_to
+    from kinemyo.config import load_config
+    from kinemyo.data.siat_llmd import read_siat_llmd
+    from kinemyo.data.synthetic import CohortConfig
+    from kinemyo.reporting.report import markdown_table
+    from kinemyo.studies.seed_siat import SWAP_NOTE, run_seed_study
+
+    report_folder = output_folder(out, overwrite, cohort)
+    cohort_folder = output_folder(cohort, overwrite, out)
+    settings = {name: load_config(name) for name in comma_list(chains) or SEED_CHAINS}
     console.rule("[bold]1. Synthetic cohort")
-    generate_to(
-        cohort,
-        CohortConfig(subjects=subjects, seconds=seconds, seed=seed),
-        overwrite=True,
-    )
+    generate_to(cohort_folder, CohortConfig(subjects=subjects, seconds=seconds, seed=seed))
     recordings = read_siat_llmd(cohort, motions=list(SEED_TASKS))
     console.rule("[bold]2. Seed study: sEMG features -> joint angles and moments")
     with console.status("Starting") as status:
         result = run_seed_study(
             recordings,
-            out,
-            config=settings,
+            report_folder,
+            chains=settings,
             seed=seed,
+            folds=folds,
             command=shlex.join(["kinemyo", *sys.argv[1:]]),
             progress=lambda message: status.update(message),
         )
     console.print(markdown_table(result.table), soft_wrap=True)
+    console.print(SWAP_NOTE, soft_wrap=True)
+    console.print("How much the seed's random k-fold flatters GPR:", soft_wrap=True)
+    console.print(result.flattery, soft_wrap=True)
     console.print(result.verdict, soft_wrap=True)
     console.print(f"Report: [bold]{result.report}[/]")

@@ -11,38 +11,44 @@ import typer
 from rich.markup import escape
 
 from kinemyo.cli.console import comma_list, console, progress_bar, training_display
-from kinemyo.data.camargo.reader import read_camargo
-from kinemyo.reporting.report import markdown_table
-from kinemyo.studies.lstam import MODELS, ExperimentConfig, describe, run_experiment
-from kinemyo.studies.lstam_report import write_experiment
+from kinemyo.cli.options import SeedOption
+from kinemyo.cli.outputs import OverwriteOption, output_folder
+from kinemyo.studies.lstam_models import MODELS
 
 app = typer.Typer(help="Published experiments, run end to end.", no_args_is_help=True)
 
 
 @app.command()
 def lstam(
-    data: Annotated[Path, typer.Option("--data", help="Camargo-layout dataset folder.")],
+    data: Annotated[
+        Path,
+        typer.Option("--data", exists=True, file_okay=False, help="Camargo-layout dataset folder."),
+    ],
     subjects: Annotated[
         str | None, typer.Option(help="Comma-separated subjects, e.g. AB06,AB07 (default: all).")
     ] = None,
-    out: Annotated[Path, typer.Option("--out", help="Run folder (replaced atomically).")] = Path(
-        "runs/lstam"
-    ),
+    out: Annotated[
+        Path, typer.Option("--out", help="Run folder; replaced atomically if kinemyo wrote it.")
+    ] = Path("runs/lstam"),
     models: Annotated[
         str, typer.Option(help=f"Comma-separated models among: {', '.join(MODELS)}.")
     ] = ",".join(MODELS),
     train_trial: Annotated[
         str, typer.Option(help="The treadmill trial each subject trains on.")
     ] = "treadmill_01_01",
-    epochs: Annotated[int, typer.Option(min=1, help="Most epochs per model.")] = 60,
-    hidden: Annotated[int, typer.Option(min=1, help="Hidden size of every model.")] = 64,
+    epochs: Annotated[int, typer.Option(min=1, max=10_000, help="Most epochs per model.")] = 60,
+    hidden: Annotated[int, typer.Option(min=1, max=4096, help="Hidden size of every model.")] = 64,
     every: Annotated[
-        int, typer.Option(min=1, help="Keep every n-th 200 Hz frame (2: 100 Hz).")
+        int, typer.Option(min=1, max=200, help="Keep every n-th 200 Hz frame (2: 100 Hz).")
     ] = 2,
     window: Annotated[
-        int, typer.Option(min=2, help="Frames in LSTAM's FFT window and the FFN's input window.")
+        int,
+        typer.Option(
+            min=2, max=4096, help="Frames in LSTAM's FFT window and the FFN's input window."
+        ),
     ] = 32,
-    seed: Annotated[int, typer.Option(help="Random seed of every model.")] = 0,
+    seed: SeedOption = 0,
+    overwrite: OverwriteOption = False,
 ) -> None:
     """LSTAM for hip moments (Xiong et al. 2026): per subject, train on ONE treadmill trial and
     test on every other trial (treadmill speeds, level ground, ramps); LSTAM against LSTM, TCN,
@@ -52,6 +58,12 @@ def lstam(
 
     Example: kinemyo experiment lstam --data /tmp/camargo --subjects AB01,AB02 --out runs/lstam
     """
+    from kinemyo.data.camargo.reader import read_camargo
+    from kinemyo.reporting.report import markdown_table
+    from kinemyo.studies.lstam import ExperimentConfig, describe, run_experiment
+    from kinemyo.studies.lstam_report import write_experiment
+
+    destination = output_folder(out, overwrite, data)
     config = ExperimentConfig(
         train_trial=train_trial,
         every=every,
@@ -70,7 +82,7 @@ def lstam(
     with training_display("Experiment") as display:
         result = run_experiment(dataset, config, progress=display.say, on_epoch=display.epoch)
     info = describe(config, dataset, shlex.join(["kinemyo", *sys.argv[1:]]))
-    report, table = write_experiment(result, config, out, info)
+    report, table = write_experiment(result, config, destination, info)
     keep = ["model"] + [c for c in table.columns if "RMSE (N·m)" in c or c.endswith(" R2")]
     console.print(markdown_table(table[keep]), soft_wrap=True)
     console.print(f"Report: [bold]{report}[/]")

@@ -5,32 +5,42 @@ from __future__ import annotations
 import shlex
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import torch
 import typer
 
 from kinemyo.cli.console import comma_list, console, training_display
-from kinemyo.data.siat_llmd import read_siat_llmd
+from kinemyo.cli.options import SeedOption, finite
+from kinemyo.cli.outputs import OverwriteOption, output_folder
 from kinemyo.errors import KinemyoError
-from kinemyo.forecasting.baselines import SeasonalNaive
-from kinemyo.forecasting.finetune import (
-    FinetuneConfig,
-    history_dict,
-    load_network,
-    save_network,
-)
-from kinemyo.forecasting.finetune import (
-    finetune as finetune_network,
-)
-from kinemyo.forecasting.series import JointSeries, series_from_knee_cycles, series_from_recordings
-from kinemyo.forecasting.xlstmtime import XLSTMTimeForecaster
-from kinemyo.models.lagllama import LagLlamaNetwork, network_from_checkpoint
-from kinemyo.reporting.report import markdown_table
-from kinemyo.studies.forecast import ForecastSettings, normalised_training_parts, run_forecast_study
+
+if TYPE_CHECKING:
+    from kinemyo.forecasting.series import JointSeries
 
 DataArgument = Annotated[
-    Path, typer.Argument(help="SIAT-LLMD tree, or the knee-cycles .npz of the real fragments.")
+    Path,
+    typer.Argument(
+        exists=True, help="SIAT-LLMD tree, or the knee-cycles .npz of the real fragments."
+    ),
+]
+MAX_STEPS = 100_000
+ContextOption = Annotated[int, typer.Option(min=1, max=MAX_STEPS, help="Context length C, steps.")]
+RateOption = Annotated[
+    float,
+    typer.Option(
+        min=1.0, max=10_000.0, callback=finite, help="Resample recordings to this rate, Hz."
+    ),
+]
+MotionsOption = Annotated[str, typer.Option(help="Motions of a SIAT tree.")]
+SubjectsOption = Annotated[str | None, typer.Option(help="Subjects of a SIAT tree.")]
+TestFractionOption = Annotated[
+    float,
+    typer.Option(
+        min=0.01,
+        max=0.99,
+        callback=finite,
+        help="Held-out end of each series (a fraction between 0 and 1).",
+    ),
 ]
 KNEE_PERIOD = (150, 260)
 """Seasonal-naive period search range for the knee npz: its 101-point 'cycles' are mostly half
@@ -38,6 +48,9 @@ strides, so a stride is about 202 samples."""
 
 
 def _series(data: Path, fs: float, motions: str, subjects: str | None) -> list[JointSeries]:
+    from kinemyo.data.siat_llmd import read_siat_llmd
+    from kinemyo.forecasting.series import series_from_knee_cycles, series_from_recordings
+
     if data.suffix == ".npz":
         return series_from_knee_cycles(data)
     recordings = read_siat_llmd(
@@ -57,25 +70,46 @@ def finetune(
     data: DataArgument,
     out: Annotated[Path, typer.Option("--out", help="Folder for the fine-tuned network.")],
     ckpt: Annotated[
-        Path | None, typer.Option(help="Official lag-llama.ckpt to start from (else scratch).")
+        Path | None,
+        typer.Option(
+            exists=True,
+            dir_okay=False,
+            help="Official lag-llama.ckpt to start from (else scratch).",
+        ),
     ] = None,
-    context: Annotated[int, typer.Option(help="Context length C, steps.")] = 512,
-    horizon: Annotated[int, typer.Option(help="Horizon P of training windows, steps.")] = 128,
-    epochs: Annotated[int, typer.Option(help="At most this many epochs.")] = 50,
-    learning_rate: Annotated[float, typer.Option(help="Adam's learning rate.")] = 1e-4,
-    windows: Annotated[int, typer.Option(help="Training windows per epoch.")] = 256,
-    layers: Annotated[int, typer.Option(help="Blocks of a network built from scratch.")] = 8,
-    fs: Annotated[float, typer.Option(help="Resample recordings to this rate, Hz.")] = 100.0,
-    motions: Annotated[str, typer.Option(help="Motions of a SIAT tree.")] = "WAK",
-    subjects: Annotated[str | None, typer.Option(help="Subjects of a SIAT tree.")] = None,
-    test_fraction: Annotated[float, typer.Option(help="Held-out end of each series.")] = 0.2,
-    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    context: ContextOption = 512,
+    horizon: Annotated[
+        int, typer.Option(min=1, max=MAX_STEPS, help="Horizon P of training windows, steps.")
+    ] = 128,
+    epochs: Annotated[int, typer.Option(min=1, help="At most this many epochs.")] = 50,
+    learning_rate: Annotated[
+        float,
+        typer.Option(min=1e-8, max=1.0, callback=finite, help="Adam's learning rate."),
+    ] = 1e-4,
+    windows: Annotated[int, typer.Option(min=1, help="Training windows per epoch.")] = 256,
+    layers: Annotated[
+        int, typer.Option(min=1, max=64, help="Blocks of a network built from scratch.")
+    ] = 8,
+    fs: RateOption = 100.0,
+    motions: MotionsOption = "WAK",
+    subjects: SubjectsOption = None,
+    test_fraction: TestFractionOption = 0.2,
+    seed: SeedOption = 0,
+    overwrite: OverwriteOption = False,
 ) -> None:
     """Fine-tune Lag-Llama on the training part of every joint series (teacher-forced NLL, Adam,
     early stopping on a validation part; the last --test-fraction is never seen).
 
     Example: kinemyo finetune ../shared/data/real/siat_llmd_right_knee_wak_cycles.npz --out runs/ll
     """
+    import torch
+
+    from kinemyo.forecasting.finetune import FinetuneConfig, history_dict, save_network
+    from kinemyo.forecasting.finetune import finetune as finetune_network
+    from kinemyo.models.lagllama import LagLlamaNetwork, network_from_checkpoint
+    from kinemyo.studies.forecast import normalised_training_parts
+
+    destination = output_folder(out, overwrite, data, ckpt)
     series = _series(data, fs, motions, subjects)
     if ckpt is not None:
         network = network_from_checkpoint(ckpt, rope_scaling=_rope(context, horizon))
@@ -101,7 +135,7 @@ def finetune(
         )
     save_network(
         network,
-        out,
+        destination,
         {
             "source": str(ckpt) if ckpt else "scratch",
             "history": history_dict(history),
@@ -121,22 +155,30 @@ def forecast(
     out: Annotated[Path, typer.Option("--out", help="Folder of the report.")] = Path(
         "runs/forecast"
     ),
-    model: Annotated[str, typer.Option(help="Forecasting model.")] = "lag-llama",
-    ckpt: Annotated[Path | None, typer.Option(help="Official lag-llama.ckpt (zero-shot).")] = None,
-    run: Annotated[Path | None, typer.Option(help="Folder from `kinemyo finetune`.")] = None,
-    context: Annotated[int, typer.Option(help="Context length C, steps.")] = 256,
-    horizon: Annotated[int, typer.Option(help="Horizon P, steps.")] = 128,
-    samples: Annotated[int, typer.Option(help="Sample paths per forecast.")] = 100,
+    ckpt: Annotated[
+        Path | None,
+        typer.Option(exists=True, dir_okay=False, help="Official lag-llama.ckpt (zero-shot)."),
+    ] = None,
+    run: Annotated[
+        Path | None,
+        typer.Option(exists=True, file_okay=False, help="Folder from `kinemyo finetune`."),
+    ] = None,
+    context: ContextOption = 256,
+    horizon: Annotated[int, typer.Option(min=1, max=MAX_STEPS, help="Horizon P, steps.")] = 128,
+    samples: Annotated[
+        int, typer.Option(min=2, max=10_000, help="Sample paths per forecast.")
+    ] = 100,
     fast: Annotated[bool, typer.Option("--fast", help="Frozen scaler + KV cache.")] = False,
-    windows: Annotated[int, typer.Option(help="Forecast windows per series.")] = 20,
-    fs: Annotated[float, typer.Option(help="Resample recordings to this rate, Hz.")] = 100.0,
-    motions: Annotated[str, typer.Option(help="Motions of a SIAT tree.")] = "WAK",
-    subjects: Annotated[str | None, typer.Option(help="Subjects of a SIAT tree.")] = None,
-    test_fraction: Annotated[float, typer.Option(help="Held-out end of each series.")] = 0.2,
-    seed: Annotated[int, typer.Option(help="Random seed of the sample paths.")] = 0,
+    windows: Annotated[int, typer.Option(min=1, help="Forecast windows per series.")] = 20,
+    fs: RateOption = 100.0,
+    motions: MotionsOption = "WAK",
+    subjects: SubjectsOption = None,
+    test_fraction: TestFractionOption = 0.2,
+    seed: SeedOption = 0,
     xlstmtime_epochs: Annotated[
-        int, typer.Option(help="Epochs of the xLSTMTime baseline (0: leave it out).")
+        int, typer.Option(min=0, help="Epochs of the xLSTMTime baseline (0: leave it out).")
     ] = 20,
+    overwrite: OverwriteOption = False,
 ) -> None:
     """Forecast joint series at rolling origins in their held-out part with Lag-Llama (zero-shot
     from --ckpt or fine-tuned from --run) and two baselines, seasonal naive and xLSTMTime with a
@@ -145,10 +187,21 @@ def forecast(
 
     Example: kinemyo forecast KNEE.npz --run runs/ll --context 256 --horizon 128 --fast
     """
-    if model != "lag-llama":
-        raise KinemyoError(f"Unknown forecasting model '{model}'; available: lag-llama.")
+    from kinemyo.forecasting.baselines import SeasonalNaive
+    from kinemyo.forecasting.finetune import load_network
+    from kinemyo.forecasting.xlstmtime import XLSTMTimeForecaster
+    from kinemyo.models.lagllama import network_from_checkpoint
+    from kinemyo.reporting.report import markdown_table
+    from kinemyo.studies.forecast import (
+        ForecastSettings,
+        check_series,
+        normalised_training_parts,
+        run_forecast_study,
+    )
+
     if (ckpt is None) == (run is None):
         raise KinemyoError("Give exactly one of --ckpt (zero-shot) or --run (fine-tuned).")
+    destination = output_folder(out, overwrite, data, ckpt, run)
     if ckpt is not None:
         network, note = (
             network_from_checkpoint(ckpt, rope_scaling=_rope(context, horizon)),
@@ -167,6 +220,7 @@ def forecast(
         test_fraction=test_fraction,
         seed=seed,
     )
+    check_series(series, settings)  # before any training or forecasting
     seasonal = (
         SeasonalNaive(min_period=KNEE_PERIOD[0], max_period=KNEE_PERIOD[1])
         if (data.suffix == ".npz")
@@ -181,7 +235,7 @@ def forecast(
     with console.status("Forecasting") as status:
         result = run_forecast_study(
             series,
-            out,
+            destination,
             network=network,
             settings=settings,
             model_note=note,

@@ -6,30 +6,29 @@ import json
 import shlex
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
-from safetensors.numpy import save_file
 
 from kinemyo.cli.console import comma_list, console, progress_bar, training_display
-from kinemyo.config import load_config
-from kinemyo.data.recording import Recording
-from kinemyo.data.siat_llmd import read_siat_llmd
-from kinemyo.data.windowed import WindowedDataset
+from kinemyo.cli.outputs import OverwriteOption, output_file, output_folder
 from kinemyo.errors import KinemyoError
-from kinemyo.evaluation.metrics import average_over, score, summarise
 from kinemyo.fileio import atomic_directory, atomic_file
-from kinemyo.models.base import load_model
-from kinemyo.models.presets import preset_params
-from kinemyo.models.registry import available, create
-from kinemyo.models.sequence import SequenceRegressor
-from kinemyo.provenance import fingerprint, package_versions
-from kinemyo.reporting.report import markdown_table
-from kinemyo.signal.pipeline import SignalPipeline
-from kinemyo.studies.compare import run_comparison
 
-DataPath = Annotated[Path, typer.Argument(help="SIAT-LLMD tree, subject folder or CSV file.")]
+if TYPE_CHECKING:
+    from kinemyo.data.recording import Recording
+    from kinemyo.data.windowed import WindowedDataset
+    from kinemyo.signal.pipeline import SignalPipeline
+
+# Commands import numpy, pandas, torch and the studies inside their bodies, so that `kinemyo
+# --help` and every command's --help start in a fraction of a second.
+
+DataPath = Annotated[
+    Path, typer.Argument(exists=True, help="SIAT-LLMD tree, subject folder or CSV file.")
+]
+RunPath = Annotated[
+    Path, typer.Argument(exists=True, file_okay=False, help="Folder written by `kinemyo fit`.")
+]
 ConfigOption = Annotated[str, typer.Option("--config", help="Preset name or YAML file.")]
 SubjectsOption = Annotated[
     str | None, typer.Option(help="Comma-separated subjects, e.g. Sub01,Sub02 (default: all).")
@@ -37,10 +36,18 @@ SubjectsOption = Annotated[
 MotionsOption = Annotated[
     str | None, typer.Option(help="Comma-separated motion codes, e.g. DNS,UPS (default: all).")
 ]
-OutOption = Annotated[Path, typer.Option("--out", help="Folder to write (replaced atomically).")]
+OutOption = Annotated[
+    Path,
+    typer.Option(
+        "--out",
+        help="Folder to write; replaced atomically, only if kinemyo wrote it (else --overwrite).",
+    ),
+]
 
 
 def _read(data: Path, subjects: str | None, motions: str | None) -> list[Recording]:
+    from kinemyo.data.siat_llmd import read_siat_llmd
+
     return read_siat_llmd(data, subjects=comma_list(subjects), motions=comma_list(motions))
 
 
@@ -49,12 +56,12 @@ def _windowed(
 ) -> WindowedDataset:
     with progress_bar("Filtering") as progress:
         windows = pipeline.window(recordings, progress=progress)
-    if fit:
-        pipeline.fit(windows)
-    return pipeline.transform(windows)
+    return pipeline.fit_transform(windows) if fit else pipeline.transform(windows)
 
 
 def _provenance(recordings: list[Recording]) -> dict:
+    from kinemyo.provenance import fingerprint, package_versions
+
     return {
         "trials": {rec.meta.name: fingerprint([rec]) for rec in recordings},
         "data_fingerprint": fingerprint(recordings),
@@ -79,6 +86,7 @@ def preprocess(
     config: ConfigOption = "seed-siat",
     subjects: SubjectsOption = None,
     motions: MotionsOption = None,
+    overwrite: OverwriteOption = False,
 ) -> None:
     """Run the sEMG pipeline and write the feature/target tensors.
 
@@ -89,12 +97,19 @@ def preprocess(
 
     Example: kinemyo preprocess runs/cohort --config seed-siat --motions DNS,UPS --out runs/pre
     """
+    import pandas as pd
+    from safetensors.numpy import save_file
+
+    from kinemyo.config import load_config
+    from kinemyo.signal.pipeline import SignalPipeline
+
+    destination = output_folder(out, overwrite, data)
     settings = load_config(config)
     recordings = _read(data, subjects, motions)
     pipeline = SignalPipeline(settings)
     dataset = _windowed(recordings, pipeline, fit=True)
     arrays = {"X": dataset.X} | ({"Y": dataset.Y} if dataset.Y is not None else {})
-    with atomic_directory(out, overwrite=True) as tmp:
+    with atomic_directory(destination) as tmp:
         save_file(arrays, str(tmp / "windows.safetensors"))
         pd.DataFrame(
             {
@@ -119,6 +134,9 @@ PresetOption = Annotated[
 
 def _model_params(model: str, preset: str, param: list[str] | None) -> dict:
     """The preset's parameters of ``model``, overridden by NAME=VALUE items (JSON values)."""
+    from kinemyo.models.presets import preset_params
+    from kinemyo.models.registry import available
+
     if model not in available():
         raise KinemyoError(f"Unknown model '{model}'; available: {', '.join(available())}.")
     params = preset_params(model, preset)
@@ -144,6 +162,7 @@ def fit(
     param: Annotated[
         list[str] | None, typer.Option(help="Model parameter NAME=VALUE (JSON value); repeat.")
     ] = None,
+    overwrite: OverwriteOption = False,
 ) -> None:
     """Fit the pipeline and a model on every window of DATA (all of it is training data).
 
@@ -152,17 +171,23 @@ def fit(
 
     Example: kinemyo fit xlstm runs/cohort --config seed-sequence --preset seed-xlstm --out runs/x
     """
+    from kinemyo.config import load_config
+    from kinemyo.models.registry import create
+    from kinemyo.models.sequence import SequenceRegressor
+    from kinemyo.signal.pipeline import SignalPipeline
+
     params = _model_params(model, preset, param)
+    estimator = create(model, **params)  # bad parameters are refused before any work
+    destination = output_folder(out, overwrite, data)
     settings = load_config(config)
     recordings = _read(data, subjects, motions)
     pipeline = SignalPipeline(settings)
     dataset = _windowed(recordings, pipeline, fit=True)
-    estimator = create(model, **params)
     with training_display(f"Fitting {model} on {len(dataset)} windows") as display:
         if isinstance(estimator, SequenceRegressor):
             estimator.on_epoch = display.epoch
         estimator.fit(dataset)
-    with atomic_directory(out, overwrite=True) as tmp:
+    with atomic_directory(destination) as tmp:
         pipeline.save(tmp / "pipeline")
         estimator.save(tmp / "model")
         run = {
@@ -176,13 +201,14 @@ def fit(
 
 
 def evaluate(
-    run: Annotated[Path, typer.Argument(help="Folder written by `kinemyo fit`.")],
+    run: RunPath,
     data: DataPath,
     subjects: SubjectsOption = None,
     motions: MotionsOption = None,
     out: Annotated[
         Path | None, typer.Option("--out", help="Write scores.csv and summary.csv here.")
     ] = None,
+    overwrite: OverwriteOption = False,
 ) -> None:
     """Score a fitted model on DATA: MAE, RMSE, NRMSE, R2, Pearson r and VAF per subject, task,
     joint and quantity, and mean ± sd across subjects. Trials the model was trained on are
@@ -190,15 +216,20 @@ def evaluate(
 
     Example: kinemyo evaluate runs/gpr runs/cohort --motions DNS --subjects Sub04,Sub05,Sub06
     """
-    try:
-        trained = json.loads((run / "run.json").read_text())
-    except (OSError, ValueError) as exc:
-        raise KinemyoError(f"{run}: not a folder written by `kinemyo fit` ({exc}).") from None
+    from kinemyo.evaluation.metrics import average_over, score, summarise
+    from kinemyo.models.base import load_model
+    from kinemyo.provenance import fingerprint
+    from kinemyo.reporting.report import markdown_table
+    from kinemyo.saved import read_fit_record
+    from kinemyo.signal.pipeline import SignalPipeline
+
+    destination = None if out is None else output_folder(out, overwrite, run, data)
+    trained = read_fit_record(run)
     recordings = _read(data, subjects, motions)
     seen = [
         rec.meta.name
         for rec in recordings
-        if trained["trials"].get(rec.meta.name) == fingerprint([rec])
+        if trained.trials.get(rec.meta.name) == fingerprint([rec])
     ]
     if seen:
         raise KinemyoError(
@@ -213,23 +244,26 @@ def evaluate(
     summary = summarise(average_over(scores, "joint"), across="subject")
     shown = summary[summary["metric"].isin(["mae", "rmse", "r2", "nrmse"])]
     console.print(
-        f"{trained['model']} on {len(dataset)} unseen windows "
+        f"{trained.model} on {len(dataset)} unseen windows "
         "(metrics averaged over joints; mean and sd across subjects):"
     )
     console.print(markdown_table(shown), soft_wrap=True)
-    if out is not None:
-        with atomic_directory(out, overwrite=True) as tmp:
+    if destination is not None:
+        with atomic_directory(destination) as tmp:
             scores.to_csv(tmp / "scores.csv", index=False, float_format="%.6g")
             summary.to_csv(tmp / "summary.csv", index=False, float_format="%.6g")
         console.print(f"Scores written to [bold]{out}[/]")
 
 
 def predict(
-    run: Annotated[Path, typer.Argument(help="Folder written by `kinemyo fit`.")],
+    run: RunPath,
     data: DataPath,
     out: Annotated[Path, typer.Option("--out", help="CSV file of the predictions.")],
     subjects: SubjectsOption = None,
     motions: MotionsOption = None,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace --out if it exists (never an input).")
+    ] = False,
 ) -> None:
     """Predict the joint angles and moments of every window of DATA with a fitted model (DATA
     needs only EMG). Writes one row per window: subject, task, trial, time (s) and each joint's
@@ -237,6 +271,12 @@ def predict(
 
     Example: kinemyo predict runs/gpr runs/cohort --motions DNS --subjects Sub05 --out pred.csv
     """
+    import pandas as pd
+
+    from kinemyo.models.base import load_model
+    from kinemyo.signal.pipeline import SignalPipeline
+
+    output_file(out, overwrite, run, data)
     recordings = _read(data, subjects, motions)
     pipeline = SignalPipeline.load(run / "pipeline")
     dataset = _windowed(recordings, pipeline, fit=False)
@@ -260,7 +300,8 @@ def compare(
         "gpr,ridge,lstm,tcn,transformer,slstm,mlstm,xlstm,xlstmtime"
     ),
     protocol: Annotated[
-        str, typer.Option(help="within-trial, loso or cross-task.")
+        str,
+        typer.Option(help="within-trial, loso, cross-task or random-kfold (the seed's, leaky)."),
     ] = "within-trial",
     out: OutOption = Path("runs/compare"),
     config: ConfigOption = "seed-sequence",
@@ -269,6 +310,7 @@ def compare(
     motions: MotionsOption = "DNS,UPS",
     train_tasks: Annotated[str | None, typer.Option(help="cross-task: training tasks.")] = None,
     test_tasks: Annotated[str | None, typer.Option(help="cross-task: test tasks.")] = None,
+    overwrite: OverwriteOption = False,
 ) -> None:
     """Fit and score several models under one protocol; write a table (MAE, RMSE, NRMSE, R2, r
     for angles and moments, training time, parameters), training curves, predictions per joint
@@ -276,6 +318,11 @@ def compare(
 
     Example: kinemyo compare runs/cohort --models gpr,ridge,lstm,xlstm --protocol within-trial
     """
+    from kinemyo.config import load_config
+    from kinemyo.reporting.report import markdown_table
+    from kinemyo.studies.compare import run_comparison
+
+    destination = output_folder(out, overwrite, data)
     names = comma_list(models) or []
     params = {name: _model_params(name, preset, None) for name in names}
     if protocol == "cross-task":
@@ -285,7 +332,7 @@ def compare(
     with training_display("Comparing") as display:
         result = run_comparison(
             recordings,
-            out,
+            destination,
             config=load_config(config),
             models=params,
             protocol=protocol,

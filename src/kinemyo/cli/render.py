@@ -33,10 +33,19 @@ def render_report(report: DatasetReport, console: Console, *, per_trial: bool = 
         f"{len(trials)} readable trial(s), {total_s:.1f} s in all; "
         f"motions: {', '.join(report.motions) or '-'}"
     )
+    junctions = sum(len(t.junction_rows) for t in trials)
+    if junctions:
+        console.print(
+            f"Time repeats at {junctions} Group junction(s) of stitched recordings "
+            f"({sum(bool(t.junction_rows) for t in trials)} trial(s)); each is a segment "
+            "boundary (rows listed with --trials).",
+            soft_wrap=True,
+        )
     if trials:
         console.print(_motion_table(trials))
     if per_trial and trials:
         console.print(_trial_table(trials))
+        _print_junctions(trials, console)
     if report.columns:
         console.print(_range_table(report))
     _print_problems(report, console)
@@ -50,6 +59,8 @@ def _motion_table(trials: list[TrialSummary]) -> Table:
         "duration s (min-max)",
         "measured rate Hz",
         "groups",
+        "segments",
+        "junctions",
         "Status share",
     ):
         table.add_column(name, justify="left" if name in ("motion", "Status share") else "right")
@@ -65,15 +76,39 @@ def _motion_table(trials: list[TrialSummary]) -> Table:
             f"{min(durations):.1f}-{max(durations):.1f}",
             f"{min(rates):.4f}" + (f"-{max(rates):.4f}" if max(rates) != min(rates) else ""),
             str(sum(t.n_groups for t in group)),
+            str(sum(t.n_segments for t in group)),
+            str(sum(len(t.junction_rows) for t in group)),
             _status_text(group),
         )
     return table
 
 
+_NUMERIC_COLUMNS = (
+    "samples",
+    "duration s",
+    "rate Hz",
+    "mass kg",
+    "groups",
+    "segments",
+    "junctions",
+)
+
+
 def _trial_table(trials: list[TrialSummary]) -> Table:
     table = Table(title="Trials", title_justify="left")
-    for name in ("subject", "motion", "samples", "duration s", "rate Hz", "mass kg", "groups"):
-        table.add_column(name, justify="left" if name in ("subject", "motion") else "right")
+    for name in (
+        "subject",
+        "motion",
+        "samples",
+        "duration s",
+        "rate Hz",
+        "mass kg",
+        "groups",
+        "segments",
+        "junctions",
+        "rows per Status",
+    ):
+        table.add_column(name, justify="right" if name in _NUMERIC_COLUMNS else "left")
     for t in trials:
         table.add_row(
             t.subject,
@@ -83,8 +118,22 @@ def _trial_table(trials: list[TrialSummary]) -> Table:
             f"{t.measured_fs_hz:.4f}",
             "-" if t.body_mass_kg is None else f"{t.body_mass_kg:.1f}",
             str(t.n_groups),
+            str(t.n_segments),
+            str(len(t.junction_rows)),
+            "  ".join(f"{status}: {n}" for status, n in t.status_counts.items()) or "-",
         )
     return table
+
+
+def _print_junctions(trials: list[TrialSummary], console: Console) -> None:
+    for t in trials:
+        if t.junction_rows:
+            console.print(
+                f"{t.subject} {t.motion or '-'}: Time repeats at row(s) "
+                f"{', '.join(map(str, t.junction_rows))} (a new Group begins at each).",
+                soft_wrap=True,
+                highlight=False,
+            )
 
 
 def _range_table(report: DatasetReport) -> Table:

@@ -10,11 +10,16 @@ C3D files are read with ezc3d, an optional dependency: ``pip install 'kinemyo[c3
 - Units: ``ANALOG:UNITS`` (continued likewise); V, mV and uV are converted to mV. A channel in
   another unit (N, N·mm...) is refused: this reader is for EMG. A channel whose unit the file
   does not give needs ``assume_unit``.
-- Values: ezc3d applies ``ANALOG:SCALE``, ``GEN_SCALE`` and ``OFFSET``.
+- Values: ezc3d applies ``ANALOG:SCALE``, ``GEN_SCALE`` and ``OFFSET``. Values beyond the
+  plausible EMG range (:mod:`kinemyo.data.plausibility`) are flagged with a ``DataWarning``.
+- Before ezc3d runs, the file passes the cheap checks of :mod:`kinemyo.data.limits` (size, the
+  0x50 magic byte) and must be as long as its header says: ezc3d silently returns the frames of
+  a file cut short, so a file shorter than its header's data section is refused.
 """
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -22,11 +27,57 @@ from typing import Any
 import numpy as np
 
 from kinemyo import units
+from kinemyo.data.limits import C3D, check_file, repeated_names
+from kinemyo.data.plausibility import warn_implausible
 from kinemyo.data.recording import Recording, RecordingMeta, SignalBlock
 from kinemyo.errors import DataFormatError, KinemyoError
 
 TO_MILLIVOLT = {"V": 1000.0, "mV": 1.0, "uV": 1e-3, "µV": 1e-3, "μV": 1e-3}
 """Factor from each accepted analog unit to mV."""
+
+BLOCK_BYTES = 512
+"""C3D files are made of 512-byte blocks; the first is the header."""
+
+_SCALE_SIGN_BYTE = {84: 15, 85: 13, 86: 12}
+"""Processor byte (the 4th of the parameter section: 84 Intel, 85 DEC, 86 MIPS) -> the header
+byte holding the sign of the scale (IEEE little-endian, VAX, IEEE big-endian floats)."""
+
+_BIG_ENDIAN_PROCESSOR = 86
+
+
+def _check_length(path: Path) -> None:
+    """Refuse a file shorter than the data section its header announces.
+
+    Header words (16-bit, 1-based): 1 = parameter block | 0x50, 2 = 3D points, 3 = analog
+    samples per 3D frame, 4 / 5 = first / last frame, 7-8 = scale (negative: 4-byte floats, else
+    2-byte integers), 9 = first block of the data. Each frame holds 4 values per point and the
+    analog samples. A header whose last frame saturates at 65535 gives a lower bound only.
+    """
+    size = path.stat().st_size
+    with path.open("rb") as handle:
+        header = handle.read(BLOCK_BYTES)
+        handle.seek(max(header[0] - 1, 0) * BLOCK_BYTES + 3)
+        processor = handle.read(1)
+    if len(header) < BLOCK_BYTES:
+        raise DataFormatError(
+            f"only {size} bytes: shorter than the {BLOCK_BYTES}-byte C3D header.", path=path
+        )
+    kind = processor[0] if processor and processor[0] in _SCALE_SIGN_BYTE else 84
+    order = ">" if kind == _BIG_ENDIAN_PROCESSOR else "<"
+    _, points, analogs, first, last = struct.unpack(order + "5H", header[:10])
+    value_bytes = 4 if header[_SCALE_SIGN_BYTE[kind]] & 0x80 else 2
+    data_start = (struct.unpack(order + "H", header[16:18])[0] - 1) * BLOCK_BYTES
+    frames = last - first + 1
+    frame_bytes = (4 * points + analogs) * value_bytes
+    needed = data_start + max(frames, 0) * frame_bytes
+    if size < needed:
+        whole = max(size - data_start, 0) // frame_bytes if frame_bytes else 0
+        raise DataFormatError(
+            f"the header announces {frames} frames ({first}-{last}) ending at byte {needed:,}, "
+            f"but the file has {size:,} bytes ({whole} whole frames): it is cut short.",
+            path=path,
+            hint="Copy or export the file again.",
+        )
 
 
 def _import_ezc3d() -> Any:
@@ -62,7 +113,8 @@ def _select(labels: Sequence[str], channels: Sequence[str] | None, path: Path) -
             "(names are matched exactly, case included).",
             path=path,
         )
-    repeated = sorted({name for name in wanted if labels.count(name) > 1})
+    asked = set(wanted)
+    repeated = [name for name in repeated_names(labels) if name in asked]
     if repeated:
         raise DataFormatError(f"several analog channels are named {repeated}.", path=path)
     return [labels.index(name) for name in wanted]
@@ -111,13 +163,13 @@ def read_c3d_analog(
 
     Raises:
         KinemyoError: ezc3d is not installed.
-        DataFormatError: unreadable file, unknown channel (the message lists the channels), a
-            unit that is not a voltage or is unknown.
+        DataFormatError: a file beyond the checks of :mod:`kinemyo.data.limits`, shorter than
+            its header announces, unreadable, an unknown channel (the message lists the
+            channels), a unit that is not a voltage or is unknown.
     """
     ezc3d = _import_ezc3d()
-    path = Path(path)
-    if not path.is_file():
-        raise DataFormatError("file not found.", path=path)
+    path = check_file(path, C3D)
+    _check_length(path)
     try:
         c3d = ezc3d.c3d(str(path))
     except Exception as exc:
@@ -144,15 +196,14 @@ def read_c3d_analog(
         for unit, i in zip(given, index, strict=True)
     ]
     first = int(c3d["header"]["analogs"]["first_frame"])
+    names = tuple(labels[i] for i in index)
+    values = samples[index].T * np.asarray(scales)
+    warn_implausible(path, values, (units.MILLIVOLT,) * len(index), names)
     return Recording(
         time=(first + np.arange(samples.shape[1])) / rate,
         fs=rate,
         meta=RecordingMeta(
             dataset=dataset, subject=subject or path.stem, task=task, source=str(path)
         ),
-        emg=SignalBlock(
-            values=samples[index].T * np.asarray(scales),
-            names=tuple(labels[i] for i in index),
-            units=(units.MILLIVOLT,) * len(index),
-        ),
+        emg=SignalBlock(values=values, names=names, units=(units.MILLIVOLT,) * len(index)),
     )

@@ -1,54 +1,75 @@
 """Fast, strict reading of delimited tables with errors that name file, column and row.
 
-Parsing is pyarrow's multithreaded CSV reader. pyarrow reports neither the row nor, reliably, the
-column of a bad cell, so on failure the file is diagnosed a second, slower way to find them. Plain
-CSV and gzip-compressed CSV (``.gz``) are read alike; CRLF line endings, a UTF-8 byte-order mark
-and quoted headers are accepted.
+Parsing is pyarrow's multithreaded CSV reader. Before it runs, the file passes the cheap checks
+of :mod:`kinemyo.data.limits` (size, no NUL bytes, header line length and column count, unique
+column names). pyarrow parses in blocks of the longest plausible row of the header's width (at
+least 1 MiB); a row that straddles blocks is refused, naming it. pyarrow reports neither the row
+nor, reliably, the column of a bad cell, so on failure the file is parsed a second time, single
+threaded, as text, to find them; that diagnosis costs about two parses, never more. Plain CSV and
+gzip-compressed CSV (``.gz``) are read alike; CRLF line endings, a UTF-8 byte-order mark and
+quoted headers are accepted.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import difflib
-import gzip
-import io
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from kinemyo.data.limits import (
+    CSV_TABLE,
+    MIB,
+    FileLimits,
+    bounded_rows,
+    check_text_file,
+    open_binary,
+    repeated_names,
+)
 from kinemyo.data.table_cache import TableCache
 from kinemyo.errors import DataFormatError
 
+MIN_BLOCK_BYTES = 1 * MIB
+"""Smallest pyarrow block; a row longer than the block is refused."""
 
-def _open_text(path: Path) -> io.TextIOBase:
-    if path.suffix == ".gz":
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8-sig", newline="")
-    return path.open(encoding="utf-8-sig", newline="")
+_SHOWN_CELL = 40
+"""Characters of a bad cell quoted in a message."""
 
 
-def read_header(path: str | Path) -> list[str]:
+def read_header(path: str | Path, limits: FileLimits = CSV_TABLE) -> list[str]:
     """The column names on the first line of ``path``.
 
+    Args:
+        path: the CSV (or ``.csv.gz``) file.
+        limits: the plausible size, header length and column count of the file's layout.
+
     Raises:
-        DataFormatError: the file is missing, empty or unreadable.
+        DataFormatError: the file is missing, empty, binary, beyond ``limits`` or unreadable, or
+            repeats a column name.
     """
     path = Path(path)
-    if not path.is_file():
-        raise DataFormatError(
-            "file not found." if not path.exists() else "is not a file.", path=path
-        )
+    line = check_text_file(path, limits)
     try:
-        with _open_text(path) as handle:
-            first = next(csv.reader(handle), None)
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise DataFormatError(f"cannot be read as UTF-8 CSV text ({exc}).", path=path) from None
+        first = next(csv.reader([line]), None)
+    except csv.Error as exc:
+        raise DataFormatError(
+            f"the header line cannot be read as CSV ({exc}).", path=path
+        ) from None
     if not first or first == [""]:
         raise DataFormatError("the file is empty; expected a header line.", path=path)
+    repeated = repeated_names(first)
+    if repeated:
+        raise DataFormatError(
+            f"repeated column names {repeated}.",
+            path=path,
+            hint="Columns are read by name, so each name must be unique.",
+        )
     return first
 
 
@@ -60,7 +81,7 @@ def check_columns(
     The order does not matter (columns are read by name). Near-miss names are reported as such
     but still rejected: a renamed channel is a different montage, not a typo.
     """
-    repeated = sorted({n for n in found if list(found).count(n) > 1})
+    repeated = repeated_names(found)
     if repeated:
         raise DataFormatError(f"repeated column names {repeated}.", path=path)
     missing = [n for n in expected if n not in found]
@@ -102,6 +123,7 @@ def read_table(
     columns: Mapping[str, type],
     *,
     cache: TableCache | None = None,
+    limits: FileLimits = CSV_TABLE,
 ) -> dict[str, np.ndarray]:
     """Read the named columns of a CSV file with a header line.
 
@@ -110,21 +132,23 @@ def read_table(
         columns: column name -> ``np.float64``, ``np.float32`` (empty cells become NaN) or ``str``
             (empty cells become ""). Numbers are parsed straight to the given precision.
         cache: where parsed tables are kept, so a file is parsed from text only once.
+        limits: the plausible size, header and rows of the file's layout.
 
     Returns:
         A dict from column name to a (N,) array of the asked type; numeric arrays are read-only
         when they share the parsed table's memory.
 
     Raises:
-        DataFormatError: empty file, no data rows, a row with the wrong number of cells (such as a
-            truncated last line) or a cell that is not a number, naming the column and row.
+        DataFormatError: see :func:`read_header`; no data rows, a row with the wrong number of
+            cells (such as a truncated last line) or longer than the longest plausible row, or a
+            cell that is not a number, naming the column and row.
     """
     path = Path(path)
-    header = read_header(path)
+    header = read_header(path, limits)
     request = [f"{_ARROW_TYPES[kind]}:{name}" for name, kind in columns.items()]
     table = None if cache is None else cache.get(path, request)
     if table is None:
-        table = _parse(path, header, columns)
+        table = _parse(path, header, columns, _block_bytes(header, limits))
         if cache is not None and table.num_rows:
             cache.put(path, request, table)
     if table.num_rows == 0:
@@ -141,7 +165,13 @@ def read_table(
     return out
 
 
-def _parse(path: Path, header: list[str], columns: Mapping[str, type]) -> pa.Table:
+def _block_bytes(header: Sequence[str], limits: FileLimits) -> int:
+    """pyarrow's block size: the longest plausible row (and the header line) fit in one."""
+    header_bytes = sum(len(name.encode()) + 3 for name in header)
+    return max(MIN_BLOCK_BYTES, limits.max_row_bytes(len(header)), 2 * header_bytes)
+
+
+def _parse(path: Path, header: list[str], columns: Mapping[str, type], block: int) -> pa.Table:
     convert = pacsv.ConvertOptions(
         column_types={name: _ARROW_TYPES[kind] for name, kind in columns.items()},
         include_columns=list(columns),
@@ -149,40 +179,141 @@ def _parse(path: Path, header: list[str], columns: Mapping[str, type]) -> pa.Tab
         quoted_strings_can_be_null=False,
     )
     try:
-        return pacsv.read_csv(path, convert_options=convert)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        _raise_diagnosis(path, header, [name for name, kind in columns.items() if kind is not str])
+        return pacsv.read_csv(
+            path, read_options=pacsv.ReadOptions(block_size=block), convert_options=convert
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as error:
+        _raise_diagnosis(path, header, columns, block, error)
         raise
 
 
-def _raise_diagnosis(path: Path, header: list[str], numeric_columns: Sequence[str]) -> None:
-    """Find the row and column pyarrow failed on, and raise a ``DataFormatError`` naming them."""
-    with _open_text(path) as handle:
-        rows = list(csv.reader(handle))
-    body = rows[1:]
-    for index, cells in enumerate(body, start=1):
-        if len(cells) != len(header):
-            last = index == len(body)
-            raise DataFormatError(
-                f"expected {len(header)} values, found {len(cells)}"
-                + (" on the last line: the file looks truncated." if last else "."),
-                path=path,
-                row=index,
-                hint="Remove or complete that line." if last else None,
-            )
-    if not body:
+class _InvalidRows:
+    """An ``invalid_row_handler`` for pyarrow: keeps the first bad row and counts them all."""
+
+    def __init__(self) -> None:
+        self.first: pacsv.InvalidRow | None = None
+        self.count = 0
+
+    def __call__(self, row: pacsv.InvalidRow) -> str:
+        self.first = self.first or row
+        self.count += 1
+        return "skip"
+
+
+def _raise_diagnosis(
+    path: Path, header: list[str], columns: Mapping[str, type], block: int, error: Exception
+) -> None:
+    """Find the row and column pyarrow failed on, and raise a ``DataFormatError`` naming them.
+
+    One single-threaded parse of the asked columns as text (so pyarrow numbers the lines), then
+    one cast per numeric column; a failing column is bisected to its first bad cell.
+    """
+    if "straddl" in str(error):  # pyarrow: "... straddling object straddles two block ..."
+        _raise_long_row(path, len(header), block)
+    _raise_non_utf8(path)  # pyarrow cannot hand a row that is not UTF-8 to ``invalid``
+    invalid = _InvalidRows()
+    try:
+        text = pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(block_size=block, use_threads=False),
+            parse_options=pacsv.ParseOptions(invalid_row_handler=invalid),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(columns, pa.string()),
+                include_columns=list(columns),
+                strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as again:
+        raise DataFormatError(
+            f"cannot be parsed as CSV ({_first_line_of(again)}).", path=path
+        ) from None
+    if invalid.first is not None:
+        bad = invalid.first
+        row = bad.number - 1 if bad.number else None
+        cut = bad.actual_columns < bad.expected_columns
+        last = cut and row is not None and row == text.num_rows + invalid.count
+        raise DataFormatError(
+            f"expected {bad.expected_columns} values, found {bad.actual_columns}"
+            + (" on the last line: the file looks truncated." if last else "."),
+            path=path,
+            row=row,
+            hint="Remove or complete that line." if last else None,
+        )
+    if text.num_rows == 0:
         raise DataFormatError("the file has a header but no data rows.", path=path)
-    for name in numeric_columns:
-        col = header.index(name)
-        cells = pd.Series([r[col].strip() for r in body])
-        parsed = pd.to_numeric(cells, errors="coerce")
-        bad = parsed.isna() & (cells != "") & (cells.str.lower() != "nan")
-        if bad.any():
-            index = int(np.argmax(bad.to_numpy()))
+    for name, kind in columns.items():
+        if kind is str:
+            continue
+        found = _first_unparsable(text.column(name).combine_chunks(), _ARROW_TYPES[kind])
+        if found is not None:
+            row, cell = found
+            shown = cell if len(cell) <= _SHOWN_CELL else cell[:_SHOWN_CELL] + "..."
             raise DataFormatError(
-                f"'{cells[index]}' is not a number.",
+                f"'{shown}' is not a number.",
                 path=path,
                 column=name,
-                row=index + 1,
+                row=row + 1,
                 hint="Numeric columns must hold only numbers (an empty cell counts as missing).",
             )
+    raise DataFormatError(f"cannot be parsed as CSV ({_first_line_of(error)}).", path=path)
+
+
+def _first_line_of(error: Exception) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+
+
+_NULL_CELLS = pa.array(pacsv.ConvertOptions().null_values)
+"""Cells pyarrow reads as missing (NaN) in a numeric column: "", "NA", "nan", "null", ..."""
+
+
+def _first_unparsable(cells: pa.Array, kind: pa.DataType) -> tuple[int, str] | None:
+    """(0-based row, cell) of the first of ``cells`` (text) that is neither a number of type
+    ``kind`` nor a missing-value marker; None when all parse. Linear time."""
+    trimmed = pc.utf8_trim_whitespace(cells)
+    numbers = pc.if_else(pc.is_in(trimmed, value_set=_NULL_CELLS), None, trimmed)
+
+    def parses(first: int, stop: int) -> bool:
+        try:
+            pc.cast(numbers.slice(first, stop - first), kind)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            return False
+        return True
+
+    low, high = 0, len(numbers)
+    if parses(low, high):
+        return None
+    while high - low > 1:  # the first bad cell lies in [low, high)
+        middle = (low + high) // 2
+        if parses(low, middle):
+            low = middle
+        else:
+            high = middle
+    return low, cells[low].as_py()
+
+
+def _raise_non_utf8(path: Path) -> None:
+    """Raise a ``DataFormatError`` naming the first row that is not UTF-8 text, if any (one pass
+    at the speed of the UTF-8 decoder, in chunks of ``MIN_BLOCK_BYTES``)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    newlines = 0
+    with open_binary(path) as handle:
+        while True:
+            chunk = handle.read(MIN_BLOCK_BYTES)
+            try:
+                decoder.decode(chunk, final=not chunk)
+            except UnicodeDecodeError as error:
+                row = newlines + chunk.count(b"\n", 0, max(error.start, 0))
+                raise DataFormatError(
+                    f"is not UTF-8 text ({error.reason}).", path=path, row=row or None
+                ) from None
+            if not chunk:
+                return
+            newlines += chunk.count(b"\n")
+
+
+def _raise_long_row(path: Path, n_columns: int, block: int) -> None:
+    """Raise a ``DataFormatError`` naming the first row longer than ``block`` bytes, if any."""
+    with open_binary(path) as handle:
+        handle.readline()  # the header
+        for _ in bounded_rows(handle, path, block, n_columns):
+            pass

@@ -40,7 +40,14 @@ class Problem:
 
 @dataclass(frozen=True)
 class TrialSummary:
-    """One readable trial: its size, rate and labels."""
+    """One readable trial: its size, rate and labels.
+
+    Attributes:
+        status_counts: rows per Status ("(empty)" for unlabelled rows).
+        n_groups: distinct Group indices.
+        n_segments: runs of rows with equal (Status, Group): the stretches windows stay inside.
+        junction_rows: 1-based Data rows where a new Group begins with a repeated Time.
+    """
 
     subject: str
     motion: str | None
@@ -50,6 +57,8 @@ class TrialSummary:
     measured_fs_hz: float
     status_counts: dict[str, int]
     n_groups: int
+    n_segments: int
+    junction_rows: tuple[int, ...]
     body_mass_kg: float | None
 
 
@@ -200,11 +209,14 @@ def _inspect_trial(data_file: Path, read: Callable[[], Recording], report: Datas
 def _summarise(recording: Recording, data_file: Path) -> TrialSummary:
     labels = recording.labels
     counts: dict[str, int] = {}
-    n_groups = 0
+    n_groups = n_segments = 0
     if labels is not None:
         counts = dict(sorted(Counter(labels.status.tolist()).items()))
         n_groups = int(np.unique(labels.group[labels.group >= 0]).size)
         counts = {("(empty)" if k == UNLABELLED else k): v for k, v in counts.items()}
+        status, group = labels.status, labels.group
+        changes = (status[1:] != status[:-1]) | (group[1:] != group[:-1])
+        n_segments = int(changes.sum()) + 1 if recording.n_samples else 0
     return TrialSummary(
         subject=recording.meta.subject,
         motion=recording.meta.task,
@@ -214,6 +226,8 @@ def _summarise(recording: Recording, data_file: Path) -> TrialSummary:
         measured_fs_hz=recording.measured_fs,
         status_counts=counts,
         n_groups=n_groups,
+        n_segments=n_segments,
+        junction_rows=tuple(recording.meta.extra.get(schema.JUNCTION_ROWS, ())),
         body_mass_kg=recording.meta.body_mass_kg,
     )
 

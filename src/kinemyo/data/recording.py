@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from kinemyo import units
+from kinemyo.data.limits import repeated_names
 from kinemyo.errors import KinemyoError, MissingBodyMassError
 
 UNLABELLED = ""
@@ -53,7 +54,7 @@ class SignalBlock:
             )
         if len(unit_list) != len(names):
             raise KinemyoError(f"SignalBlock has {len(names)} names but {len(unit_list)} units.")
-        duplicated = sorted({n for n in names if names.count(n) > 1})
+        duplicated = repeated_names(names)
         if duplicated:
             raise KinemyoError(f"SignalBlock channel names must be unique; repeated: {duplicated}.")
         valid = self.valid
@@ -69,7 +70,7 @@ class SignalBlock:
         if bad.any():
             row, col = np.argwhere(bad)[0]
             raise KinemyoError(
-                f"SignalBlock channel '{names[col]}' has a non-finite value at sample {row} "
+                f"SignalBlock channel '{names[col]}' has a non-finite value at row {row + 1} "
                 "that is not masked as invalid; fill it or pass a `valid` mask."
             )
         object.__setattr__(self, "values", values)
@@ -124,8 +125,9 @@ class Labels:
     """Per-sample phase/activity labels.
 
     Attributes:
-        status: (T,) strings: gait period codes ("1".."5" for level walking, "1".."3" for stairs),
-            "A"/"R" (active/rest) for discrete movements, ``UNLABELLED`` ("") where none.
+        status: (T,) strings: gait period codes ("1".."5" for level walking, "1".."3" for stair
+            ascent, "1"/"2" for stair descent, "0" in no gait period), "A"/"R" (active/rest) for
+            discrete movements, ``UNLABELLED`` ("") where none.
         group: (T,) int32 segment/repetition index, ``NO_GROUP`` (-1) where unknown. Windows must
             never cross a change of group.
     """
@@ -184,8 +186,11 @@ class RecordingMeta:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if self.body_mass_kg is not None and not self.body_mass_kg > 0:
-            raise KinemyoError(f"Body mass must be positive, got {self.body_mass_kg} kg.")
+        if self.body_mass_kg is not None and not 0 < self.body_mass_kg < np.inf:
+            raise KinemyoError(
+                f"Body mass of {self.subject} ({self.source or 'no file'}) must be positive and "
+                f"finite, got {self.body_mass_kg} kg."
+            )
         object.__setattr__(self, "extra", MappingProxyType(dict(self.extra)))
 
     @property

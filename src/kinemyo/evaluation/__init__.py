@@ -1,4 +1,5 @@
-"""Evaluation: accuracy metrics and tables of them, and leakage-free train/test protocols."""
+"""Evaluation: accuracy metrics and tables of them, and train/test protocols (leak-free, plus the
+seed's leaky random k-fold, labelled as such)."""
 
 from kinemyo.evaluation.metrics import (
     METRICS,
@@ -12,10 +13,18 @@ from kinemyo.evaluation.metrics import (
     summarise,
     vaf,
 )
-from kinemyo.evaluation.protocols import Split, cross_task, leave_one_subject_out, within_trial
+from kinemyo.evaluation.protocols import (
+    PROTOCOLS,
+    Split,
+    cross_task,
+    leave_one_subject_out,
+    random_kfold,
+    within_trial,
+)
 
 __all__ = [
     "METRICS",
+    "PROTOCOLS",
     "Split",
     "average_over",
     "cross_task",
@@ -24,6 +33,7 @@ __all__ = [
     "nrmse",
     "pearson_r",
     "r2",
+    "random_kfold",
     "rmse",
     "score",
     "summarise",

@@ -1,4 +1,6 @@
-"""Train/test splits of a WindowedDataset that never leak across time, tasks or subjects.
+"""Train/test splits of windowed data (a WindowedDataset or the pipeline's SignalWindows).
+
+Leak-free protocols, which never let a test window share a sample with a training window:
 
 * :func:`within_trial`: chronological within every trial, earlier windows train, later ones test,
   with ``gap_windows`` windows dropped in between so that overlapping windows never straddle the
@@ -6,7 +8,14 @@
 * :func:`cross_task`: train on some tasks (e.g. WAK), test on others (e.g. UPS and DNS).
 * :func:`leave_one_subject_out`: one split per subject, tested on that subject, trained on the rest.
 
-Windows are ordered by ``data.time`` within ``data.trial``; the order of the dataset is not used.
+And the seed study's own protocol, reproduced so that its numbers can be put beside honest ones:
+
+* :func:`random_kfold`: random folds of windows per subject. LEAKY: every test window shares
+  samples with the training windows next to it in time.
+
+Every split names its protocol (:attr:`Split.protocol`); :data:`PROTOCOLS` gives the label that
+tables print, which marks the leaky one. Windows are ordered by ``data.time`` within
+``data.trial``; the order of the dataset is not used.
 """
 
 from __future__ import annotations
@@ -19,6 +28,15 @@ import numpy as np
 from kinemyo.data.windowed import WindowedDataset
 from kinemyo.errors import KinemyoError
 
+PROTOCOLS = {
+    "within-trial": "within-trial (chronological)",
+    "loso": "leave-one-subject-out",
+    "cross-task": "cross-task",
+    "random-kfold": "random-kfold (leaky: overlapping windows)",
+    "custom": "custom split",
+}
+"""Protocol key -> the label every table prints for it."""
+
 
 @dataclass(frozen=True, eq=False)
 class Split:
@@ -28,13 +46,24 @@ class Split:
         name: the protocol and its settings, e.g. "leave_one_subject_out(Sub03)".
         train: sorted indices of the training windows (non-empty).
         test: sorted indices of the test windows (non-empty, disjoint from ``train``).
+        protocol: a key of :data:`PROTOCOLS`, e.g. "within-trial".
     """
 
     name: str
     train: np.ndarray
     test: np.ndarray
+    protocol: str = "custom"
+
+    @property
+    def label(self) -> str:
+        """The protocol as tables print it, e.g. "random-kfold (leaky: overlapping windows)"."""
+        return PROTOCOLS[self.protocol]
 
     def __post_init__(self) -> None:
+        if self.protocol not in PROTOCOLS:
+            raise KinemyoError(
+                f"Split '{self.name}': protocol '{self.protocol}' is not one of {list(PROTOCOLS)}."
+            )
         for part in ("train", "test"):
             index = np.asarray(getattr(self, part))
             if index.size == 0:
@@ -104,6 +133,7 @@ def within_trial(data: WindowedDataset, test_fraction: float = 0.2, gap_windows:
         f"within_trial(test_fraction={test_fraction}, gap_windows={gap_windows})",
         train=order[rank < n_train[sorted_trial]],
         test=order[rank >= (counts - n_test)[sorted_trial]],
+        protocol="within-trial",
     )
 
 
@@ -135,6 +165,7 @@ def cross_task(
         f"cross_task({'+'.join(train_tasks)} -> {'+'.join(test_tasks)})",
         train=np.flatnonzero(np.isin(data.task, train_tasks)),
         test=np.flatnonzero(np.isin(data.task, test_tasks)),
+        protocol="cross-task",
     )
 
 
@@ -154,6 +185,74 @@ def leave_one_subject_out(data: WindowedDataset) -> list[Split]:
             f"leave_one_subject_out({subject})",
             train=np.flatnonzero(data.subject != subject),
             test=np.flatnonzero(data.subject == subject),
+            protocol="loso",
         )
         for subject in subjects
     ]
+
+
+def random_kfold(data: WindowedDataset, n_splits: int = 5, seed: int = 0) -> list[Split]:
+    """The seed study's GPR validation: random k-fold over overlapping windows, per subject.
+
+    LEAKY BY DESIGN, reproduced only to show how much it flatters. Each subject's windows (in
+    trial and time order) are shuffled with ``numpy.random.default_rng(seed)`` and dealt into
+    ``n_splits`` folds of near-equal size; split k tests fold k of every subject and trains on the
+    other folds of every subject (one model for all subjects, as in the other protocols). A test
+    window's neighbours, 50 samples away with the seed's 100/50 windows, are mostly training
+    windows: they share half its samples and nearly its targets. kinemyo's fitted stages still
+    see only training windows' samples (see ``SignalPipeline.fit``); the overlap is the leak.
+
+    Raises:
+        KinemyoError: ``n_splits`` below 2, or a subject with fewer windows than folds.
+    """
+    if not isinstance(n_splits, int | np.integer) or n_splits < 2:
+        raise KinemyoError(f"random_kfold: n_splits must be an integer >= 2; got {n_splits}.")
+    rng = np.random.default_rng(seed)
+    fold = np.empty(len(data), dtype=int)
+    for subject in np.unique(data.subject):
+        own = np.flatnonzero(data.subject == subject)
+        if own.size < n_splits:
+            raise KinemyoError(
+                f"random_kfold: subject {subject} has {own.size} windows, fewer than "
+                f"n_splits={n_splits}."
+            )
+        own = own[np.lexsort((data.time[own], data.trial[own]))]
+        fold[rng.permutation(own)] = np.arange(own.size) % n_splits
+    return [
+        Split(
+            f"random_kfold(fold {k + 1}/{n_splits}, seed={seed})",
+            train=np.flatnonzero(fold != k),
+            test=np.flatnonzero(fold == k),
+            protocol="random-kfold",
+        )
+        for k in range(n_splits)
+    ]
+
+
+def make_splits(
+    protocol: str,
+    data: WindowedDataset,
+    *,
+    gap_windows: int = 1,
+    train_tasks: str | Sequence[str] = (),
+    test_tasks: str | Sequence[str] = (),
+    n_splits: int = 5,
+    seed: int = 0,
+) -> list[Split]:
+    """The splits of ``protocol`` (a key of :data:`PROTOCOLS` but "custom") over ``data``.
+
+    Raises:
+        KinemyoError: an unknown protocol, or cross-task without tasks.
+    """
+    if protocol == "within-trial":
+        return [within_trial(data, gap_windows=gap_windows)]
+    if protocol == "loso":
+        return leave_one_subject_out(data)
+    if protocol == "random-kfold":
+        return random_kfold(data, n_splits=n_splits, seed=seed)
+    if protocol == "cross-task":
+        if not train_tasks or not test_tasks:
+            raise KinemyoError("The cross-task protocol needs training and test tasks.")
+        return [cross_task(data, train_tasks, test_tasks)]
+    known = ", ".join(key for key in PROTOCOLS if key != "custom")
+    raise KinemyoError(f"Unknown protocol '{protocol}'; choose among {known}.")

@@ -15,21 +15,27 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Annotated
 
 import numpy as np
 import torch
-from safetensors.torch import load_file, save_file
+from pydantic import Field
+from safetensors.torch import save_file
 
 from kinemyo.errors import DataFormatError, KinemyoError
-from kinemyo.fileio import atomic_directory
+from kinemyo.fileio import Destination, atomic_directory
 from kinemyo.models.lagllama import LAGS, LagLlamaNetwork
+from kinemyo.models.lagllama.checkpoint import load_weights
+from kinemyo.models.lagllama.settings import MAX_CONTEXT, LagLlamaSettings
+from kinemyo.saved import read_json, read_tensors
+from kinemyo.settings import Device, Seed, settings, settings_from
 from kinemyo.training.trainer import EarlyStopping, resolve_device
 
 HISTORY = max(LAGS)
 """Past values the lag features reach beyond the context (1092)."""
 
 
-@dataclass(frozen=True)
+@settings
 class FinetuneConfig:
     """Settings of :func:`finetune`.
 
@@ -44,27 +50,21 @@ class FinetuneConfig:
         validation_fraction: share of each training series whose futures validate.
         seed: seeds the window draws and the weights of a network built from scratch.
         device: "auto" (CUDA when present), "cpu" or "cuda".
+
+    Raises:
+        KinemyoError: a setting of the wrong type or out of range, naming it.
     """
 
-    context_length: int = 512
-    horizon: int = 128
-    epochs: int = 50
-    windows_per_epoch: int = 256
-    batch_size: int = 16
-    learning_rate: float = 1e-4
-    patience: int = 10
-    validation_fraction: float = 0.2
-    seed: int = 0
-    device: str = "auto"
-
-    def __post_init__(self) -> None:
-        for name in ("context_length", "horizon", "epochs", "windows_per_epoch", "batch_size"):
-            if getattr(self, name) < 1:
-                raise KinemyoError(f"{name} must be >= 1, got {getattr(self, name)}.")
-        if not 0 < self.validation_fraction < 1:
-            raise KinemyoError(
-                f"validation_fraction must be in (0, 1), got {self.validation_fraction}."
-            )
+    context_length: Annotated[int, Field(ge=1, le=MAX_CONTEXT)] = 512
+    horizon: Annotated[int, Field(ge=1, le=MAX_CONTEXT)] = 128
+    epochs: Annotated[int, Field(ge=1, le=100_000)] = 50
+    windows_per_epoch: Annotated[int, Field(ge=1, le=10_000_000)] = 256
+    batch_size: Annotated[int, Field(ge=1, le=65_536)] = 16
+    learning_rate: Annotated[float, Field(ge=1e-12, lt=1.0)] = 1e-4
+    patience: Annotated[int, Field(ge=0)] = 10
+    validation_fraction: Annotated[float, Field(gt=0, lt=1)] = 0.2
+    seed: Seed = 0
+    device: Device = "auto"
 
 
 @dataclass
@@ -189,9 +189,9 @@ def finetune(
     return history
 
 
-def save_network(network: LagLlamaNetwork, directory: str | Path, meta: dict) -> None:
+def save_network(network: LagLlamaNetwork, directory: str | Path | Destination, meta: dict) -> None:
     """Write ``lagllama.json`` (constructor settings + ``meta``) and ``weights.safetensors``."""
-    with atomic_directory(directory, overwrite=True) as tmp:
+    with atomic_directory(directory) as tmp:
         save_file(
             {k: v.detach().cpu().contiguous() for k, v in network.state_dict().items()},
             str(tmp / "weights.safetensors"),
@@ -202,16 +202,23 @@ def save_network(network: LagLlamaNetwork, directory: str | Path, meta: dict) ->
 
 
 def load_network(directory: str | Path) -> tuple[LagLlamaNetwork, dict]:
-    """A network saved by :func:`save_network`, and its metadata."""
+    """A network saved by :func:`save_network`, and its metadata.
+
+    Raises:
+        DataFormatError: naming the file (and key): a file is missing or damaged, the settings
+            are invalid, or the weights do not fit them.
+    """
     directory = Path(directory)
-    try:
-        meta = json.loads((directory / "lagllama.json").read_text())
-        weights = load_file(str(directory / "weights.safetensors"))
-    except (OSError, ValueError) as error:
-        raise DataFormatError(f"not a saved kinemyo Lag-Llama ({error}).", path=directory) from None
-    network = LagLlamaNetwork(**meta.pop("settings"))
-    network.load_state_dict(weights, strict=True)
-    return network.eval(), meta
+    meta_file, weights_file = directory / "lagllama.json", directory / "weights.safetensors"
+    for path in (meta_file, weights_file):
+        if not path.is_file():
+            raise DataFormatError("missing: not a saved kinemyo Lag-Llama.", path=path)
+    meta = read_json(meta_file)
+    config = settings_from(
+        LagLlamaSettings, meta.pop("settings", None), path=meta_file, key="settings"
+    )
+    network = LagLlamaNetwork(**asdict(config))
+    return load_weights(network, read_tensors(weights_file, "pt"), weights_file), meta
 
 
 def history_dict(history: FinetuneHistory) -> dict:

@@ -25,6 +25,7 @@ import pandas as pd
 from scipy.signal import resample_poly
 
 from kinemyo import units
+from kinemyo.data.limits import NPZ, check_file
 from kinemyo.data.recording import Recording, SignalBlock
 from kinemyo.errors import DataFormatError, KinemyoError
 
@@ -227,26 +228,27 @@ def series_from_knee_cycles(path: str | Path) -> list[JointSeries]:
         "pooled", task "WAK", joint "right knee flexion".
 
     Raises:
-        DataFormatError: the file is missing, lacks an array, or the arrays disagree in shape.
+        DataFormatError: the file is missing or not a readable .npz archive, lacks an array, an
+            array is not real numbers, not finite, or the arrays disagree in shape (at least
+            1 x 2).
     """
-    path = Path(path)
-    if not path.is_file():
-        raise DataFormatError("file not found.", path=path)
-    with np.load(path) as data:
-        missing = [key for key in KNEE_CYCLE_KEYS.values() if key not in data.files]
-        if missing:
-            raise DataFormatError(
-                f"missing arrays {missing}; found {sorted(data.files)}.", path=path
-            )
-        arrays = {q: np.asarray(data[key]) for q, key in KNEE_CYCLE_KEYS.items()}
+    path = check_file(path, NPZ)
+    arrays = _read_npz(path, KNEE_CYCLE_KEYS)
     shapes = {a.shape for a in arrays.values()}
     shape = next(iter(shapes))
-    if len(shapes) != 1 or len(shape) != 2:
+    if len(shapes) != 1 or len(shape) != 2 or shape[0] < 1 or shape[1] < 2:
         raise DataFormatError(
-            f"angle and torque must be equal (n_cycles, n_points) arrays, got shapes "
-            f"{[a.shape for a in arrays.values()]}.",
+            f"angle and torque must be equal (n_cycles, n_points) arrays with n_cycles >= 1 and "
+            f"n_points >= 2, got shapes {[a.shape for a in arrays.values()]}.",
             path=path,
         )
+    for quantity, values in arrays.items():
+        if values.dtype.kind not in "iuf" or not np.isfinite(values).all():
+            raise DataFormatError(
+                f"array '{KNEE_CYCLE_KEYS[quantity]}' must hold finite real numbers "
+                f"(dtype {values.dtype}).",
+                path=path,
+            )
     unit = {"angle": units.DEGREE, "moment": units.NEWTON_METRE}
     return [
         JointSeries(
@@ -263,6 +265,27 @@ def series_from_knee_cycles(path: str | Path) -> list[JointSeries]:
         )
         for q in QUANTITIES
     ]
+
+
+def _read_npz(path: Path, keys: dict[str, str]) -> dict[str, np.ndarray]:
+    """The arrays named by the values of ``keys``, under their keys (no pickled objects).
+
+    Raises:
+        DataFormatError: the archive cannot be read, or lacks one of the arrays.
+    """
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            found = sorted(data.files)
+            arrays = {key: np.asarray(data[name]) for key, name in keys.items() if name in found}
+    except Exception as error:  # zipfile, zlib and numpy raise many types for a damaged archive
+        raise DataFormatError(
+            f"cannot be read as a NumPy .npz archive ({type(error).__name__}: {error}).",
+            path=path,
+        ) from None
+    missing = [name for key, name in keys.items() if key not in arrays]
+    if missing:
+        raise DataFormatError(f"missing arrays {missing}; found {found}.", path=path)
+    return arrays
 
 
 @dataclass(frozen=True)

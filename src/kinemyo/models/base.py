@@ -22,19 +22,23 @@ from __future__ import annotations
 import abc
 import inspect
 import json
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping
+from dataclasses import asdict
 from pathlib import Path
-from typing import Any, ClassVar, Self
+from typing import Annotated, Any, ClassVar, Self
 
 import numpy as np
-from safetensors import SafetensorError
-from safetensors.numpy import load_file, save_file
+from pydantic import Field
+from safetensors.numpy import save_file
 
 from kinemyo import __version__
+from kinemyo.data.limits import MODEL_JSON
 from kinemyo.data.windowed import Prediction, WindowedDataset
 from kinemyo.errors import DataFormatError, KinemyoError
 from kinemyo.fileio import atomic_directory
 from kinemyo.models.registry import create
+from kinemyo.saved import read_json, read_tensors
+from kinemyo.settings import check_values, settings, settings_from
 from kinemyo.training.sequences import Runs
 
 MODEL_FILE = "model.json"
@@ -45,16 +49,27 @@ FORMAT_VERSION = 1
 _SCALING = ("x_mean_", "x_scale_", "y_mean_", "y_scale_")
 
 
-@dataclass(frozen=True)
+Names = Annotated[tuple[str, ...], Field(strict=False, min_length=1)]
+"""At least one name; a JSON list is taken as a tuple."""
+
+
+@settings
 class Schema:
     """The names and units a model was fitted on: inputs are matched by exact name at predict time,
-    targets travel with every prediction."""
+    targets travel with every prediction. ``units`` has one unit per quantity."""
 
-    channels: tuple[str, ...]
-    features: tuple[str, ...]
-    joints: tuple[str, ...]
-    quantities: tuple[str, ...]
-    units: tuple[str, ...]
+    channels: Names
+    features: Names
+    joints: Names
+    quantities: Names
+    units: Names
+
+    def __post_init__(self) -> None:
+        if len(self.units) != len(self.quantities):
+            raise ValueError(
+                f"'units' must have one unit per quantity ({len(self.quantities)}), got "
+                f"{len(self.units)}"
+            )
 
     @classmethod
     def of(cls, data: WindowedDataset) -> Schema:
@@ -62,9 +77,13 @@ class Schema:
         return cls(data.channels, data.features, data.joints, data.quantities, data.units)
 
     @classmethod
-    def from_json(cls, fields: dict[str, list[str]]) -> Schema:
-        """The schema stored in a model file by ``asdict``."""
-        return cls(**{name: tuple(values) for name, values in fields.items()})
+    def from_json(cls, fields: object, source: Path) -> Schema:
+        """The schema stored in model file ``source`` by ``asdict``.
+
+        Raises:
+            DataFormatError: a name list is missing, empty or not of strings, naming it.
+        """
+        return settings_from(cls, fields, path=source, key="schema")
 
     def check_inputs(self, data: WindowedDataset, model: str) -> None:
         """Raise KinemyoError unless ``data`` has this schema's channels and features, in order."""
@@ -85,20 +104,11 @@ def fit_scaling(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return mean, np.where(scale > 0, scale, 1.0)
 
 
-def check_param(model: Estimator, name: str, valid: bool, requirement: str) -> None:
-    """Raise KinemyoError naming parameter ``name`` of ``model`` unless ``valid``."""
-    if not valid:
-        raise KinemyoError(
-            f"{type(model).__name__} parameter '{name}' must be {requirement}; "
-            f"got {getattr(model, name)!r}."
-        )
-
-
 def _finite(values: np.ndarray, what: str) -> np.ndarray:
     """``values`` as float64, or KinemyoError if any is NaN or infinite."""
     values = np.asarray(values, dtype=np.float64)
     if not np.isfinite(values).all():
-        bad = int(np.count_nonzero(~np.isfinite(values).reshape(len(values), -1).any(axis=1)))
+        bad = int(np.count_nonzero((~np.isfinite(values)).reshape(len(values), -1).any(axis=1)))
         raise KinemyoError(
             f"{what} has NaN or infinite values in {bad} window(s); clean them first."
         )
@@ -110,7 +120,9 @@ class Estimator(abc.ABC):
 
     Subclasses set ``name`` (the registry key), list their fitted array attributes in
     ``fitted_arrays`` (restored by :func:`load_model`), take only JSON-able constructor parameters
-    stored under the same names, and implement ``_fit`` and ``_predict`` in standardised units.
+    stored under the same names, annotated with their type and bounds (e.g.
+    ``alpha: Annotated[float, Field(gt=0)]``; see :meth:`check_params`), and implement ``_fit``
+    and ``_predict`` in standardised units.
     """
 
     name: ClassVar[str]
@@ -159,6 +171,7 @@ class Estimator(abc.ABC):
             KinemyoError: ``data`` has no targets, no windows or non-finite values, or a parameter
                 is invalid.
         """
+        self.check_params(self.get_params())
         if data.Y is None:
             raise KinemyoError(f"{type(self).__name__}.fit needs targets; the dataset has no Y.")
         if len(data) < 2:
@@ -183,19 +196,45 @@ class Estimator(abc.ABC):
 
         Raises:
             KinemyoError: the model is not fitted, or the data's channels or features differ from
-                those it was fitted on, or X has non-finite values.
+                those it was fitted on, or X has non-finite values, or the model's estimates are
+                not finite (damaged weights): no non-finite estimate ever leaves a model.
         """
         self._check_fitted()
         self.schema_.check_inputs(data, type(self).__name__)
         X = _finite(data.flat_features(), "X")
         mean, std = self._predict((X - self.x_mean_) / self.x_scale_, Runs.of(data))
+        mean = mean * self.y_scale_ + self.y_mean_
+        std = None if std is None else std * self.y_scale_
+        for label, values in (("estimates", mean), ("standard deviations", std)):
+            if values is not None and not np.isfinite(values).all():
+                self._refuse_non_finite(label, values)
         return Prediction(
-            mean=mean * self.y_scale_ + self.y_mean_,
-            std=None if std is None else std * self.y_scale_,
+            mean=mean,
+            std=std,
             joints=self.schema_.joints,
             quantities=self.schema_.quantities,
             units=self.schema_.units,
         )
+
+    def _refuse_non_finite(self, label: str, values: np.ndarray) -> None:
+        bad = ~np.isfinite(values)
+        window, joint, quantity = np.argwhere(bad)[0]
+        raise KinemyoError(
+            f"{type(self).__name__} produced non-finite {label} for {bad.any(axis=(1, 2)).sum()} "
+            f"of {len(values)} windows (first: window {window}, "
+            f"{self.schema_.joints[joint]} {self.schema_.quantities[quantity]}); its weights or "
+            "scaling are damaged. Nothing was written; refit the model."
+        )
+
+    @classmethod
+    def check_params(cls, params: Mapping[str, Any]) -> None:
+        """Refuse parameter values that do not suit the constructor's annotations: the type (an
+        int takes no bool, float or text), finite numbers, and the bounds they declare.
+
+        Raises:
+            KinemyoError: naming the model and every parameter at fault.
+        """
+        check_values(cls.__init__, params, f"Model '{cls.name}'")
 
     @classmethod
     def param_names(cls) -> list[str]:
@@ -236,24 +275,50 @@ class Estimator(abc.ABC):
         }
         arrays.update(self._fitted_state())
         target = Path(directory)
-        with atomic_directory(target, overwrite=True) as tmp:
+        with atomic_directory(target) as tmp:
             text = json.dumps(header, indent=2, ensure_ascii=False) + "\n"
             (tmp / MODEL_FILE).write_text(text, encoding="utf-8")
             save_file(arrays, str(tmp / WEIGHTS_FILE))
         return target
 
     def _restore(self, schema: Schema, arrays: dict[str, np.ndarray], source: Path) -> None:
-        """Set the fitted state from a schema and the arrays of a weights file."""
-        scaling = {attribute.removesuffix("_") for attribute in _SCALING}
-        absent = sorted(scaling - set(arrays))
-        if absent:
-            raise DataFormatError(
-                f"the weights of model '{self.name}' lack the scaling arrays {absent}.", path=source
-            )
+        """Set the fitted state from a schema and the arrays of a weights file, and predict one
+        window of zeros with it: arrays that do not fit together (in shape, in number) fail
+        here, as a DataFormatError naming ``source``, not later in a user's ``predict``."""
+        inputs = len(schema.channels) * len(schema.features)
+        targets = (len(schema.joints), len(schema.quantities))
+        shapes = {"x_mean": (inputs,), "x_scale": (inputs,), "y_mean": targets, "y_scale": targets}
+        for key, shape in shapes.items():
+            if key not in arrays:
+                raise DataFormatError(
+                    f"the weights of model '{self.name}' lack the scaling array '{key}'.",
+                    path=source,
+                )
+            if arrays[key].shape != shape:
+                raise DataFormatError(
+                    f"scaling array '{key}' has shape {arrays[key].shape}; the schema's "
+                    f"{len(schema.channels)} channels x {len(schema.features)} features, "
+                    f"{targets[0]} joints x {targets[1]} quantities need {shape}.",
+                    path=source,
+                )
         for attribute in _SCALING:
             setattr(self, attribute, arrays[attribute.removesuffix("_")])
         self.schema_ = schema  # before the state: a network is rebuilt from the schema's sizes
-        self._load_fitted_state({k: v for k, v in arrays.items() if k not in scaling}, source)
+        try:
+            self._load_fitted_state({k: v for k, v in arrays.items() if k not in shapes}, source)
+            mean, _ = self._predict(np.zeros((1, inputs)), Runs(np.zeros(1, int), np.zeros(1, int)))
+        except (ValueError, IndexError, TypeError, RuntimeError) as error:
+            raise DataFormatError(
+                f"the arrays of model '{self.name}' do not fit together ({error}).",
+                path=source,
+                hint="Refit and save the model again.",
+            ) from None
+        if np.shape(mean) != (1, *targets):
+            raise DataFormatError(
+                f"model '{self.name}' gives estimates of shape {np.shape(mean)[1:]} for "
+                f"{targets[0]} joints x {targets[1]} quantities; its arrays are damaged.",
+                path=source,
+            )
 
     @classmethod
     def load(cls, directory: str | Path) -> Self:
@@ -288,30 +353,57 @@ def load_model(directory: str | Path) -> Estimator:
                 path=path,
                 hint="Save a model with Estimator.save(folder).",
             )
-    try:
-        header = json.loads(model_file.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise DataFormatError(f"not valid JSON ({error}).", path=model_file) from None
-    if not isinstance(header, dict) or header.get("format") != FORMAT:
+    header = read_json(model_file, MODEL_JSON)
+    if header.get("format") != FORMAT:
         raise DataFormatError(
             f"not a kinemyo model file (format is not '{FORMAT}').", path=model_file
         )
-    missing = [key for key in ("name", "params", "schema") if key not in header]
-    if missing:
-        raise DataFormatError(f"incomplete model file (no {', '.join(missing)}).", path=model_file)
-    if header.get("format_version", 0) > FORMAT_VERSION:
+    version = header.get("format_version")
+    if isinstance(version, int) and version > FORMAT_VERSION:
         raise DataFormatError(
-            f"written in model format {header['format_version']} by kinemyo "
-            f"{header.get('kinemyo_version')}; this version reads format {FORMAT_VERSION}.",
+            f"written in model format {version} by kinemyo {header.get('kinemyo_version')}; "
+            f"this version reads format {FORMAT_VERSION}.",
             path=model_file,
             hint="Upgrade kinemyo.",
         )
+    header = settings_from(_Header, header, path=model_file, key="model file")
+    arrays = read_tensors(weights_file)
+    _check_arrays(arrays, weights_file)
     try:
-        arrays = load_file(str(weights_file))
-    except SafetensorError as error:
-        raise DataFormatError(
-            f"not a readable safetensors file ({error}).", path=weights_file
-        ) from None
-    model = create(header["name"], **header["params"])
-    model._restore(Schema.from_json(header["schema"]), arrays, weights_file)
+        model = create(header.name, **header.params)
+    except KinemyoError as error:
+        raise DataFormatError(f"invalid 'params' ({error})", path=model_file) from None
+    model._restore(Schema.from_json(header.schema, model_file), arrays, weights_file)
     return model
+
+
+@settings
+class _Header:
+    """What ``model.json`` holds (``schema`` is checked by :meth:`Schema.from_json`)."""
+
+    format: str
+    format_version: Annotated[int, Field(ge=1)]
+    name: str
+    params: dict[str, Any]
+    schema: dict[str, Any]
+    kinemyo_version: str | None = None
+
+
+def _check_arrays(arrays: dict[str, np.ndarray], source: Path) -> None:
+    """Refuse non-finite weights and non-positive scales: they would predict NaN or inf."""
+    for name, values in arrays.items():
+        if np.issubdtype(values.dtype, np.floating) and not np.isfinite(values).all():
+            count = int((~np.isfinite(values)).sum())
+            raise DataFormatError(
+                f"array '{name}' has {count} non-finite value(s); the model is damaged.",
+                path=source,
+                hint="Refit and save the model again.",
+            )
+    for name in ("x_scale", "y_scale"):
+        if name in arrays and not (arrays[name] > 0).all():
+            raise DataFormatError(
+                f"scaling array '{name}' has a zero or negative entry; the model would divide "
+                "by it.",
+                path=source,
+                hint="Refit and save the model again.",
+            )

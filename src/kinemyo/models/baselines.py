@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import numpy as np
 import scipy.linalg
+from pydantic import Field
 
-from kinemyo.models.base import Estimator, check_param
+from kinemyo.models.base import Estimator
 from kinemyo.models.registry import register
 from kinemyo.training.sequences import Runs
 
@@ -43,11 +46,10 @@ class RidgeRegression(Estimator):
     name = "ridge"
     fitted_arrays = ("coef_",)
 
-    def __init__(self, alpha: float = 1.0) -> None:
+    def __init__(self, alpha: Annotated[float, Field(gt=0)] = 1.0) -> None:
         self.alpha = alpha
 
     def _fit(self, X: np.ndarray, Y: np.ndarray, runs: Runs) -> None:
-        check_param(self, "alpha", isinstance(self.alpha, int | float) and self.alpha > 0, "> 0")
         gram = X.T @ X + self.alpha * np.eye(X.shape[1])
         self.coef_ = scipy.linalg.solve(gram, X.T @ Y.reshape(len(Y), -1), assume_a="pos")
 

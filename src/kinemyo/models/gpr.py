@@ -51,15 +51,18 @@ FITC:  S = Z, L = chol(K_zz + eps sf2 I), V = L^-1 K_zn, A = I + V Lambda^-1 V' 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Annotated, Literal
 
 import numpy as np
 import scipy.linalg
+from pydantic import Field
+from pydantic.fields import FieldInfo
 from scipy.spatial.distance import cdist
 from sklearn.cluster import KMeans
 from sklearn.gaussian_process import GaussianProcessRegressor
 from sklearn.gaussian_process.kernels import RBF, ConstantKernel, WhiteKernel
 
-from kinemyo.models.base import Estimator, check_param
+from kinemyo.models.base import Estimator
 from kinemyo.models.registry import register
 from kinemyo.training.sequences import Runs
 
@@ -68,6 +71,10 @@ LENGTH_SCALE_BOUNDS = (1e-2, 1e2)
 NOISE_BOUNDS = (1e-5, 1e5)
 _JITTER = 1e-6  # added to the diagonal of K_zz, relative to sf2
 _BATCH = 2048  # windows per block of kernel evaluations
+
+
+def _within(bounds: tuple[float, float]) -> FieldInfo:
+    return Field(ge=bounds[0], le=bounds[1])
 
 
 def _rbf(A: np.ndarray, B: np.ndarray, theta: np.ndarray) -> np.ndarray:
@@ -137,15 +144,15 @@ class GaussianProcess(Estimator):
 
     def __init__(
         self,
-        constant: float = 1.0,
-        length_scale: float | None = None,
-        noise: float = 0.1,
-        n_restarts: int = 0,
-        max_exact: int = 1000,
-        approximation: str = "auto",
-        n_inducing: int = 500,
-        inducing: str = "kmeans",
-        random_state: int | None = 0,
+        constant: Annotated[float, _within(CONSTANT_BOUNDS)] = 1.0,
+        length_scale: Annotated[float, _within(LENGTH_SCALE_BOUNDS)] | None = None,
+        noise: Annotated[float, _within(NOISE_BOUNDS)] = 0.1,
+        n_restarts: Annotated[int, Field(ge=0)] = 0,
+        max_exact: Annotated[int, Field(ge=2)] = 1000,
+        approximation: Literal["auto", "exact", "fitc"] = "auto",
+        n_inducing: Annotated[int, Field(ge=1)] = 500,
+        inducing: Literal["kmeans", "random"] = "kmeans",
+        random_state: Annotated[int, Field(ge=0)] | None = 0,
     ) -> None:
         self.constant = constant
         self.length_scale = length_scale
@@ -163,7 +170,6 @@ class GaussianProcess(Estimator):
         return self.correction_.shape[1] == 0
 
     def _fit(self, X: np.ndarray, Y: np.ndarray, runs: Runs) -> None:
-        self._check_params()
         rng = np.random.default_rng(self.random_state)
         n = len(X)
         subset = (
@@ -205,31 +211,6 @@ class GaussianProcess(Estimator):
                 # A noisy observation's variance is never below the noise variance.
                 var[rows, 0, q] = np.maximum(constant + noise - reduction, noise)
         return mean, np.broadcast_to(np.sqrt(var), mean.shape)
-
-    def _check_params(self) -> None:
-        def within(value: object, bounds: tuple[float, float]) -> bool:
-            return isinstance(value, int | float) and bounds[0] <= value <= bounds[1]
-
-        def count(value: object, least: int) -> bool:
-            return isinstance(value, int) and value >= least
-
-        check_param(
-            self, "constant", within(self.constant, CONSTANT_BOUNDS), f"in {CONSTANT_BOUNDS}"
-        )
-        check_param(
-            self,
-            "length_scale",
-            self.length_scale is None or within(self.length_scale, LENGTH_SCALE_BOUNDS),
-            f"None or in {LENGTH_SCALE_BOUNDS}",
-        )
-        check_param(self, "noise", within(self.noise, NOISE_BOUNDS), f"in {NOISE_BOUNDS}")
-        check_param(self, "n_restarts", count(self.n_restarts, 0), "an integer >= 0")
-        check_param(self, "max_exact", count(self.max_exact, 2), "an integer >= 2")
-        check_param(self, "n_inducing", count(self.n_inducing, 1), "an integer >= 1")
-        choices = ("auto", "exact", "fitc")
-        check_param(self, "approximation", self.approximation in choices, f"one of {choices}")
-        choices = ("kmeans", "random")
-        check_param(self, "inducing", self.inducing in choices, f"one of {choices}")
 
     def _fit_hyperparameters(
         self, X: np.ndarray, y: np.ndarray, rng: np.random.Generator

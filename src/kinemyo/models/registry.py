@@ -54,7 +54,8 @@ def create(name: str, **params: Any) -> Estimator:
     """A new, unfitted estimator of model ``name`` with constructor parameters ``params``.
 
     Raises:
-        KinemyoError: the name is unknown, or a parameter is not one of the model's.
+        KinemyoError: the name is unknown, a parameter is not one of the model's, or a value does
+            not suit it (see :meth:`Estimator.check_params`), naming the parameter.
     """
     cls = model_class(name)
     accepted = cls.param_names()
@@ -64,4 +65,5 @@ def create(name: str, **params: Any) -> Estimator:
             f"Model '{name}' has no parameter {', '.join(repr(p) for p in unknown)}; "
             f"its parameters are: {', '.join(accepted) or '(none)'}."
         )
+    cls.check_params(params)
     return cls(**params)

@@ -27,6 +27,7 @@ from kinemyo.models import networks
 from kinemyo.models.base import Estimator
 from kinemyo.models.registry import register
 from kinemyo.training.sequences import Runs, context_sequences, training_chunks
+from kinemyo.training.threads import torch_threads
 from kinemyo.training.trainer import EpochCallback, History, TrainingConfig, resolve_device, train
 
 _HISTORY = ("train_rmse", "validation_rmse", "step_loss")
@@ -61,7 +62,8 @@ class SequenceRegressor(Estimator):
         layers: layers / blocks.
         sequence_length: windows per training chunk and per prediction context.
         epochs, learning_rate, batch_size, schedule, clip, weight_decay, patience, seed, device,
-            loss: see :class:`~kinemyo.training.trainer.TrainingConfig`.
+            loss, threads: see :class:`~kinemyo.training.trainer.TrainingConfig`; ``threads``
+            (torch intra-op threads, None: ``$KINEMYO_THREADS`` or 1) also holds for prediction.
         validation_fraction: share of each training run held out for early stopping.
         prediction_stride: windows predicted per context chunk (see
             :func:`~kinemyo.training.sequences.context_sequences`): 1 gives every window the
@@ -89,6 +91,7 @@ class SequenceRegressor(Estimator):
         loss: str = "mse",
         seed: int = 0,
         device: str = "auto",
+        threads: int | None = None,
         options: dict[str, Any] | None = None,
     ) -> None:
         self.hidden = hidden
@@ -106,6 +109,7 @@ class SequenceRegressor(Estimator):
         self.loss = loss
         self.seed = seed
         self.device = device
+        self.threads = threads
         self.options = dict(options or {})
         self.on_epoch: EpochCallback | None = None
 
@@ -121,6 +125,7 @@ class SequenceRegressor(Estimator):
             loss=self.loss,
             seed=self.seed,
             device=self.device,
+            threads=self.threads,
         )
 
     def _build(self, n_inputs: int, n_outputs: int) -> networks.SequenceNetwork:
@@ -157,8 +162,12 @@ class SequenceRegressor(Estimator):
             self.network_, X, flat, train_chunks, validation_chunks, config, self.on_epoch
         )
 
-    @torch.no_grad()
     def _predict(self, X: np.ndarray, runs: Runs) -> tuple[np.ndarray, None]:
+        with torch_threads(self.threads), torch.no_grad():
+            return self._predict_batches(X, runs), None
+
+    def _predict_batches(self, X: np.ndarray, runs: Runs) -> np.ndarray:
+        """The network's estimate of every window, (N, J, Q), in batches of 256 contexts."""
         device = resolve_device(self.device)
         network = self.network_.to(device).eval()
         chunks, row, column = context_sequences(runs, self.sequence_length, self.prediction_stride)
@@ -173,7 +182,7 @@ class SequenceRegressor(Estimator):
             y = network(inputs[torch.where(chunk >= 0, chunk, inputs.shape[0] - 1)]).cpu().numpy()
             windows = order[bounds[batch] : bounds[batch + 1]]
             out[windows] = y[row[windows] - first, column[windows]]
-        return out.reshape(len(X), *self.y_scale_.shape), None
+        return out.reshape(len(X), *self.y_scale_.shape)
 
     def n_parameters(self) -> int:
         """Trainable parameters of the network."""

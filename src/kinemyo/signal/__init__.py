@@ -1,17 +1,21 @@
-"""sEMG signal processing: filters, wavelet-packet denoising, windows, features and scalers.
+"""sEMG signal processing: filters, DWT denoising, windows, features and scalers.
 
-Plain functions over (T, C) arrays (time x channels) and (N, L, C) windows. The SIAT-LLMD seed
-chain, one trial at a time::
+Plain functions over (T, C) arrays (time x channels) and (N, L, C) windows. The SIAT-LLMD seed's
+chain on one signal, with its data-dependent values fitted on training samples ``x_train``::
 
-    x = remove_baseline(emg)                                   # (T, C) mV
-    x = wavelet_packet_denoise(x, "db7", level=8, threshold=0.08)
-    x = bandpass(x, fs=1920.0, low=15.0, high=400.0, order=7)
-    x = scaler.transform(x)                      # a MaxAbsScaler fitted on the training trials
+    offset = channel_offset(x_train)                                   # (C,) mV
+    limits = 0.08 * detail_maxima(x_train - offset, "db7", level=8)    # (8, C) mV
+    x = dwt_denoise(emg - offset, limits, "db7", level=8)              # (T, C) mV
+    x = bandpass(x, fs=1920.0, low=15.0, high=400.0, order=7, causal=True, form="ba")
     starts = window_starts(segment_ids(len(x), group, status), length=100, step=50)
-    X = compute_features(sliding_windows(x, starts, 100), SEED_FEATURES, fs=1920.0)  # (N, C, 6)
+    w = scaler.transform(sliding_windows(x, starts, 100))   # a MaxAbsScaler fitted on training
+    X = compute_features(w, SEED_FEATURES)                             # (N, C, 6)
+
+:class:`kinemyo.signal.pipeline.SignalPipeline` runs the configured chain on Recordings and
+decides which samples each fitted value may see.
 """
 
-from kinemyo.signal.denoise import wavelet_packet_denoise
+from kinemyo.signal.denoise import detail_maxima, dwt_denoise
 from kinemyo.signal.features import (
     FEATURES,
     SEED_FEATURES,
@@ -34,7 +38,9 @@ from kinemyo.signal.filters import (
     CausalFilter,
     apply_sos,
     bandpass,
+    bandpass_ba,
     bandpass_sos,
+    channel_offset,
     notch,
     notch_sos,
     remove_baseline,
@@ -52,10 +58,14 @@ __all__ = [
     "MaxAbsScaler",
     "apply_sos",
     "bandpass",
+    "bandpass_ba",
     "bandpass_sos",
     "cc",
+    "channel_offset",
     "check_window_fits",
     "compute_features",
+    "detail_maxima",
+    "dwt_denoise",
     "iemg",
     "mav",
     "mdf",
@@ -69,7 +79,6 @@ __all__ = [
     "ssc",
     "var",
     "wamp",
-    "wavelet_packet_denoise",
     "window_starts",
     "wl",
     "zc",

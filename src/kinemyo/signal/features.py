@@ -2,11 +2,14 @@
 
 Every feature function takes windows ``w`` of shape (N, L, C) (windows x samples x channels, e.g.
 from :func:`kinemyo.signal.windows.sliding_windows`) and returns (N, C) float64, one value per
-window and channel. The seed study (SIAT-LLMD) uses six: :data:`SEED_FEATURES`.
+window and channel.
 
-Rates (``zc``, ``ssc``, ``wamp``) are fractions in [0, 1] of the sample pairs examined, not counts,
-so they do not depend on the window length. Features with an amplitude carry the units of the
-signal (mV on raw sEMG, dimensionless after max-abs scaling); :meth:`Feature.unit` spells them out.
+The seed study's code computes six (:data:`SEED_FEATURES`): ``iemg`` (sum |w|), ``var``
+(population variance), ``wl``, ``zc``, ``ssc`` and ``wamp``, the last three as counts over the
+window with the seed's thresholds (in the units of the max-abs-normalised signal). The features its
+paper names, "correlation coefficient" and "mean frequency", are available as ``cc`` and ``mnf``;
+the seed's code did not compute them. Features with an amplitude carry the units of the signal (mV
+on raw sEMG, dimensionless after max-abs scaling); :meth:`Feature.unit` spells them out.
 """
 
 from __future__ import annotations
@@ -58,24 +61,19 @@ def rms(w: np.ndarray) -> np.ndarray:
     return np.sqrt(np.square(_channel_major(w)).mean(axis=-1))
 
 
-def iemg(w: np.ndarray, fs: float) -> np.ndarray:
-    """Integrated EMG: ``sum |x| * dt`` with ``dt = 1 / fs``, signal units times s (e.g. mV·s).
+def iemg(w: np.ndarray) -> np.ndarray:
+    """Integrated EMG as the seed computes it: ``sum |x|`` over the L samples, signal units.
 
-    This is the time integral of the rectified signal (rectangle rule), so it does not depend on
-    the sampling rate for a given signal; ``iemg * fs / L`` is :func:`mav`.
+    A sum, not a time integral: it grows with the window length (``iemg / L`` is :func:`mav`).
     """
-    _check_fs(fs)
-    return np.abs(_channel_major(w)).sum(axis=-1) / fs
+    return np.abs(_channel_major(w)).sum(axis=-1)
 
 
 def var(w: np.ndarray) -> np.ndarray:
-    """Sample variance about the window mean, ``ddof=1`` (divides by L - 1), signal units squared.
-
-    Band-passed sEMG has a window mean near 0, so this is close to the classic EMG "VAR"
-    ``sum x² / (L - 1)``. Exactly 0 for a constant window.
-    """
-    a = _channel_major(w, min_length=2)
-    return np.square(_centred(a)).sum(axis=-1) / (a.shape[-1] - 1)
+    """Population variance about the window mean, ``ddof=0`` (divides by L, as ``np.var``), signal
+    units squared. Exactly 0 for a constant window."""
+    a = _channel_major(w)
+    return np.square(_centred(a)).mean(axis=-1)
 
 
 def wl(w: np.ndarray) -> np.ndarray:
@@ -86,42 +84,45 @@ def wl(w: np.ndarray) -> np.ndarray:
     return np.abs(np.diff(_channel_major(w, min_length=2), axis=-1)).sum(axis=-1)
 
 
-def _sign_change_rate(a: np.ndarray, deadband: float) -> np.ndarray:
-    """Fraction of consecutive pairs of ``a`` (along the last axis) with ``a[i] * a[i+1] < 0`` (a
-    strict sign change; a zero sample is no change) and ``|a[i+1] - a[i]| >= deadband``."""
-    crossing = a[..., :-1] * a[..., 1:] < 0
+def zc(w: np.ndarray, offset: float = 3e-6, deadband: float = 0.0) -> np.ndarray:
+    """Zero-crossing count: crossings of the level ``theta = mean(w) + offset``.
+
+    Pair i (i = 0..L-2) counts when ``w[i] >= theta > w[i+1]`` or ``w[i] <= theta < w[i+1]``
+    (the seed's rule; its offset is 3e-6 in max-abs-normalised units) and, with ``deadband > 0``,
+    also ``|w[i+1] - w[i]| >= deadband`` (signal units), which ignores small noise crossings.
+    A count in [0, L - 1]; about ``2 f L / fs`` for a sine of frequency f. A dead band must be
+    small beside the signal: on max-abs-normalised real sEMG a dead band of 0.01 leaves half of
+    the windows with no crossing at all.
+    """
+    a = _channel_major(w, min_length=2)
+    theta = a.mean(axis=-1, keepdims=True) + offset
+    before, after = a[..., :-1], a[..., 1:]
+    crossing = ((before >= theta) & (theta > after)) | ((before <= theta) & (theta < after))
     if deadband > 0:
-        crossing &= np.abs(np.diff(a, axis=-1)) >= deadband
-    return crossing.mean(axis=-1)
+        crossing &= np.abs(after - before) >= deadband
+    return crossing.sum(axis=-1).astype(np.float64)
 
 
-def zc(w: np.ndarray, deadband: float = 0.0) -> np.ndarray:
-    """Zero-crossing rate in [0, 1].
+def ssc(w: np.ndarray, threshold: float = 1e-7) -> np.ndarray:
+    """Slope-sign-change count as the seed's code computes it.
 
-    The fraction of the L - 1 consecutive sample pairs whose signs differ strictly
-    (``x[i] * x[i+1] < 0``) and whose difference is at least ``deadband``
-    (``|x[i+1] - x[i]| >= deadband``, in the signal's units). About ``2 f / fs`` for a sine of
-    frequency f. The default dead band 0 counts every sign change: a fixed default cannot suit both
-    raw sEMG in mV and max-abs-scaled sEMG (e.g. 0.01 mV, or 0.01 of full scale, to ignore noise).
+    The count of i = 0..L-3 with ``(w[i+1] - w[i]) * (w[i] - w[i+2]) > threshold`` (signal units
+    squared; the seed's 1e-7 is in max-abs-normalised units). Note the second factor: the textbook
+    SSC (Hudgins) compares ``(w[i+1] - w[i]) * (w[i+1] - w[i+2])``; the seed's product is positive
+    only where the slope changes sign AND the second step is the larger, so it counts fewer
+    turns. A count in [0, L - 2].
     """
-    return _sign_change_rate(_channel_major(w, min_length=2), deadband)
+    a = _channel_major(w, min_length=3)
+    product = (a[..., 1:-1] - a[..., :-2]) * (a[..., :-2] - a[..., 2:])
+    return (product > threshold).sum(axis=-1).astype(np.float64)
 
 
-def ssc(w: np.ndarray, deadband: float = 0.0) -> np.ndarray:
-    """Slope-sign-change rate in [0, 1]: the zero-crossing rate of the first difference.
-
-    The fraction of the L - 2 interior samples i where the slope changes sign,
-    ``(x[i] - x[i-1]) * (x[i+1] - x[i]) < 0``, with ``|x[i+1] - 2 x[i] + x[i-1]| >= deadband``
-    (the change of slope, in the signal's units); default 0 counts every change.
-    """
-    return _sign_change_rate(np.diff(_channel_major(w, min_length=3), axis=-1), deadband)
-
-
-def wamp(w: np.ndarray, threshold: float = 0.01) -> np.ndarray:
-    """Willison amplitude rate in [0, 1]: the fraction of the L - 1 consecutive pairs with
-    ``|x[i+1] - x[i]| >= threshold`` (signal units; 0.01 is 10 µV on sEMG in mV, or 1 % of full
-    scale after max-abs scaling)."""
-    return (np.abs(np.diff(_channel_major(w, min_length=2), axis=-1)) >= threshold).mean(axis=-1)
+def wamp(w: np.ndarray, threshold: float = 1e-4) -> np.ndarray:
+    """Willison amplitude count: the number of the L - 1 consecutive pairs with
+    ``|w[i+1] - w[i]| >= threshold`` (signal units; the seed's 1e-4 is in max-abs-normalised
+    units). A count in [0, L - 1]."""
+    steps = np.abs(np.diff(_channel_major(w, min_length=2), axis=-1))
+    return (steps >= threshold).sum(axis=-1).astype(np.float64)
 
 
 def cc(w: np.ndarray) -> np.ndarray:
@@ -134,6 +135,8 @@ def cc(w: np.ndarray) -> np.ndarray:
     A channel that is constant within the window has no defined correlation: it counts as
     correlation 0 with every channel (its own ``cc`` is 0 and it adds 0 to the others' means), so
     the result has no NaN. With one channel, ``cc`` is 0.
+
+    The SIAT-LLMD paper lists a "correlation coefficient" feature; its code computed SSC instead.
     """
     a = _channel_major(w)
     n_channels = a.shape[1]
@@ -168,6 +171,8 @@ def mnf(w: np.ndarray, fs: float) -> np.ndarray:
     ``P`` is the periodogram of the window after removing its mean and applying a periodic Hann
     taper; the DC bin is excluded, the other ``rfft`` bins up to fs / 2 included (resolution
     fs / L: 19.2 Hz for 100 samples at 1920 Hz). A window with no power (constant) gives 0.
+
+    The SIAT-LLMD paper lists a "weighted average frequency" feature; its code computed WAMP.
     """
     freqs, power = _power_spectrum(w, fs)
     total = power.sum(axis=-1)
@@ -187,21 +192,27 @@ def mdf(w: np.ndarray, fs: float) -> np.ndarray:
 
 @dataclass(frozen=True)
 class FeatureSettings:
-    """Parameters shared by the features of :func:`compute_features`.
+    """Parameters of the features of :func:`compute_features` (defaults: the seed's).
 
     Attributes:
-        fs: sampling rate, Hz (``iemg``, ``mnf``, ``mdf``).
-        deadband: dead band of ``zc`` and ``ssc``, signal units, >= 0.
-        wamp_threshold: threshold of ``wamp``, signal units, >= 0.
+        fs: sampling rate, Hz (``mnf``, ``mdf``).
+        zc_offset: ``zc`` counts crossings of the window mean plus this, signal units.
+        zc_deadband: smallest step that counts as a ``zc`` crossing, signal units, >= 0.
+        ssc_threshold: ``ssc`` threshold, signal units squared, >= 0.
+        wamp_threshold: ``wamp`` threshold, signal units, >= 0.
     """
 
     fs: float = 1920.0
-    deadband: float = 0.0
-    wamp_threshold: float = 0.01
+    zc_offset: float = 3e-6
+    zc_deadband: float = 0.0
+    ssc_threshold: float = 1e-7
+    wamp_threshold: float = 1e-4
 
     def __post_init__(self) -> None:
         _check_fs(self.fs)
-        for name in ("deadband", "wamp_threshold"):
+        if not np.isfinite(self.zc_offset):
+            raise KinemyoError(f"zc_offset={self.zc_offset} must be a finite number.")
+        for name in ("zc_deadband", "ssc_threshold", "wamp_threshold"):
             value = getattr(self, name)
             if not (np.isfinite(value) and value >= 0):
                 raise KinemyoError(f"{name}={value} must be a finite number >= 0 (signal units).")
@@ -215,7 +226,7 @@ class Feature:
         name: registry key, e.g. "iemg".
         compute: ``(w (N, L, C), settings) -> (N, C)``.
         signal_power: power of the signal's unit in the feature's unit (0, 1 or 2).
-        suffix: unit factor besides the signal's, e.g. "s" for ``iemg``, "Hz" for ``mnf``.
+        suffix: unit factor besides the signal's, e.g. "Hz" for ``mnf``.
     """
 
     name: str
@@ -224,8 +235,8 @@ class Feature:
     suffix: str = ""
 
     def unit(self, signal_unit: str = "1") -> str:
-        """The feature's unit for a signal in ``signal_unit``, e.g. ``unit("mV") == "mV·s"`` for
-        ``iemg``, "mV²" for ``var``, "Hz" for ``mnf``; "1" for a dimensionless feature (rates,
+        """The feature's unit for a signal in ``signal_unit``, e.g. ``unit("mV") == "mV"`` for
+        ``iemg``, "mV²" for ``var``, "Hz" for ``mnf``; "1" for a dimensionless feature (counts,
         ``cc``, or amplitude features of a max-abs-scaled signal, whose unit is "1")."""
         parts = []
         if self.signal_power and signal_unit != "1":
@@ -238,23 +249,23 @@ class Feature:
 FEATURES: dict[str, Feature] = {
     feature.name: feature
     for feature in (
-        Feature("iemg", lambda w, s: iemg(w, s.fs), signal_power=1, suffix="s"),
+        Feature("iemg", lambda w, s: iemg(w), signal_power=1),
         Feature("var", lambda w, s: var(w), signal_power=2),
         Feature("wl", lambda w, s: wl(w), signal_power=1),
-        Feature("zc", lambda w, s: zc(w, s.deadband)),
-        Feature("cc", lambda w, s: cc(w)),
-        Feature("mnf", lambda w, s: mnf(w, s.fs), suffix="Hz"),
+        Feature("zc", lambda w, s: zc(w, s.zc_offset, s.zc_deadband)),
+        Feature("ssc", lambda w, s: ssc(w, s.ssc_threshold)),
+        Feature("wamp", lambda w, s: wamp(w, s.wamp_threshold)),
         Feature("mav", lambda w, s: mav(w), signal_power=1),
         Feature("rms", lambda w, s: rms(w), signal_power=1),
-        Feature("ssc", lambda w, s: ssc(w, s.deadband)),
-        Feature("wamp", lambda w, s: wamp(w, s.wamp_threshold)),
+        Feature("cc", lambda w, s: cc(w)),
+        Feature("mnf", lambda w, s: mnf(w, s.fs), suffix="Hz"),
         Feature("mdf", lambda w, s: mdf(w, s.fs), suffix="Hz"),
     )
 }
 """Every feature by name."""
 
-SEED_FEATURES = ("iemg", "var", "wl", "zc", "cc", "mnf")
-"""The six features of the SIAT-LLMD study, in its order."""
+SEED_FEATURES = ("iemg", "var", "wl", "zc", "ssc", "wamp")
+"""The six features the SIAT-LLMD seed study's code computes, in its order."""
 
 
 _BLOCK = 128
@@ -266,32 +277,27 @@ each feature over all windows at once."""
 def compute_features(
     windows: np.ndarray,
     names: Sequence[str] = SEED_FEATURES,
-    fs: float = 1920.0,
-    *,
-    deadband: float = 0.0,
-    wamp_threshold: float = 0.01,
+    settings: FeatureSettings | None = None,
 ) -> np.ndarray:
     """Features of every window and channel.
 
     Args:
         windows: (N, L, C) windows, e.g. max-abs-scaled sEMG.
         names: feature names from :data:`FEATURES`, in the order wanted (or one name).
-        fs: sampling rate, Hz.
-        deadband: dead band of ``zc`` / ``ssc``, signal units (see :func:`zc`).
-        wamp_threshold: threshold of ``wamp``, signal units (see :func:`wamp`).
+        settings: sampling rate and thresholds (default: the seed's, at 1920 Hz).
 
     Returns:
         (N, C, F) float32, F = len(names).
 
     Raises:
-        KinemyoError: an unknown name (the message lists the known ones), bad settings.
+        KinemyoError: an unknown name (the message lists the known ones).
     """
     names = (names,) if isinstance(names, str) else tuple(names)
     unknown = [name for name in names if name not in FEATURES]
     if unknown or not names:
         problem = f"unknown feature(s) {unknown}" if unknown else "no feature given"
         raise KinemyoError(f"names: {problem}; known: {', '.join(FEATURES)}.")
-    settings = FeatureSettings(fs=fs, deadband=deadband, wamp_threshold=wamp_threshold)
+    settings = settings or FeatureSettings()
     # one float64, channel-major copy at most; each feature then reuses it without copying
     w = _channel_major(windows).transpose(0, 2, 1)
     out = np.empty((w.shape[0], w.shape[2], len(names)), dtype=np.float32)

@@ -5,7 +5,9 @@ Every function takes a (T, C) array (time x channels, any real dtype, e.g. mV) a
 (T, C) float64 array in the same units. Zero-phase filtering (``causal=False``, the default) runs
 the filter forwards and backwards (``scipy.signal.sosfiltfilt``) for offline use; ``causal=True``
 runs it forwards only (``scipy.signal.sosfilt``), from rest, as a streaming system would.
-:class:`CausalFilter` gives the causal output chunk by chunk.
+:class:`CausalFilter` gives the causal output chunk by chunk. The band-pass also comes in the
+transfer-function (b, a) form the seed study's code used (``form="ba"``: ``lfilter`` /
+``filtfilt``); second-order sections are the numerically safer form.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from scipy import signal as sps
 from kinemyo.errors import KinemyoError
 
 BaselineMethod = Literal["mean", "median", "linear"]
+FilterForm = Literal["sos", "ba"]
 
 
 def as_signal(x: np.ndarray, name: str = "x") -> np.ndarray:
@@ -36,6 +39,24 @@ def as_signal(x: np.ndarray, name: str = "x") -> np.ndarray:
     return arr
 
 
+def channel_offset(x: np.ndarray, method: Literal["mean", "median"] = "mean") -> np.ndarray:
+    """Each channel's DC offset: its mean or median over the samples of ``x``.
+
+    Args:
+        x: (T, C) signal, e.g. mV.
+        method: "mean" or "median" (robust to bursts and spikes).
+
+    Returns:
+        (C,) float64, the units of ``x``.
+    """
+    arr = as_signal(x)
+    if method == "mean":
+        return arr.mean(axis=0)
+    if method == "median":
+        return np.median(arr, axis=0)
+    raise KinemyoError(f"method='{method}' is not an offset; use 'mean' or 'median'.")
+
+
 def remove_baseline(x: np.ndarray, method: BaselineMethod = "mean") -> np.ndarray:
     """Remove each channel's baseline (DC offset).
 
@@ -49,10 +70,8 @@ def remove_baseline(x: np.ndarray, method: BaselineMethod = "mean") -> np.ndarra
         (T, C) float64, same units as ``x``.
     """
     arr = as_signal(x)
-    if method == "mean":
-        return arr - arr.mean(axis=0)
-    if method == "median":
-        return arr - np.median(arr, axis=0)
+    if method in ("mean", "median"):
+        return arr - channel_offset(arr, method)
     if method == "linear":
         return sps.detrend(arr, axis=0, type="linear")
     raise KinemyoError(
@@ -78,6 +97,14 @@ def _check_order(order: int) -> None:
         raise KinemyoError(f"order={order} must be an integer >= 1.")
 
 
+def _check_band(fs: float, low: float, high: float, order: int) -> None:
+    _check_frequency("low", low, fs)
+    _check_frequency("high", high, fs)
+    if not low < high:
+        raise KinemyoError(f"low={low:g} Hz must be below high={high:g} Hz.")
+    _check_order(order)
+
+
 def bandpass_sos(fs: float, low: float = 15.0, high: float = 400.0, order: int = 7) -> np.ndarray:
     """Second-order sections of a Butterworth band-pass.
 
@@ -90,12 +117,21 @@ def bandpass_sos(fs: float, low: float = 15.0, high: float = 400.0, order: int =
     Returns:
         (S, 6) SOS array for ``scipy.signal.sosfilt``.
     """
-    _check_frequency("low", low, fs)
-    _check_frequency("high", high, fs)
-    if not low < high:
-        raise KinemyoError(f"low={low:g} Hz must be below high={high:g} Hz.")
-    _check_order(order)
+    _check_band(fs, low, high, order)
     return sps.butter(int(order), [low, high], btype="bandpass", fs=fs, output="sos")
+
+
+def bandpass_ba(
+    fs: float, low: float = 15.0, high: float = 400.0, order: int = 7
+) -> tuple[np.ndarray, np.ndarray]:
+    """Numerator b and denominator a of a Butterworth band-pass (the seed's form; arguments as
+    :func:`bandpass_sos`). High orders at low cut-offs lose precision in this form.
+
+    Returns:
+        (b, a), each (2N + 1,), for ``scipy.signal.lfilter``.
+    """
+    _check_band(fs, low, high, order)
+    return sps.butter(int(order), [low, high], btype="bandpass", fs=fs, output="ba")
 
 
 def lowpass_sos(fs: float, cutoff: float, order: int = 2) -> np.ndarray:
@@ -166,8 +202,9 @@ def bandpass(
     high: float = 400.0,
     order: int = 7,
     causal: bool = False,
+    form: FilterForm = "sos",
 ) -> np.ndarray:
-    """Butterworth band-pass of each channel (SOS form).
+    """Butterworth band-pass of each channel.
 
     Args:
         x: (T, C) signal, e.g. mV.
@@ -176,11 +213,27 @@ def bandpass(
         order: Butterworth order (see :func:`bandpass_sos`).
         causal: False: zero phase (forward-backward; effective order doubled, -6 dB at the
             cut-offs). True: one causal pass from rest.
+        form: "sos" (second-order sections) or "ba" (the seed's transfer function, run with
+            ``scipy.signal.lfilter``, or ``filtfilt`` when not causal).
 
     Returns:
         (T, C) float64, same units as ``x``.
     """
-    return apply_sos(bandpass_sos(fs, low, high, order), x, causal=causal)
+    if form == "sos":
+        return apply_sos(bandpass_sos(fs, low, high, order), x, causal=causal)
+    if form != "ba":
+        raise KinemyoError(f"form='{form}' is unknown; use 'sos' or 'ba'.")
+    b, a = bandpass_ba(fs, low, high, order)
+    arr = as_signal(x)
+    if causal:
+        return sps.lfilter(b, a, arr, axis=0)
+    padlen = 3 * len(a)  # filtfilt's default padding; the signal must be longer
+    if arr.shape[0] <= padlen:
+        raise KinemyoError(
+            f"x has {arr.shape[0]} samples; zero-phase filtering with this filter needs more than "
+            f"{padlen} (use a longer signal, a lower order or causal=True)."
+        )
+    return sps.filtfilt(b, a, arr, axis=0)
 
 
 def lowpass(

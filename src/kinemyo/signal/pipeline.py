@@ -1,63 +1,95 @@
 """The configured sEMG chain, from Recordings to a WindowedDataset, fitted on training data only.
 
-Two parts:
+1. :meth:`SignalPipeline.window` checks the recordings and cuts them into windows that never cross
+   a trial, Group or (optionally) Status boundary, with the targets of each window. Nothing is
+   filtered or fitted: :class:`SignalWindows` holds the raw sEMG.
+2. :meth:`SignalPipeline.fit` (or :meth:`~SignalPipeline.fit_transform`) is given the TRAINING
+   windows of a protocol and learns from their samples only: the baseline and the denoising
+   thresholds of the filter stage (:mod:`kinemyo.signal.conditioning`), the max-abs scale of each
+   channel (both per subject or pooled, see ``fit_per``) and, if configured, the feature
+   statistics.
+3. :meth:`SignalPipeline.transform` filters whole recordings with the fitted values and returns
+   the features of the windows asked for.
 
-1. Stateless, per recording: baseline correction -> wavelet-packet denoising -> [notch] ->
-   Butterworth band-pass, then windows that never cross a trial, Group or (optionally) Status
-   boundary, and the targets of each window. :meth:`SignalPipeline.window` does this and returns
-   :class:`SignalWindows`. Filtered signals are cached on disk, keyed by the hash of the filter
-   configuration and of the recording's samples, so a second run skips the filtering.
-2. Fitted: per-channel max-abs normalisation and per-feature standardisation. :meth:`fit` learns
-   them from the windows it is given (the training windows of a protocol, nothing else);
-   :meth:`transform` applies them and computes the features of any windows.
+A training window is filtered from its recording's *training signal* (see
+:meth:`SignalWindows.training_signals`): the samples spanned by its run of consecutive training
+windows, runs joined in time order. For a chronological split that is the first part of the
+trial, for a subject or task split the whole recording. So no sample outside the training
+signals reaches a training window's features, through a fitted value or through a filter:
+changing the test part of a trial leaves them bit for bit the same. Test windows are cut from the
+whole recording, filtered with the values fitted on training data.
 
 Usage::
 
     pipeline = SignalPipeline(load_config("seed-siat"))
-    windows = pipeline.window(recordings)              # stateless
-    split = within_trial(windows)                       # any protocol
-    pipeline.fit(windows.subset(split.train))           # training windows only
-    data = pipeline.transform(windows)                  # WindowedDataset, N x C x F
+    windows = pipeline.window(recordings)                         # raw windows and targets
+    split = within_trial(windows)                                 # any protocol
+    train = pipeline.fit_transform(windows.subset(split.train))   # fitted on these windows only
+    test = pipeline.transform(windows.subset(split.test))
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Self
 
 import numpy as np
-import pywt
+from safetensors import SafetensorError
 from safetensors.numpy import load_file, save_file
 
 from kinemyo import units
 from kinemyo.config import PipelineConfig, config_from_dict
+from kinemyo.data.limits import MODEL_JSON, SAFETENSORS, check_file
+from kinemyo.data.plausibility import PLAUSIBLE_ABS, implausible
 from kinemyo.data.recording import Recording
-from kinemyo.data.table_cache import default_cache_dir, prune_folder
 from kinemyo.data.windowed import WindowedDataset
-from kinemyo.errors import KinemyoError
-from kinemyo.fileio import atomic_directory, atomic_file
-from kinemyo.signal import denoise, features, filters, scalers, windows
+from kinemyo.errors import DataFormatError, KinemyoError
+from kinemyo.fileio import atomic_directory
+from kinemyo.signal import denoise, features, scalers, windows
+from kinemyo.signal.conditioning import ConditioningState, condition, fit_conditioning
+from kinemyo.signal.per_subject import PerSubject
 
-_PER_WINDOW = ("source", "start", "subject", "task", "trial", "segment", "time")
+_PER_WINDOW = ("source", "start", "rank", "subject", "task", "trial", "segment", "time")
 _UNITS = {"angle": units.DEGREE}
 
 
 @dataclass(frozen=True, eq=False)
-class SignalWindows:
-    """Filtered EMG windows of many recordings, their targets and provenance (not normalised).
+class TrainingSignal:
+    """The training samples of one recording and where its training windows lie in them.
 
     Attributes:
-        signals: one (T_r, C) float32 filtered EMG array per recording.
+        source: index of the recording in :attr:`SignalWindows.signals`.
+        subject: the recording's subject.
+        samples: (T', C) raw sEMG: the span of each run of consecutive training windows, joined
+            in time order.
+        index: (n,) positions of the recording's training windows in the window set.
+        offsets: (n,) first sample of each of those windows in ``samples``.
+    """
+
+    source: int
+    subject: str
+    samples: np.ndarray
+    index: np.ndarray
+    offsets: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class SignalWindows:
+    """Raw EMG windows of many recordings, their targets and provenance (nothing fitted).
+
+    Attributes:
+        signals: one (T_r, C) float64 raw EMG array per recording (the configured channels), mV.
         fs: sampling rate of every recording, Hz.
         length: window length, samples.
         channels: C channel names; joints: J joint names; quantities / units: the Q targets.
         Y: (N, J, Q) targets, or None when the recordings have no angles or moments.
         source: (N,) index into ``signals`` of each window; start: (N,) first sample.
+        rank: (N,) position of the window among its recording's windows, in time order.
         subject, task, trial, segment, time: (N,) provenance; ``time`` is the window's last
             sample, s.
     """
@@ -72,6 +104,7 @@ class SignalWindows:
     Y: np.ndarray | None
     source: np.ndarray
     start: np.ndarray
+    rank: np.ndarray
     subject: np.ndarray
     task: np.ndarray
     trial: np.ndarray
@@ -82,22 +115,49 @@ class SignalWindows:
         return self.start.size
 
     def subset(self, index: np.ndarray | slice) -> SignalWindows:
-        """The windows selected by ``index``; the filtered signals are shared, not copied."""
+        """The windows selected by ``index``; the signals are shared, not copied."""
         return dataclasses.replace(
             self,
             Y=None if self.Y is None else self.Y[index],
             **{name: getattr(self, name)[index] for name in _PER_WINDOW},
         )
 
-    def emg(self, source: int, index: np.ndarray) -> np.ndarray:
-        """(n, L, C) EMG of the windows ``index`` (positions in this set) cut from recording
-        ``source``."""
-        view = np.lib.stride_tricks.sliding_window_view(self.signals[source], self.length, axis=0)
-        return np.swapaxes(view[self.start[index]], 1, 2)
-
     def by_source(self) -> list[tuple[int, np.ndarray]]:
         """(recording, positions of its windows) for every recording with windows here."""
         return [(int(s), np.flatnonzero(self.source == s)) for s in np.unique(self.source)]
+
+    def training_signals(self) -> list[TrainingSignal]:
+        """The samples these windows are allowed to be computed from, per recording.
+
+        Windows of consecutive ``rank`` form a run; a run spans the samples from its first
+        window's start to its last window's end (segment tails between its windows included).
+        Runs are joined in time order. Of a chronological split this is the start of the trial
+        up to the end of the last training window; of a subject or task split, the recording
+        up to its last window's end; of a random split over windows, the trial without the
+        samples that only test windows cover.
+        """
+        out = []
+        for source, index in self.by_source():
+            index = index[np.argsort(self.start[index], kind="stable")]
+            start, rank = self.start[index], self.rank[index]
+            first = np.concatenate([[True], np.diff(rank) != 1])
+            run = np.cumsum(first) - 1
+            run_start = start[first]
+            run_end = start[np.concatenate([first[1:], [True]])] + self.length
+            lengths = run_end - run_start
+            joined_at = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+            signal = self.signals[source]
+            samples = np.concatenate([signal[a:b] for a, b in zip(run_start, run_end, strict=True)])
+            out.append(
+                TrainingSignal(
+                    source=source,
+                    subject=str(self.subject[index[0]]),
+                    samples=samples,
+                    index=index,
+                    offsets=start - run_start[run] + joined_at[run],
+                )
+            )
+        return out
 
 
 class SignalPipeline:
@@ -105,17 +165,17 @@ class SignalPipeline:
 
     Args:
         config: the chain's settings (e.g. ``load_config("seed-siat")``).
-        cache_dir: where filtered signals are cached; None disables the cache. Defaults to
-            ``$KINEMYO_CACHE_DIR`` (see :mod:`kinemyo.data.table_cache`).
+        allow_implausible: process samples beyond the physically plausible range of their unit
+            (:mod:`kinemyo.data.plausibility`) instead of refusing the recording.
     """
 
     def __init__(
-        self, config: PipelineConfig | None = None, cache_dir: Path | str | None = "default"
+        self, config: PipelineConfig | None = None, *, allow_implausible: bool = False
     ) -> None:
         self.config = config or PipelineConfig()
-        root = default_cache_dir() if cache_dir == "default" else cache_dir
-        self.cache_dir = None if root is None else Path(root) / "filtered"
-        self.scaler_: scalers.MaxAbsScaler | None = None
+        self.allow_implausible = allow_implausible
+        self.conditioning_: PerSubject[ConditioningState] | None = None
+        self.scaler_: PerSubject[scalers.MaxAbsScaler] | None = None
         self.standardizer_: scalers.FeatureStandardizer | None = None
 
     # ----------------------------------------------------------------- checks
@@ -150,18 +210,20 @@ class SignalPipeline:
                 f"{shortest.meta.name} ({shortest.n_samples} samples)."
             )
         if cfg.denoise.enabled:
-            deepest = pywt.dwt_max_level(shortest.n_samples, pywt.Wavelet(cfg.denoise.wavelet))
-            if cfg.denoise.level > deepest:
-                raise KinemyoError(
-                    f"denoise.level={cfg.denoise.level} is deeper than recording "
-                    f"{shortest.meta.name} ({shortest.n_samples} samples) allows with "
-                    f"{cfg.denoise.wavelet} (at most {deepest})."
-                )
+            denoise.check_level(
+                cfg.denoise.level,
+                shortest.n_samples,
+                cfg.denoise.wavelet,
+                f"recording {shortest.meta.name}",
+            )
         for rec in recordings:
             self._check_recording(rec)
         return fs
 
     def _check_recording(self, rec: Recording) -> None:
+        """Refuse a recording the chain cannot use (missing channels or joints, gaps, values
+        no body produces). Every check of a single recording's content belongs here, before
+        any window is cut."""
         cfg = self.config
         if rec.emg is None:
             raise KinemyoError(f"Recording {rec.meta.name} has no EMG.")
@@ -184,79 +246,42 @@ class SignalPipeline:
                 raise KinemyoError(
                     f"Recording {rec.meta.name} lacks the joint {quantity}(s) {absent}."
                 )
+        if not self.allow_implausible:
+            self._refuse_implausible(rec)
 
-    # -------------------------------------------------------- stateless part
-    def filter(self, recording: Recording) -> np.ndarray:
-        """(T, C) filtered EMG of ``recording`` in mV (cached on disk when a cache is set)."""
-        x = recording.emg.select(self.config.channels).values
-        key = self._cache_key(x, recording.fs)
-        cached = self._cached(key)
-        if cached is not None:
-            return cached
+    def _refuse_implausible(self, rec: Recording) -> None:
         cfg = self.config
-        y = filters.remove_baseline(x, method=cfg.baseline.method)
-        if cfg.denoise.enabled:
-            d = cfg.denoise
-            y = denoise.wavelet_packet_denoise(
-                y,
-                wavelet=d.wavelet,
-                level=d.level,
-                threshold=d.threshold,
-                rule=d.rule,
-                mode=d.mode,
+        used = [("EMG", rec.emg.select(cfg.channels))]
+        for quantity, block in (("angle", rec.angles), ("moment", rec.moments)):
+            if quantity in cfg.targets.quantities and block is not None:
+                used.append((f"joint {quantity}", block.select(cfg.joints)))
+        found = []
+        for kind, block in used:
+            unit_of = dict(zip(block.names, block.units, strict=True))
+            found += [
+                f"{kind} '{f.channel}' row {f.row}: {f.value:.6g} {unit_of[f.channel]} "
+                f"(plausible |x| <= {PLAUSIBLE_ABS[unit_of[f.channel]]:g})"
+                for f in implausible(block.values, block.units, block.names)
+            ]
+        if found:
+            raise KinemyoError(
+                f"Recording {rec.meta.name} ({rec.meta.source or 'not from a file'}) has values "
+                f"no body produces: {'; '.join(found)}. A corrupt cell or a wrong unit? Fix the "
+                "file, or pass allow_implausible=True to process it anyway."
             )
-        if cfg.notch.enabled:
-            y = filters.notch(
-                y,
-                recording.fs,
-                freq=cfg.notch.freq,
-                quality=cfg.notch.quality,
-                causal=cfg.bandpass.causal,
-            )
-        b = cfg.bandpass
-        y = filters.bandpass(
-            y, recording.fs, low=b.low, high=b.high, order=b.order, causal=b.causal
-        )
-        y = np.ascontiguousarray(y, dtype=np.float32)
-        self._store(key, y)
-        return y
 
-    def _cache_key(self, x: np.ndarray, fs: float) -> str:
-        digest = hashlib.sha256(np.ascontiguousarray(x).tobytes())
-        digest.update(f"{fs}|{x.shape}|{self.config.filter_hash()}".encode())
-        return digest.hexdigest()[:40]
-
-    def _cached(self, key: str) -> np.ndarray | None:
-        if self.cache_dir is None:
-            return None
-        path = self.cache_dir / f"{key}.npy"
-        try:
-            return np.load(path, allow_pickle=False) if path.is_file() else None
-        except (OSError, ValueError):
-            path.unlink(missing_ok=True)
-            return None
-
-    def _store(self, key: str, y: np.ndarray) -> None:
-        if self.cache_dir is None:
-            return
-        try:
-            with atomic_file(self.cache_dir / f"{key}.npy") as tmp, tmp.open("wb") as handle:
-                np.save(handle, y, allow_pickle=False)
-            prune_folder(self.cache_dir)
-        except OSError:
-            return  # a read-only or full cache folder must not stop the pipeline
-
+    # ---------------------------------------------------------------- windows
     def window(
         self,
         recordings: Sequence[Recording],
         progress: Callable[[int, int], None] | None = None,
     ) -> SignalWindows:
-        """Filter every recording and cut its windows; targets per window (no fitting)."""
+        """Check every recording and cut its windows; targets per window (nothing fitted)."""
         fs = self.check(recordings)
         cfg = self.config
         signals, parts = [], []
         for r, rec in enumerate(recordings):
-            signals.append(self.filter(rec))
+            signals.append(np.asarray(rec.emg.select(cfg.channels).values, dtype=np.float64))
             parts.append(self._windows_of(rec, r))
             if progress is not None:
                 progress(r + 1, len(recordings))
@@ -296,6 +321,7 @@ class SignalPipeline:
             "Y": self._targets(rec, starts),
             "source": np.full(n, source),
             "start": starts,
+            "rank": np.arange(n),
             "subject": np.full(n, rec.meta.subject, dtype=object),
             "task": np.full(n, rec.meta.task or "", dtype=object),
             "trial": np.full(n, rec.meta.name, dtype=object),
@@ -325,42 +351,84 @@ class SignalPipeline:
                 columns.append((total / cfg.window.length).astype(np.float32))
         return np.stack(columns, axis=-1)
 
-    # ----------------------------------------------------------- fitted part
-    def _features(self, data: SignalWindows, normalise: bool = True) -> np.ndarray:
-        """(N, C, F) raw features of ``data``'s windows (after max-abs when fitted)."""
-        cfg = self.config.features
-        out = np.empty((len(data), len(data.channels), len(cfg.names)), dtype=np.float32)
-        for source, index in data.by_source():
-            emg = data.emg(source, index)
-            if normalise and self.scaler_ is not None:
-                emg = self.scaler_.transform(emg)
-            out[index] = features.compute_features(
-                emg,
-                cfg.names,
-                data.fs,
-                deadband=cfg.deadband,
-                wamp_threshold=cfg.wamp_threshold,
-            )
-        return out
-
+    # ------------------------------------------------------------ fitted part
     def fit(self, data: SignalWindows) -> Self:
-        """Learn max-abs scales and feature statistics from ``data`` (training windows only)."""
-        if len(data) == 0:
-            raise KinemyoError("Cannot fit the pipeline on zero windows.")
-        self.scaler_ = None
-        if self.config.normalise == "maxabs":
-            peaks = [np.abs(data.emg(s, i)).max(axis=(0, 1)) for s, i in data.by_source()]
-            self.scaler_ = scalers.MaxAbsScaler().fit(np.stack(peaks))
-        self.standardizer_ = None
-        if self.config.features.standardise:
-            self.standardizer_ = scalers.FeatureStandardizer().fit(self._features(data))
+        """Learn every fitted value from ``data`` (training windows only; see the module)."""
+        self._fit(data)
         return self
 
+    def fit_transform(self, data: SignalWindows) -> WindowedDataset:
+        """:meth:`fit` on ``data`` and its features, each window computed from its recording's
+        training signal (unlike ``transform``, which filters whole recordings)."""
+        return self._dataset(data, self._fit(data))
+
     def transform(self, data: SignalWindows) -> WindowedDataset:
-        """Features (standardised if configured) and targets of ``data``'s windows."""
-        if self.config.normalise == "maxabs" and self.scaler_ is None:
+        """Features (standardised if configured) and targets of ``data``'s windows, cut from
+        whole recordings filtered with the fitted values."""
+        if self.conditioning_ is None:
             raise KinemyoError("The pipeline is not fitted: call fit on training windows first.")
-        X = self._features(data)
+        X = np.empty((len(data), len(data.channels), len(self.config.features.names)), np.float32)
+        for source, index in data.by_source():
+            subject = str(data.subject[index[0]])
+            filtered = self._condition(data.signals[source], subject, data.fs)
+            cut = windows.sliding_windows(filtered, data.start[index], data.length)
+            X[index] = self._features(cut, subject, data.fs)
+        return self._dataset(data, X)
+
+    def _fit(self, data: SignalWindows) -> np.ndarray:
+        """Fit on ``data`` and return its (N, C, F) features before standardisation."""
+        if len(data) == 0:
+            raise KinemyoError("Cannot fit the pipeline on zero windows.")
+        cfg = self.config
+        per_subject = cfg.fit_per == "subject"
+        training = data.training_signals()
+        samples = defaultdict(list)
+        for part in training:
+            samples[part.subject].append(part.samples)
+        self.conditioning_ = PerSubject.fit(
+            samples, lambda signals: fit_conditioning(signals, cfg), per_subject
+        )
+        self.scaler_ = None
+        cut = [
+            windows.sliding_windows(
+                self._condition(part.samples, part.subject, data.fs), part.offsets, data.length
+            )
+            for part in training
+        ]
+        if cfg.normalise == "maxabs":
+            peaks = defaultdict(list)
+            for part, emg in zip(training, cut, strict=True):
+                peaks[part.subject].append(np.abs(emg).max(axis=(0, 1))[None])
+            self.scaler_ = PerSubject.fit(
+                peaks, lambda arrays: scalers.MaxAbsScaler().fit(arrays), per_subject
+            )
+        X = np.empty((len(data), len(data.channels), len(cfg.features.names)), np.float32)
+        for part, emg in zip(training, cut, strict=True):
+            X[part.index] = self._features(emg, part.subject, data.fs)
+        self.standardizer_ = (
+            scalers.FeatureStandardizer().fit(X) if cfg.features.standardise else None
+        )
+        return X
+
+    def _condition(self, x: np.ndarray, subject: str, fs: float) -> np.ndarray:
+        return condition(x, self.conditioning_[subject], self.config, fs)
+
+    def _features(self, emg: np.ndarray, subject: str, fs: float) -> np.ndarray:
+        """(n, C, F) features of filtered (n, L, C) windows of ``subject`` (max-abs scaled when
+        configured)."""
+        if self.scaler_ is not None:
+            emg = self.scaler_[subject].transform(emg)
+        cfg = self.config.features
+        settings = features.FeatureSettings(
+            fs=fs,
+            zc_offset=cfg.zc_offset,
+            zc_deadband=cfg.zc_deadband,
+            ssc_threshold=cfg.ssc_threshold,
+            wamp_threshold=cfg.wamp_threshold,
+        )
+        return features.compute_features(emg, cfg.names, settings)
+
+    def _dataset(self, data: SignalWindows, X: np.ndarray) -> WindowedDataset:
         if self.standardizer_ is not None:
             X = self.standardizer_.transform(X)
         return WindowedDataset(
@@ -380,33 +448,95 @@ class SignalPipeline:
 
     # ----------------------------------------------------------- persistence
     def save(self, directory: str | Path) -> None:
-        """Write ``pipeline.json`` (config) and ``scalers.safetensors`` (fitted state)."""
-        arrays = {}
-        if self.scaler_ is not None:
-            arrays.update({f"maxabs.{k}": v for k, v in self.scaler_.state().items()})
+        """Write ``pipeline.json`` (config, fitted subjects) and ``scalers.safetensors`` (every
+        fitted array)."""
+        if self.conditioning_ is None:
+            raise KinemyoError("The pipeline is not fitted: there is nothing to save.")
+        subjects = sorted(self.conditioning_.subjects)
+        fitted = {"conditioning": self.conditioning_, "maxabs": self.scaler_}
+        arrays = {
+            f"{name}.{k}": v
+            for name, values in fitted.items()
+            if values is not None
+            for k, v in values.state(subjects).items()
+        }
         if self.standardizer_ is not None:
             arrays.update({f"standardizer.{k}": v for k, v in self.standardizer_.state().items()})
-        with atomic_directory(directory, overwrite=True) as tmp:
-            (tmp / "pipeline.json").write_text(
-                json.dumps({"config": self.config.model_dump(mode="json")}, indent=2)
-            )
+        meta = {"config": self.config.model_dump(mode="json"), "subjects": subjects}
+        with atomic_directory(directory) as tmp:
+            (tmp / "pipeline.json").write_text(json.dumps(meta, indent=2))
             save_file(arrays, str(tmp / "scalers.safetensors"))
 
     @classmethod
-    def load(cls, directory: str | Path, cache_dir: Path | str | None = "default") -> Self:
-        """A fitted pipeline from :meth:`save`'s files."""
-        directory = Path(directory)
+    def load(cls, directory: str | Path) -> Self:
+        """A fitted pipeline from :meth:`save`'s files.
+
+        Raises:
+            DataFormatError: a file is missing, damaged, or was not written by this version of
+                kinemyo (naming the file).
+        """
+        folder = Path(directory)
+        meta_file, arrays_file = folder / "pipeline.json", folder / "scalers.safetensors"
+        for path, limits in ((meta_file, MODEL_JSON), (arrays_file, SAFETENSORS)):
+            if not path.is_file():
+                raise DataFormatError("missing; this is not a saved kinemyo pipeline.", path=path)
+            check_file(path, limits)
+        refit = "Fit the pipeline and save it again (kinemyo fit does both)."
         try:
-            meta = json.loads((directory / "pipeline.json").read_text())
-            arrays = load_file(str(directory / "scalers.safetensors"))
-        except (OSError, ValueError) as exc:
-            raise KinemyoError(f"{directory}: not a saved kinemyo pipeline ({exc}).") from None
-        pipeline = cls(config_from_dict(meta["config"], str(directory)), cache_dir=cache_dir)
-        for prefix, kind, attribute in (
-            ("maxabs.", scalers.MaxAbsScaler, "scaler_"),
-            ("standardizer.", scalers.FeatureStandardizer, "standardizer_"),
+            meta = json.loads(meta_file.read_text(encoding="utf-8"))
+            arrays = load_file(str(arrays_file))
+        except (ValueError, UnicodeDecodeError, RecursionError, SafetensorError) as error:
+            raise DataFormatError(f"unreadable ({error}).", path=folder, hint=refit) from None
+        subjects = meta.get("subjects") if isinstance(meta, dict) else None
+        if not (
+            isinstance(meta.get("config") if isinstance(meta, dict) else None, dict)
+            and isinstance(subjects, list)
+            and all(isinstance(subject, str) for subject in subjects)
         ):
-            state = {k[len(prefix) :]: v for k, v in arrays.items() if k.startswith(prefix)}
-            if state:
-                setattr(pipeline, attribute, kind.from_state(state))
+            raise DataFormatError("needs a config and a list of subjects.", path=meta_file)
+        pipeline = cls(config_from_dict(meta["config"], str(meta_file)))
+        cfg = pipeline.config
+        try:
+            pipeline.conditioning_ = PerSubject.from_state(
+                _prefixed(arrays, "conditioning"), subjects, ConditioningState.from_state
+            )
+            if cfg.normalise == "maxabs":
+                pipeline.scaler_ = PerSubject.from_state(
+                    _prefixed(arrays, "maxabs"), subjects, scalers.MaxAbsScaler.from_state
+                )
+            if cfg.features.standardise:
+                pipeline.standardizer_ = scalers.FeatureStandardizer.from_state(
+                    _prefixed(arrays, "standardizer")
+                )
+            pipeline._check_fitted_shapes()
+        except KinemyoError as error:
+            raise DataFormatError(
+                f"fitted values do not fit the config ({error}).", path=arrays_file, hint=refit
+            ) from None
         return pipeline
+
+    def _check_fitted_shapes(self) -> None:
+        """Refuse fitted arrays whose shapes disagree with the config's channels, wavelet level
+        and features."""
+        cfg = self.config
+        channels, levels = len(cfg.channels), cfg.denoise.level if cfg.denoise.enabled else 0
+        fitted = [self.conditioning_.pooled, *self.conditioning_.subjects.values()]
+        if any(
+            s.offset.shape != (channels,) or s.thresholds.shape != (levels, channels)
+            for s in fitted
+        ):
+            raise KinemyoError(
+                f"conditioning arrays are not ({channels},) and ({levels}, {channels})"
+            )
+        if self.scaler_ is not None:
+            scales = [self.scaler_.pooled, *self.scaler_.subjects.values()]
+            if any(scale.state()["scale"].shape != (channels,) for scale in scales):
+                raise KinemyoError(f"max-abs scales are not ({channels},)")
+        shape = (channels, len(cfg.features.names))
+        if self.standardizer_ is not None and self.standardizer_.state()["mean"].shape != shape:
+            raise KinemyoError(f"feature statistics are not {shape}")
+
+
+def _prefixed(arrays: dict[str, np.ndarray], prefix: str) -> dict[str, np.ndarray]:
+    """The arrays named ``PREFIX.rest``, keyed ``rest``."""
+    return {k[len(prefix) + 1 :]: v for k, v in arrays.items() if k.startswith(f"{prefix}.")}

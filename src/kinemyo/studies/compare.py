@@ -6,9 +6,11 @@ Protocols:
   with a gap so that no window shares samples across the split.
 - ``loso``: per task, leave one subject out: every subject is the test set once.
 - ``cross-task``: train on some tasks (e.g. WAK), test on others (e.g. UPS, DNS).
+- ``random-kfold``: per task, the seed study's random 5-fold over overlapping windows. LEAKY
+  (test windows share samples with training windows); the table and report say so.
 
-For every split, the pipeline's scalers and every model are fitted on the training windows only;
-every number is computed on the test windows. The table gives, per test task and model, MAE,
+For every split, the pipeline's fitted values and every model are fitted on the training windows
+only; every number is computed on the test windows. The table gives, per test task and model, MAE,
 RMSE, NRMSE, R2 and Pearson r of joint angles and moments (each averaged over the joints, then
 mean ± sd across subjects), the training time and the number of parameters.
 """
@@ -25,9 +27,10 @@ import pandas as pd
 from kinemyo.config import PipelineConfig
 from kinemyo.data.recording import Recording
 from kinemyo.errors import KinemyoError
-from kinemyo.evaluation.protocols import Split, cross_task, leave_one_subject_out, within_trial
+from kinemyo.evaluation.protocols import PROTOCOLS as PROTOCOL_LABELS
+from kinemyo.evaluation.protocols import Split, make_splits
 from kinemyo.experiment import ModelRun, run_split, score_runs, seed_table
-from kinemyo.fileio import atomic_directory
+from kinemyo.fileio import Destination, atomic_directory
 from kinemyo.provenance import fingerprint, package_versions
 from kinemyo.reporting.figures import plot_predictions, plot_training_curves, save_figure
 from kinemyo.reporting.report import Report
@@ -35,7 +38,7 @@ from kinemyo.signal.pipeline import SignalPipeline, SignalWindows
 from kinemyo.studies.seed_siat import gap_windows
 from kinemyo.training.trainer import EpochCallback
 
-PROTOCOLS = ("within-trial", "loso", "cross-task")
+PROTOCOLS = ("within-trial", "loso", "cross-task", "random-kfold")
 METRICS = ("mae", "rmse", "nrmse", "r2", "pearson_r")
 XLSTM_FAMILY = ("slstm", "mlstm", "xlstm")
 
@@ -57,24 +60,21 @@ def _experiments(
     train_tasks: Sequence[str],
     test_tasks: Sequence[str],
 ) -> list[tuple[SignalWindows, list[Split]]]:
-    """(windows, splits) per task for within-trial and LOSO; one pair for cross-task."""
-    config = pipeline.config
+    """(windows, splits) per task; one pair for cross-task."""
+    gap = gap_windows(pipeline.config)
     if protocol == "cross-task":
         if not train_tasks or not test_tasks:
             raise KinemyoError("The cross-task protocol needs --train-tasks and --test-tasks.")
         chosen = [r for r in recordings if r.meta.task in (*train_tasks, *test_tasks)]
         windows = pipeline.window(chosen)
-        return [(windows, [cross_task(windows, list(train_tasks), list(test_tasks))])]
+        splits = make_splits(
+            protocol, windows, train_tasks=list(train_tasks), test_tasks=list(test_tasks)
+        )
+        return [(windows, splits)]
     experiments = []
     for task in sorted({r.meta.task for r in recordings}, key=str):
         windows = pipeline.window([r for r in recordings if r.meta.task == task])
-        if protocol == "within-trial":
-            splits = [within_trial(windows, gap_windows=gap_windows(config))]
-        elif protocol == "loso":
-            splits = leave_one_subject_out(windows)
-        else:
-            raise KinemyoError(f"Unknown protocol '{protocol}'; choose among {PROTOCOLS}.")
-        experiments.append((windows, splits))
+        experiments.append((windows, make_splits(protocol, windows, gap_windows=gap)))
     return experiments
 
 
@@ -110,7 +110,7 @@ def best_model(scores: pd.DataFrame) -> str:
 
 def run_comparison(
     recordings: Sequence[Recording],
-    out_dir: str | Path,
+    out_dir: str | Path | Destination,
     *,
     config: PipelineConfig,
     models: Mapping[str, Mapping],
@@ -125,7 +125,8 @@ def run_comparison(
 
     Args:
         recordings: trials with EMG, angles and moments.
-        out_dir: the run folder (replaced only once the new run is complete).
+        out_dir: the run folder, or a :class:`~kinemyo.fileio.Destination` (replaced only once
+            the new run is complete, and only if kinemyo wrote it or the destination allows).
         config: pipeline configuration.
         models: model name -> constructor parameters.
         protocol: one of :data:`PROTOCOLS`.
@@ -163,13 +164,13 @@ def run_comparison(
         "subjects": sorted({r.meta.subject for r in recordings}),
         "versions": package_versions(),
     }
-    with atomic_directory(out_dir, overwrite=True) as tmp:
+    with atomic_directory(out_dir) as tmp:
         figures = _figures(tmp, runs, winner)
         scores.to_csv(tmp / "scores.csv", index=False, float_format="%.6g")
         table.to_csv(tmp / "table.csv", index=False)
         (tmp / "run.json").write_text(json.dumps(info, indent=2))
         _report(table, winner, scores, figures, info).write(tmp / "report.md")
-    return ComparisonResult(Path(out_dir) / "report.md", table, scores, winner)
+    return ComparisonResult(Destination.of(out_dir).path / "report.md", table, scores, winner)
 
 
 def _figures(folder: Path, runs: list[ModelRun], winner: str) -> list[tuple[Path, str]]:
@@ -228,7 +229,7 @@ def _figures(folder: Path, runs: list[ModelRun], winner: str) -> list[tuple[Path
 def _report(
     table: pd.DataFrame, winner: str, scores: pd.DataFrame, figures: list, info: dict
 ) -> Report:
-    report = Report(f"kinemyo: model comparison ({info['protocol']})")
+    report = Report(f"kinemyo: model comparison ({PROTOCOL_LABELS[info['protocol']]})")
     report.text(
         "What was done",
         f"Subjects {', '.join(info['subjects'])}. Protocol `{info['protocol']}`"
@@ -237,9 +238,16 @@ def _report(
             if info["protocol"] == "cross-task"
             else ", each task on its own"
         )
-        + ". The pipeline's scalers and every model are fitted on each split's training windows "
-        "only; **every number is computed on test windows the models did not train on**. "
-        "Sequence models predict each window from it and the windows before it in its run "
+        + ". The pipeline's fitted values and every model are fitted on each split's training "
+        "windows only; **every number is computed on test windows the models did not train "
+        "on**. "
+        + (
+            "**This protocol is LEAKY** (the seed study's): each test window shares half its "
+            "samples with the training windows beside it, so its scores flatter. "
+            if info["protocol"] == "random-kfold"
+            else ""
+        )
+        + "Sequence models predict each window from it and the windows before it in its run "
         "(never across a trial, Group or split boundary), as a controller would online.",
     )
     report.table(

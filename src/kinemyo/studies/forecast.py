@@ -14,39 +14,67 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from numbers import Real
 from pathlib import Path
-from typing import Protocol
+from typing import Annotated, Literal, Protocol
 
 import numpy as np
 import pandas as pd
 import torch
+from pydantic import Field
 
 from kinemyo.errors import KinemyoError
-from kinemyo.fileio import atomic_directory
+from kinemyo.fileio import Destination, atomic_directory
 from kinemyo.forecasting.baselines import SeasonalNaive
 from kinemyo.forecasting.finetune import past_window
 from kinemyo.forecasting.metrics import score_forecasts, summarise_scores, weighted_quantile_loss
 from kinemyo.forecasting.series import JointSeries, ZScore
 from kinemyo.models.lagllama import LagLlamaNetwork
+from kinemyo.models.lagllama.settings import MAX_CONTEXT
+from kinemyo.models.networks.base import check_option
 from kinemyo.provenance import package_versions
 from kinemyo.reporting.figures import plot_crps_box, plot_forecast, save_figure
 from kinemyo.reporting.report import Report
+from kinemyo.settings import Seed, settings
 
 SEED_CRPS = {"angle": "0.5161 ± 0.1140", "moment": "0.8430 ± 0.2571"}
 """The seed study's fine-tuned Lag-Llama "CRPS" (weighted quantile loss) on SIAT-LLMD."""
 
 
-@dataclass(frozen=True)
-class ForecastSettings:
-    """Context C and horizon P in steps, sample paths, decoding mode, windows per series."""
+MODES = ("fast", "reference")
+"""Lag-Llama decoding modes (see ``LagLlamaNetwork.sample``)."""
 
-    context_length: int = 256
-    horizon: int = 128
-    num_samples: int = 100
-    mode: str = "fast"
-    test_fraction: float = 0.2
-    max_windows: int = 20
-    seed: int = 0
+MAX_ABS_Z = 1e6
+"""Farthest a value may lie from the mean of its series' training part, in standard deviations
+of that part. Beyond it the value is not a joint series' (a corrupt cell), and the networks'
+float32 arithmetic or the mapping of forecasts back to the series' units overflows."""
+
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def check_test_fraction(value: float) -> float:
+    """``value``, unless it is not a number strictly between 0 and 1 (the held-out end)."""
+    ok = isinstance(value, Real) and not isinstance(value, bool) and 0 < value < 1
+    check_option(ok, "forecasting", "test_fraction", value, "must be a number in (0, 1)")
+    return float(value)
+
+
+@settings
+class ForecastSettings:
+    """Context C and horizon P in steps, sample paths, decoding mode, windows per series.
+
+    Raises:
+        KinemyoError: a setting of the wrong type or out of range, naming it (sizes are
+            integers >= 1, ``mode`` one of ``MODES``, ``test_fraction`` in (0, 1)).
+    """
+
+    context_length: Annotated[int, Field(ge=1, le=MAX_CONTEXT)] = 256
+    horizon: Annotated[int, Field(ge=1, le=MAX_CONTEXT)] = 128
+    num_samples: Annotated[int, Field(ge=1, le=100_000)] = 100
+    mode: Literal[MODES] = "fast"
+    test_fraction: Annotated[float, Field(gt=0, lt=1)] = 0.2
+    max_windows: Annotated[int, Field(ge=1, le=100_000)] = 20
+    seed: Seed = 0
 
 
 def split_point(series: JointSeries, test_fraction: float) -> int:
@@ -58,6 +86,7 @@ def normalised_training_parts(
     series: Sequence[JointSeries], test_fraction: float
 ) -> list[np.ndarray]:
     """The z-normalised training part of each series (what fine-tuning may see)."""
+    check_test_fraction(test_fraction)
     parts = []
     for s in series:
         train = s.values[: split_point(s, test_fraction)]
@@ -75,6 +104,45 @@ def _origins(series: JointSeries, settings: ForecastSettings) -> np.ndarray:
         )
     keep = np.linspace(0, origins.size - 1, min(settings.max_windows, origins.size))
     return origins[np.unique(np.round(keep).astype(int))]
+
+
+def check_series(series: Sequence[JointSeries], settings: ForecastSettings) -> None:
+    """Refuse, before anything is forecast, a series that cannot be: one without a test window,
+    or with a value farther than ``MAX_ABS_Z`` standard deviations from the mean of its training
+    part, or whose forecasts within that range would overflow float32 in its units.
+
+    Raises:
+        KinemyoError: naming the series, and the sample at fault.
+    """
+    for s in series:
+        _origins(s, settings)
+        zscore = ZScore.fit(s.values[: split_point(s, settings.test_fraction)])
+        if abs(zscore.mean) + MAX_ABS_Z * zscore.std > _FLOAT32_MAX:
+            raise KinemyoError(
+                f"Series {s.name}: its training part (mean {zscore.mean:.3g}, sd {zscore.std:.3g} "
+                f"{s.unit}) is too large to forecast in float32; a corrupt value? Check the data."
+            )
+        distance = np.abs((s.values.astype(np.float64) - zscore.mean) / zscore.std)
+        if distance.max() > MAX_ABS_Z:
+            at = int(np.argmax(distance))
+            raise KinemyoError(
+                f"Series {s.name}: sample {at} ({s.values[at]:.6g} {s.unit}) lies "
+                f"{distance[at]:.3g} standard deviations from the mean of the training part "
+                f"(more than {MAX_ABS_Z:g}); a corrupt value? Check the data."
+            )
+
+
+def _finite_forecasts(samples: np.ndarray, model: str, series: JointSeries) -> np.ndarray:
+    """``samples`` (N, S, H), unless one is not finite (a KinemyoError naming model, series and
+    window)."""
+    bad = ~np.isfinite(samples)
+    if bad.any():
+        window = int(np.argmax(bad.any(axis=(1, 2))))
+        raise KinemyoError(
+            f"{model} made non-finite forecasts of series {series.name} (window {window} and "
+            f"{int(bad.any(axis=(1, 2)).sum()) - 1} more); nothing was written."
+        )
+    return samples
 
 
 class Baseline(Protocol):
@@ -100,13 +168,17 @@ def forecast_series(
     rng = np.random.default_rng(settings.seed)
     out = {
         name: (
-            np.stack(
-                [
-                    zscore.inverse(
-                        baseline.forecast(z[:o], settings.horizon, settings.num_samples, rng)
-                    )
-                    for o in origins
-                ]
+            _finite_forecasts(
+                np.stack(
+                    [
+                        zscore.inverse(
+                            baseline.forecast(z[:o], settings.horizon, settings.num_samples, rng)
+                        )
+                        for o in origins
+                    ]
+                ),
+                name,
+                series,
             ),
             truth,
         )
@@ -127,7 +199,8 @@ def forecast_series(
                 past_observed=torch.as_tensor(np.stack(observed)),
                 context_length=settings.context_length,
             )
-        out["lag-llama"] = (zscore.inverse(paths.numpy()), truth)
+        samples = _finite_forecasts(zscore.inverse(paths.numpy()), "lag-llama", series)
+        out["lag-llama"] = (samples, truth)
     return out
 
 
@@ -141,7 +214,7 @@ class ForecastResult:
 
 def run_forecast_study(
     series: Sequence[JointSeries],
-    out_dir: str | Path,
+    out_dir: str | Path | Destination,
     *,
     network: LagLlamaNetwork | None,
     settings: ForecastSettings,
@@ -152,7 +225,9 @@ def run_forecast_study(
 ) -> ForecastResult:
     """Forecast every series, score, and write report.md, tables and figures atomically.
 
-    ``baselines`` default to a seasonal-naive forecaster."""
+    Every series is checked (:func:`check_series`) before anything is forecast. ``baselines``
+    default to a seasonal-naive forecaster."""
+    check_series(series, settings)
     say = progress or (lambda message: None)
     baselines = baselines if baselines is not None else {"seasonal naive": SeasonalNaive()}
     per_model: dict[str, tuple[list, list, list]] = {}  # windows' samples, truths, series
@@ -183,7 +258,7 @@ def run_forecast_study(
     summary = pd.concat(
         [summarise_scores(t).assign(model=t["model"].iloc[0]) for t in tables], ignore_index=True
     )
-    with atomic_directory(out_dir, overwrite=True) as tmp:
+    with atomic_directory(out_dir) as tmp:
         figures = []
         for (model, quantity), (s, samples, truth) in examples.items():
             origin = _origins(s, settings)[0]
@@ -221,7 +296,7 @@ def run_forecast_study(
         }
         (tmp / "run.json").write_text(json.dumps(info, indent=2, default=str))
         _report(summary, settings, model_note, figures, info, tmp).write(tmp / "report.md")
-    return ForecastResult(Path(out_dir) / "report.md", summary)
+    return ForecastResult(Destination.of(out_dir).path / "report.md", summary)
 
 
 def _report(

@@ -19,34 +19,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import numpy as np
 import pandas as pd
+from pydantic import Field
 
 from kinemyo.data.camargo.reader import CamargoDataset, CamargoTrial
 from kinemyo.data.windowed import Prediction, WindowedDataset
 from kinemyo.errors import KinemyoError
 from kinemyo.evaluation.metrics import r2, rmse, vaf
 from kinemyo.experiment import fit_model
+from kinemyo.settings import Seed, settings
 from kinemyo.studies.hip_frames import TrialFrames, trial_frames
+from kinemyo.studies.lstam_models import MODELS, REFERENCE
 from kinemyo.training.trainer import EpochCallback, History
-
-REFERENCE = "lstam"
-ABLATIONS = ("lstam no_fft", "lstam no_autoencoder", "lstam no_attention")
-BASELINES = ("lstm", "tcn", "transformer", "ffn")
-
-MODELS: dict[str, tuple[str, dict[str, Any]]] = {
-    "lstam": ("lstam", {}),
-    "lstam no_fft": ("lstam", {"no_fft": True}),
-    "lstam no_autoencoder": ("lstam", {"no_autoencoder": True}),
-    "lstam no_attention": ("lstam", {"no_attention": True}),
-    "lstm": ("lstm", {}),
-    "tcn": ("tcn", {}),
-    "transformer": ("transformer", {}),
-    "ffn": ("ffn", {}),
-}
-"""Model label -> (registry name, network options). Labels are what tables and figures show."""
 
 PAPER = {
     "hip flexion": {"rmse": (8.04, 2.27), "r2": (0.908, 0.029), "vaf": (90.7, 2.2)},
@@ -56,7 +43,11 @@ PAPER = {
 likely N·m; VAF given as a fraction there, in % here)."""
 
 
-@dataclass(frozen=True)
+Label = Literal[tuple(MODELS)]
+"""A label of :data:`MODELS`."""
+
+
+@settings
 class ExperimentConfig:
     """How the experiment trains and scores.
 
@@ -71,30 +62,30 @@ class ExperimentConfig:
     Test frames are predicted in chunks of ``sequence_length`` frames every
     ``sequence_length // 2``, so every prediction has at least half a sequence of context (the
     run's start aside) and LSTAM's window is always full.
+
+    Raises:
+        KinemyoError: a value of the wrong type or out of range, naming the field.
     """
 
     train_trial: str = "treadmill_01_01"
-    every: int = 2
-    models: tuple[str, ...] = tuple(MODELS)
-    hidden: int = 64
-    layers: int = 2
-    sequence_length: int = 64
-    epochs: int = 60
-    batch_size: int = 16
-    learning_rate: float = 3e-3
-    patience: int = 10
-    validation_fraction: float = 0.15
-    seed: int = 0
-    window: int = 32
+    every: Annotated[int, Field(ge=1, le=1000)] = 2
+    models: Annotated[tuple[Label, ...], Field(strict=False)] = tuple(MODELS)
+    hidden: Annotated[int, Field(ge=1, le=4096)] = 64
+    layers: Annotated[int, Field(ge=1, le=64)] = 2
+    sequence_length: Annotated[int, Field(ge=1, le=100_000)] = 64
+    epochs: Annotated[int, Field(ge=1, le=100_000)] = 60
+    batch_size: Annotated[int, Field(ge=1, le=65_536)] = 16
+    learning_rate: Annotated[float, Field(gt=0, le=1)] = 3e-3
+    patience: Annotated[int, Field(ge=0)] = 10
+    validation_fraction: Annotated[float, Field(ge=0, lt=1)] = 0.15
+    seed: Seed = 0
+    window: Annotated[int, Field(ge=2, le=100_000)] = 32
 
     def __post_init__(self) -> None:
-        unknown = [m for m in self.models if m not in MODELS]
-        if unknown:
-            raise KinemyoError(f"Unknown model(s) {unknown}; choose among {list(MODELS)}.")
         if REFERENCE not in self.models:
-            raise KinemyoError("The experiment compares against 'lstam': include it in models.")
-        if self.every < 1 or self.window < 2 or self.epochs < 1:
-            raise KinemyoError("every and epochs must be >= 1 and window >= 2.")
+            raise ValueError(
+                f"'models' must include '{REFERENCE}': the experiment compares against it"
+            )
 
     def model_params(self, label: str) -> tuple[str, dict[str, Any]]:
         """(registry name, constructor parameters) of model ``label``."""

@@ -4,7 +4,8 @@ Adam with an optional one-cycle or cosine schedule, gradient clipping, a masked 
 valid steps of right-padded chunks, early stopping on validation chunks (carved from the training
 data by the caller, never from the test split), the best weights restored at the end, seeded
 determinism, a per-epoch callback for live progress, and the per-step loss history. CPU by
-default, CUDA when present (``device="auto"``).
+default, CUDA when present (``device="auto"``), on a deliberate number of CPU threads (1 unless
+told otherwise, see :mod:`kinemyo.training.threads`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import numpy as np
 import torch
 
 from kinemyo.errors import KinemyoError
+from kinemyo.training.threads import torch_threads
 
 if TYPE_CHECKING:  # only for annotations: kinemyo.models imports this module
     from kinemyo.models.networks.base import SequenceNetwork
@@ -43,6 +45,8 @@ class TrainingConfig:
         loss: "mse" or "l1", over the valid (unpadded) steps.
         seed: seeds weights, shuffling and dropout.
         device: "auto" (CUDA when present), "cpu" or "cuda".
+        threads: torch intra-op threads while training (None: ``$KINEMYO_THREADS``, else 1;
+            see :mod:`kinemyo.training.threads`).
     """
 
     epochs: int = 60
@@ -55,6 +59,7 @@ class TrainingConfig:
     loss: Literal["mse", "l1"] = "mse"
     seed: int = 0
     device: str = "auto"
+    threads: int | None = None
 
     def __post_init__(self) -> None:
         checks = {
@@ -67,6 +72,7 @@ class TrainingConfig:
             "schedule": self.schedule in ("none", "onecycle", "cosine"),
             "loss": self.loss in ("mse", "l1"),
             "device": self.device in ("auto", "cpu", "cuda"),
+            "threads": self.threads is None or (type(self.threads) is int and self.threads >= 1),
         }
         wrong = [name for name, ok in checks.items() if not ok]
         if wrong:
@@ -202,6 +208,20 @@ def train(
     """
     if train_chunks.size == 0:
         raise KinemyoError("No training sequences: every run is empty.")
+    with torch_threads(config.threads):
+        return _train(network, X, Y, train_chunks, validation_chunks, config, on_epoch)
+
+
+def _train(
+    network: SequenceNetwork,
+    X: np.ndarray,
+    Y: np.ndarray,
+    train_chunks: np.ndarray,
+    validation_chunks: np.ndarray,
+    config: TrainingConfig,
+    on_epoch: EpochCallback | None,
+) -> History:
+    """:func:`train` on the current torch threads."""
     started = time.perf_counter()
     device = resolve_device(config.device)
     generator = torch.Generator().manual_seed(config.seed)

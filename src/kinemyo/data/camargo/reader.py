@@ -46,13 +46,15 @@ from kinemyo.data.camargo.envelope import EnvelopeConfig, emg_envelope
 from kinemyo.data.camargo.layout import TrialName
 from kinemyo.data.camargo.matlab import matio
 from kinemyo.data.csv_table import read_header, read_table
+from kinemyo.data.limits import CAMARGO_CSV, MATLAB, check_file
+from kinemyo.data.plausibility import warn_implausible
 from kinemyo.data.recording import UNLABELLED, Labels, Recording, RecordingMeta, SignalBlock
 from kinemyo.data.table_cache import TableCache, default_cache_dir
 from kinemyo.data.timebase import measured_rate
 from kinemyo.errors import DataFormatError, DataWarning, KinemyoError, MissingBodyMassError
 
 DATASET_NAME = "Camargo"
-VOLT = "V"
+VOLT = units.VOLT
 """Unit of the Camargo EMG and of its envelope (volts per the spec; VERIFY)."""
 
 REQUIRED_SENSORS = ("emg", "ik", "id", "conditions")
@@ -607,6 +609,7 @@ def _cache() -> TableCache | None:
 
 def _load_mat(path: Path) -> Mapping[str, Any]:
     """The variables of a MAT file (MATLAB tables as DataFrames), read with mat-io."""
+    check_file(path, MATLAB)
     try:
         return matio().load_from_mat(str(path))
     except Exception as exc:
@@ -651,7 +654,8 @@ def _read_variables(
     """The ``columns`` (name -> np.float64 or str; all as float64 when None) of the table
     variable ``table``, and every variable of a MAT file (none for a CSV, which is the table)."""
     if path.suffix.lower() != ".mat":
-        return read_table(path, _resolve(read_header(path), columns, path), cache=cache), {}
+        kinds = _resolve(read_header(path, CAMARGO_CSV), columns, path)
+        return read_table(path, kinds, cache=cache, limits=CAMARGO_CSV), {}
     variables = _load_mat(path)
     frame = variables.get(table)
     if not isinstance(frame, pd.DataFrame):
@@ -817,6 +821,46 @@ def _coverage(id_time: np.ndarray, streams: Mapping[str, np.ndarray], path: Path
     return covered
 
 
+def _column_unit(sensor: str, name: str) -> str:
+    """The unit of column ``name`` of an emg, ik or id table (spec: EMG in V, ik in deg with
+    pelvis translations in m, id in N·m with the forces of those translations in N)."""
+    if sensor == "emg":
+        return VOLT
+    if name in layout.TRANSLATIONS or name.endswith("_force"):
+        return "m" if sensor == "ik" else "N"
+    return units.DEGREE if sensor == "ik" else units.NEWTON_METRE
+
+
+def _flag_implausible(path: Path, sensor: str, data: Mapping[str, np.ndarray]) -> None:
+    """A DataWarning naming the column and row of values beyond the plausible range."""
+    if data:
+        names = list(data)
+        values = np.column_stack([data[name] for name in names])
+        warn_implausible(path, values, [_column_unit(sensor, name) for name in names], names)
+
+
+def _envelope(
+    time: np.ndarray, emg: Mapping[str, np.ndarray], config: EnvelopeConfig, path: Path
+) -> np.ndarray:
+    """The (T, C) envelope of the EMG columns at the rate their Header shows.
+
+    Raises:
+        DataFormatError: the filters do not fit that rate (e.g. a cut-off above its Nyquist
+            frequency, when Header is not in seconds), naming the file and the rate.
+    """
+    fs = measured_rate(time)
+    try:
+        return emg_envelope(np.column_stack(list(emg.values())), fs, config)
+    except KinemyoError as error:
+        raise DataFormatError(
+            f"the EMG envelope cannot be made at the {fs:g} Hz that Header shows: {error}",
+            path=path,
+            column=layout.HEADER,
+            hint="Header must be the time in s (the Camargo EMG is at 1000 Hz); or change the "
+            "envelope settings.",
+        ) from None
+
+
 def _meta(
     files: _TrialFiles, subject: CamargoSubject, belt: np.ndarray | None, incline: float | None
 ) -> RecordingMeta:
@@ -848,6 +892,8 @@ def _read_trial(
     id_time, id_data, _ = _read_timed(
         paths["id"], dict.fromkeys(request.moments, np.float64), cache
     )
+    for sensor, data in (("emg", emg), ("ik", ik), ("id", id_data)):
+        _flag_implausible(paths[sensor], sensor, data)
     conditions = _read_conditions(paths["conditions"], files.name.mode, cache)
 
     streams = {"emg": emg_time, "ik": ik_time}
@@ -866,9 +912,7 @@ def _read_trial(
             "every frame within the EMG and ik spans has a NaN moment",
         )
     time = id_time[kept]
-    envelope = emg_envelope(
-        np.column_stack(list(emg.values())), measured_rate(emg_time), request.envelope
-    )
+    envelope = _envelope(emg_time, emg, request.envelope, paths["emg"])
     belt = None
     if conditions.speed is not None:
         belt = np.interp(time, conditions.time, conditions.speed)

@@ -17,28 +17,32 @@ import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated, Literal
 
 import numpy as np
+from pydantic import Field
 
 from kinemyo import units
 from kinemyo.data.csv_table import check_columns, read_header, read_table
 from kinemyo.data.gaps import NanPolicy, resolve_gaps
-from kinemyo.data.recording import (
-    NO_GROUP,
-    UNLABELLED,
-    Labels,
-    Recording,
-    RecordingMeta,
-    SignalBlock,
-)
+from kinemyo.data.limits import SIAT_CSV
+from kinemyo.data.plausibility import warn_implausible
+from kinemyo.data.recording import Recording, RecordingMeta, SignalBlock
 from kinemyo.data.siat_llmd import schema
+from kinemyo.data.siat_llmd.labels import (
+    LabelTable,
+    junctions,
+    pair_labels,
+    read_label_table,
+)
 from kinemyo.data.siat_llmd.subjects import read_subject_info
 from kinemyo.data.table_cache import TableCache, default_cache_dir
-from kinemyo.data.timebase import check_time_axis
+from kinemyo.data.timebase import check_time_axis, joined_time, measured_rate
 from kinemyo.errors import DataFormatError, DataWarning
+from kinemyo.settings import settings
 
 
-@dataclass(frozen=True)
+@settings
 class ReadOptions:
     """How to read SIAT-LLMD files.
 
@@ -49,25 +53,23 @@ class ReadOptions:
         expected_fs: the sampling rate the Time column must show, in Hz (None: any regular rate).
         cache_dir: where parsed files are cached (see :mod:`kinemyo.data.table_cache`); None
             parses every time. Defaults to ``$KINEMYO_CACHE_DIR`` or ``~/.cache/kinemyo``.
+
+    Raises:
+        KinemyoError: a value of the wrong type or out of range, naming the field.
     """
 
-    moment_unit: str = units.NEWTON_METRE
-    nan_policy: NanPolicy = NanPolicy.ERROR
-    max_gap_s: float = 0.01
-    expected_fs: float | None = schema.SAMPLING_RATE_HZ
-    cache_dir: Path | None = field(default_factory=default_cache_dir)
+    moment_unit: Literal[units.MOMENT_UNITS] = units.NEWTON_METRE
+    nan_policy: Annotated[NanPolicy, Field(strict=False)] = NanPolicy.ERROR
+    max_gap_s: Annotated[float, Field(ge=0)] = 0.01
+    expected_fs: Annotated[float, Field(gt=0)] | None = schema.SAMPLING_RATE_HZ
+    cache_dir: Annotated[Path, Field(strict=False)] | None = field(
+        default_factory=default_cache_dir
+    )
 
     @property
     def cache(self) -> TableCache | None:
         """The table cache these options ask for, or None."""
         return None if self.cache_dir is None else TableCache(self.cache_dir)
-
-    def __post_init__(self) -> None:
-        if self.moment_unit not in units.MOMENT_UNITS:
-            raise DataFormatError(
-                f"unknown moment unit '{self.moment_unit}'; use one of {units.MOMENT_UNITS}."
-            )
-        object.__setattr__(self, "nan_policy", NanPolicy(self.nan_policy))
 
 
 @dataclass(frozen=True)
@@ -300,6 +302,12 @@ def read_trial(
 ) -> Recording:
     """Read one Data (or EMG-only) CSV file with the Label file and subject row given.
 
+    Real stair files are stitched gait cycles whose Time repeats where a new Group begins: such a
+    row is a junction (kept, and listed in ``meta.extra[schema.JUNCTION_ROWS]``), each segment's
+    rate is checked on its own, and the Recording's time moves each later segment on by one
+    sample so that it increases. Data and Label rows are paired by row when their Time columns
+    agree row for row, else on Time (with a warning).
+
     Args:
         path: the Data file; subject and motion come from its name (``SubXX_<MOTION>_Data.csv``).
         labels: its Label file, if any.
@@ -310,7 +318,7 @@ def read_trial(
     options = options or ReadOptions()
     path = Path(path)
     subject, motion = identify(path)
-    header = read_header(path)
+    header = read_header(path, SIAT_CSV)
     has_kinematics = any(c.startswith(("Kinematic:", "Kinetic:")) for c in header)
     expected = schema.DATA_COLUMNS if has_kinematics else schema.EMG_ONLY_COLUMNS
     check_columns(path, header, expected)
@@ -318,10 +326,11 @@ def read_trial(
         path,
         {schema.TIME_COLUMN: np.float64, **dict.fromkeys(expected[1:], np.float32)},
         cache=options.cache,
+        limits=SIAT_CSV,
     )
     time = columns[schema.TIME_COLUMN]
-    fs = check_time_axis(time, path=path, expected_fs=options.expected_fs)
-    fs = options.expected_fs or fs
+    table = None if labels is None else read_label_table(labels, motion=motion, cache=options.cache)
+    fs, junction_rows = _check_time(time, table, options.expected_fs, path)
 
     max_gap = round(options.max_gap_s * fs)
     blocks = {
@@ -331,21 +340,37 @@ def read_trial(
     }
 
     label_block = None
-    if labels is not None:
-        label_block = read_labels(labels, motion=motion, data_time=time, fs=fs, cache=options.cache)
+    if table is not None:
+        label_block = pair_labels(table, time, junction_rows, fs)
     elif warn_missing_labels:
         warnings.warn(f"{path}: no Label file; the trial has no labels.", DataWarning, stacklevel=2)
 
     recording = Recording(
-        time=time,
+        time=joined_time(time, junction_rows, 1.0 / fs),
         fs=fs,
-        meta=_meta(subject, motion, subject_info, path),
+        meta=_meta(subject, motion, subject_info, path, junction_rows),
         labels=label_block,
         **blocks,
     )
     if options.moment_unit != units.NEWTON_METRE:
         recording = recording.with_moment_unit(options.moment_unit)
     return recording
+
+
+def _check_time(
+    time: np.ndarray, table: LabelTable | None, expected_fs: float | None, path: Path
+) -> tuple[float, np.ndarray]:
+    """The rate in Hz of a Data file's (T,) Time, and its Group junctions (0-based rows).
+
+    Time may repeat or go back only at a junction: where the Label file begins a new Group at the
+    same Time. Each segment between junctions is checked on its own (regular, at the rate).
+    """
+    junction_rows = np.zeros(0, dtype=np.int64)
+    if table is not None:
+        nominal_fs = expected_fs or measured_rate(time)
+        junction_rows = junctions(time, table, half_step=0.5 / nominal_fs)
+    fs = check_time_axis(time, path=path, expected_fs=expected_fs, segment_starts=junction_rows)
+    return expected_fs or fs, junction_rows
 
 
 _BLOCKS = {
@@ -365,22 +390,40 @@ def _block(
     max_gap: int,
     path: Path,
 ) -> SignalBlock:
-    """The SignalBlock of ``block_columns``: each value copied once, into float32."""
+    """The SignalBlock of ``block_columns``: each value copied once, into float32.
+
+    Raises a ``DataFormatError`` at an infinite value (or one beyond float32), and warns about
+    values beyond the plausible range of ``unit`` (:mod:`kinemyo.data.plausibility`)."""
     values = np.empty((columns[block_columns[0]].size, len(block_columns)), dtype=np.float32)
     for k, column in enumerate(block_columns):
         values[:, k] = columns[column]
+    infinite = np.isinf(values)
+    if infinite.any():
+        row, k = np.argwhere(infinite)[0]
+        raise DataFormatError(
+            f"value {values[row, k]} is infinite or beyond float32's range (|x| > 3.4e38).",
+            path=path,
+            column=block_columns[k],
+            row=int(row) + 1,
+            hint="Every sample must be a finite number; leave a cell empty for a missing one.",
+        )
     values, valid = resolve_gaps(
         values, block_columns, policy=policy, max_gap_samples=max_gap, path=path
     )
+    warn_implausible(path, values, (unit,) * len(block_columns), block_columns)
     return SignalBlock(values=values, names=tuple(names), units=(unit,) * len(names), valid=valid)
 
 
 def _meta(
-    subject: str, motion: str | None, info: schema.SubjectInfo | None, path: Path
+    subject: str,
+    motion: str | None,
+    info: schema.SubjectInfo | None,
+    path: Path,
+    junction_rows: np.ndarray,
 ) -> RecordingMeta:
-    extra = {}
+    extra: dict[str, object] = {schema.JUNCTION_ROWS: tuple(int(row) + 1 for row in junction_rows)}
     if info is not None:
-        extra = {"age": info.age, "sex": info.sex, **info.segments_cm}
+        extra |= {"age": info.age, "sex": info.sex, **info.segments_cm}
     return RecordingMeta(
         dataset=schema.DATASET_NAME,
         subject=subject,
@@ -390,84 +433,3 @@ def _meta(
         source=str(path),
         extra=extra,
     )
-
-
-def _normalise_status(raw: np.ndarray) -> np.ndarray:
-    """Strip cells; '1.0' -> '1'; 'nan'/'NaN' -> '' (each distinct cell is normalised once)."""
-    distinct, inverse = np.unique(raw, return_inverse=True)
-    cleaned = [cell.strip() for cell in distinct.tolist()]
-    cleaned = [
-        UNLABELLED if cell.lower() == "nan" else re.sub(r"^(\d+)\.0*$", r"\1", cell)
-        for cell in cleaned
-    ]
-    return np.asarray(cleaned, dtype=str)[inverse]
-
-
-def read_labels(
-    path: str | Path,
-    *,
-    motion: str | None,
-    data_time: np.ndarray,
-    fs: float,
-    cache: TableCache | None = None,
-) -> Labels:
-    """Read a Label CSV (Time, Status, Group) and align it with the Data file's (T,) ``data_time``.
-
-    Rows are matched on Time (nearest sample within half a step). When the Label file differs in
-    length from the Data file, a ``DataWarning`` says how many data rows got no label; those get
-    status "" and group -1.
-
-    Raises:
-        DataFormatError: wrong columns, a non-numeric Time/Group, a Status code the motion does not
-            have (e.g. 7 in WAK), naming the row.
-    """
-    path = Path(path)
-    check_columns(path, read_header(path), schema.LABEL_COLUMNS)
-    table = read_table(path, {"Time": np.float64, "Status": str, "Group": np.float64}, cache=cache)
-    label_time, group_raw = table["Time"], table["Group"]
-    status = _normalise_status(table["Status"])
-    if motion is not None:
-        allowed = {*schema.status_codes(motion), UNLABELLED}
-        bad = ~np.isin(status, list(allowed))
-        if bad.any():
-            row = int(np.argmax(bad))
-            raise DataFormatError(
-                f"Status '{status[row]}' is not a {motion} code; allowed: "
-                f"{', '.join(sorted(allowed - {UNLABELLED}))} or empty.",
-                path=path,
-                column="Status",
-                row=row + 1,
-            )
-    bad_time = ~np.isfinite(label_time)
-    if bad_time.any():
-        raise DataFormatError(
-            "Time is missing.", path=path, column="Time", row=int(np.argmax(bad_time)) + 1
-        )
-    fractional = np.isfinite(group_raw) & (group_raw != np.round(group_raw))
-    if fractional.any():
-        row = int(np.argmax(fractional))
-        raise DataFormatError(
-            f"Group '{group_raw[row]}' is not an integer.", path=path, column="Group", row=row + 1
-        )
-    group = np.where(np.isfinite(group_raw), group_raw, NO_GROUP).astype(np.int32)
-
-    half_step = 0.5 / fs
-    if label_time.size == data_time.size and np.all(np.abs(label_time - data_time) <= half_step):
-        return Labels(status=status, group=group)
-    nearest = np.clip(np.searchsorted(data_time, label_time), 1, data_time.size - 1)
-    earlier = np.abs(label_time - data_time[nearest - 1]) < np.abs(label_time - data_time[nearest])
-    nearest = nearest - earlier
-    matched = np.abs(label_time - data_time[nearest]) <= half_step
-    aligned_status = np.full(data_time.size, UNLABELLED, dtype=status.dtype)
-    aligned_group = np.full(data_time.size, NO_GROUP, dtype=np.int32)
-    aligned_status[nearest[matched]] = status[matched]
-    aligned_group[nearest[matched]] = group[matched]
-    unlabelled = data_time.size - np.unique(nearest[matched]).size
-    warnings.warn(
-        f"{path}: {label_time.size} label rows for {data_time.size} data rows; aligned on Time "
-        f"({unlabelled} data row(s) left unlabelled, {int((~matched).sum())} label row(s) "
-        "matched no data row).",
-        DataWarning,
-        stacklevel=2,
-    )
-    return Labels(status=aligned_status, group=aligned_group)

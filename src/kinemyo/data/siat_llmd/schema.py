@@ -80,21 +80,35 @@ MOTIONS: dict[str, str] = {
 """The 16 motion codes. WAK/UPS/DNS/SITDN/STDUP/STC are described by the release; the other names
 are short descriptions of the codes, for display only."""
 
+CYCLE_STATUS_COUNT: dict[str, int] = {"WAK": 5, "UPS": 3, "DNS": 2}
+"""A cyclic motion's Label file has Status 1..n (n given here) for its gait periods."""
+
 GAIT_PERIODS: dict[str, tuple[str, ...]] = {
     "WAK": ("HS-MSF", "MSF-MSE", "MSE-TO", "TO-MWF", "MWF-HS"),
     "UPS": ("HS-TO", "TO-MWF", "MWF-HS"),
-    "DNS": ("HS-TO", "TO-MWF", "MWF-HS"),
 }
-"""Status i (1-based) of a cyclic motion is the gait period ``GAIT_PERIODS[motion][i - 1]``:
-HS heel strike, MSF/MSE max stance flexion/extension, TO toe-off, MWF max swing flexion."""
+"""Status i (1-based) of WAK and UPS is the gait period ``GAIT_PERIODS[motion][i - 1]``:
+HS heel strike, MSF/MSE max stance flexion/extension, TO toe-off, MWF max swing flexion.
+DNS has Status 1 and 2 only, and the release does not name them (in the real files of Sub01-Sub10
+Status 1 holds 58-67% of the rows, as UPS's HS-TO does)."""
+
+NO_PERIOD = "0"
+"""Status of the rows of a cyclic motion that lie in no gait period (real DNS files: Sub23 has
+19 such rows, Sub35 184). Read with a warning and kept as a segment of their own."""
 
 ACTIVE, REST = "A", "R"
 
+JUNCTION_ROWS = "junction_rows"
+"""Key of ``RecordingMeta.extra`` holding the 1-based Data rows where a new Group begins with a
+repeated Time (the junctions of stitched recordings; the reader moves the Time of each later
+segment on by one sample, so that a Recording's time increases)."""
+
 
 def status_codes(motion: str) -> tuple[str, ...]:
-    """The Status values allowed in the Label file of ``motion`` (empty cells always are)."""
-    if motion in GAIT_PERIODS:
-        return tuple(str(i) for i in range(1, len(GAIT_PERIODS[motion]) + 1))
+    """The Status values allowed in the Label file of ``motion`` (empty cells always are;
+    ``NO_PERIOD`` is read with a warning in cyclic motions)."""
+    if motion in CYCLE_STATUS_COUNT:
+        return tuple(str(i) for i in range(1, CYCLE_STATUS_COUNT[motion] + 1))
     if motion == "STC":
         return (REST,)
     return (ACTIVE, REST)

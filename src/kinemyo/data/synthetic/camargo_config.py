@@ -2,33 +2,32 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import NoReturn
+from typing import Annotated, Literal
+
+from pydantic import Field
 
 from kinemyo.data.camargo import layout
 from kinemyo.data.camargo.writer import TableFormat
 from kinemyo.data.synthetic.camargo_conditions import GAIT_ONSET_S
-from kinemyo.data.synthetic.config import CohortConfig
-from kinemyo.errors import KinemyoError
+from kinemyo.data.synthetic.config import Amount, CohortConfig
+from kinemyo.settings import Seed, settings
 
 MAX_SUBJECTS = 99
 MAX_TREADMILL_TRIALS = 8
 MIN_PLATEAU_S = 2.0
 MIN_BOUT_S = 2 * GAIT_ONSET_S + 2.0
 """A bout needs a steady part between gait start and stop, s."""
-NON_NEGATIVE = (
-    "activation_variability",
-    "hidden_variability",
-    "residual_moment",
-    "angle_noise_deg",
-    "emg_noise_mv",
-    "hum_mv",
-    "artefact_mv",
-)
-"""Knobs that may be 0 (switching that component off)."""
+MAX_SECONDS = 600.0
+"""Longest plateau, bout, transition, standing or turn, s."""
+_NYQUIST = layout.EMG_FS / 2
+
+Seconds = Annotated[float, Field(gt=0, le=MAX_SECONDS)]
+Speed = Literal[layout.LEVELGROUND_SPEEDS]
+Ramp = Literal[tuple(layout.RAMP_INCLINES_DEG)]
+Strides = Annotated[int, Field(ge=1, le=100)]
 
 
-@dataclass(frozen=True)
+@settings
 class CamargoCohortConfig:
     """What to generate. Durations in s.
 
@@ -58,91 +57,50 @@ class CamargoCohortConfig:
         hum_mv: typical power-line hum amplitude on an EMG channel, mV.
         mains_hz: power-line frequency, Hz.
         artefact_mv: typical heel-strike motion artefact on an EMG channel before band-pass, mV.
+
+    Raises:
+        KinemyoError: a value of the wrong type or out of range, naming the field.
     """
 
-    subjects: int = 2
-    seed: int = 0
+    subjects: Annotated[int, Field(ge=1, le=MAX_SUBJECTS)] = 2
+    seed: Seed = 0
     fmt: TableFormat = "csv"
-    treadmill_trials: int = 7
-    plateau_seconds: float = 15.0
-    transition_seconds: float = 2.0
-    levelground_speeds: tuple[str, ...] = layout.LEVELGROUND_SPEEDS
-    levelground_bouts: int = 2
-    ramps: tuple[int, ...] = (1, 3, 5, 6)
-    bout_seconds: float = 8.0
-    stand_seconds: float = 2.0
-    turn_seconds: float = 2.5
-    force_plate_strides: tuple[int, int] = (2, 4)
-    activation_variability: float = 0.15
-    hidden_variability: float = 0.2
-    residual_moment: float = 0.06
-    force_cutoff_hz: float = 6.0
-    angle_noise_deg: float = 0.5
-    emg_noise_mv: float = 0.003
-    hum_mv: float = 0.002
-    mains_hz: float = 60.0
-    artefact_mv: float = 0.05
+    treadmill_trials: Annotated[int, Field(ge=0, le=MAX_TREADMILL_TRIALS)] = 7
+    plateau_seconds: Annotated[float, Field(ge=MIN_PLATEAU_S, le=MAX_SECONDS)] = 15.0
+    transition_seconds: Seconds = 2.0
+    levelground_speeds: Annotated[tuple[Speed, ...], Field(strict=False)] = (
+        layout.LEVELGROUND_SPEEDS
+    )
+    levelground_bouts: Annotated[int, Field(ge=1, le=100)] = 2
+    ramps: Annotated[tuple[Ramp, ...], Field(strict=False)] = (1, 3, 5, 6)
+    bout_seconds: Annotated[float, Field(ge=MIN_BOUT_S, le=MAX_SECONDS)] = 8.0
+    stand_seconds: Seconds = 2.0
+    turn_seconds: Seconds = 2.5
+    force_plate_strides: Annotated[tuple[Strides, Strides], Field(strict=False)] = (2, 4)
+    activation_variability: Amount = 0.15
+    hidden_variability: Amount = 0.2
+    residual_moment: Amount = 0.06
+    force_cutoff_hz: Annotated[float, Field(gt=0, lt=_NYQUIST)] = 6.0
+    angle_noise_deg: Amount = 0.5
+    emg_noise_mv: Amount = 0.003
+    hum_mv: Amount = 0.002
+    mains_hz: Annotated[float, Field(gt=0, lt=_NYQUIST / 3)] = 60.0
+    artefact_mv: Amount = 0.05
 
     def __post_init__(self) -> None:
-        for name in ("levelground_speeds", "ramps", "force_plate_strides"):
-            object.__setattr__(self, name, tuple(getattr(self, name)))
-        self._check_counts()
-        self._check_choices()
-        self._check_amounts()
-
-    def _fail(self, name: str, requirement: str) -> NoReturn:
-        raise KinemyoError(
-            f"CamargoCohortConfig.{name} must be {requirement}, got {getattr(self, name)!r}."
-        )
-
-    def _check_counts(self) -> None:
-        limits = {
-            "subjects": (1, MAX_SUBJECTS),
-            "seed": (0, None),
-            "treadmill_trials": (0, MAX_TREADMILL_TRIALS),
-            "levelground_bouts": (1, None),
-        }
-        for name, (low, high) in limits.items():
-            value = getattr(self, name)
-            if not _is_int(value) or value < low or (high is not None and value > high):
-                self._fail(name, f"an integer from {low}" + (f" to {high}" if high else " up"))
-        strides = self.force_plate_strides
-        if not (len(strides) == 2 and all(map(_is_int, strides)) and 1 <= strides[0] <= strides[1]):
-            self._fail("force_plate_strides", "(min, max) integers with 1 <= min <= max")
-
-    def _check_choices(self) -> None:
-        if self.fmt not in ("csv", "mat"):
-            self._fail("fmt", "'csv' or 'mat'")
-        choices = {
-            "levelground_speeds": layout.LEVELGROUND_SPEEDS,
-            "ramps": tuple(layout.RAMP_INCLINES_DEG),
-        }
-        for name, allowed in choices.items():
+        for name in ("levelground_speeds", "ramps"):
             values = getattr(self, name)
-            if any(v not in allowed for v in values) or len(set(values)) < len(values):
-                self._fail(name, f"distinct values among {list(allowed)}")
+            if len(set(values)) < len(values):
+                raise ValueError(f"'{name}' must be distinct, got {values}")
+        low, high = self.force_plate_strides
+        if low > high:
+            raise ValueError(
+                f"'force_plate_strides' must be (min, max) with min <= max, got {low, high}"
+            )
         if not (self.treadmill_trials or self.levelground_speeds or self.ramps):
-            self._fail("treadmill_trials", "at least 1 when there are no overground trials")
-
-    def _check_amounts(self) -> None:
-        at_least = {
-            "plateau_seconds": MIN_PLATEAU_S,
-            "bout_seconds": MIN_BOUT_S,
-            **dict.fromkeys(NON_NEGATIVE, 0.0),
-        }
-        for name, low in at_least.items():
-            value = getattr(self, name)
-            if not (_is_number(value) and value >= low):
-                self._fail(name, f"a number >= {low:g}")
-        for name in ("transition_seconds", "stand_seconds", "turn_seconds"):
-            value = getattr(self, name)
-            if not (_is_number(value) and value > 0):
-                self._fail(name, "a number > 0")
-        nyquist = layout.EMG_FS / 2
-        for name, top in (("force_cutoff_hz", nyquist), ("mains_hz", nyquist / 3)):
-            value = getattr(self, name)
-            if not (_is_number(value) and 0 < value < top):
-                self._fail(name, f"a frequency between 0 and {top:g} Hz")
+            raise ValueError(
+                "'treadmill_trials' must be at least 1 when there are no overground trials"
+            )
 
     def emg_settings(self) -> CohortConfig:
         """The EMG knobs of :func:`.emg.synthesise_emg` at the EMG rate. No DC offset, wander,
@@ -160,11 +118,3 @@ class CamargoCohortConfig:
             spike_rate_hz=0.0,
             quantisation_mv=0.0,
         )
-
-
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)

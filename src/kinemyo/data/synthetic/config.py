@@ -2,30 +2,45 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import Annotated
+
+from pydantic import Field
 
 from kinemyo.data.siat_llmd import schema
 from kinemyo.data.synthetic.motions import check_motion
-from kinemyo.errors import KinemyoError
+from kinemyo.settings import Seed, settings
 
 MIN_SECONDS = 1.0
 """Shortest trial, s."""
+MAX_SECONDS = 3600.0
+"""Longest trial, s."""
 MIN_FS_HZ = 1000.0
 """Lowest sampling rate, Hz: the EMG band reaches 450 Hz and needs a Nyquist frequency above it."""
+MAX_FS_HZ = 20_000.0
+"""Highest sampling rate, Hz."""
+MAX_TRIAL_SAMPLES = 2_500_000
+"""Most samples per trial (``seconds x fs``; 21 min at 1920 Hz, about 700 MB in memory while it is
+generated): a bound that refuses a request too large for memory before anything is allocated."""
+MAX_SUBJECTS = 100
+
+Amount = Annotated[float, Field(ge=0)]
+"""A noise amplitude or rate: 0 switches the component off."""
+Positive = Annotated[float, Field(gt=0)]
 
 
-@dataclass(frozen=True)
+@settings
 class CohortConfig:
     """What to generate. Every noise amplitude may be set to 0 to switch that component off.
 
     Attributes:
-        subjects: number of simulated subjects (Sub01, Sub02, ...).
+        subjects: number of simulated subjects (Sub01, Sub02, ...), at most 100.
         motions: SIAT-LLMD motion codes to record for every subject (see
             :data:`kinemyo.data.synthetic.SUPPORTED_MOTIONS`).
-        seconds: length of each trial, s.
+        seconds: length of each trial, s (1 to 3600; ``seconds x fs`` at most 2.5 million
+            samples).
         seed: master seed; subject i and motion m draw from their own child of
             ``np.random.SeedSequence(seed)``, so adding subjects or motions changes nothing else.
-        fs: sampling rate of every signal, Hz (SIAT-LLMD: 1920).
+        fs: sampling rate of every signal, Hz (SIAT-LLMD: 1920; 1000 to 20000).
         emg_noise_mv: standard deviation of the white sensor noise added to every EMG channel, mV.
         hum_mv: typical amplitude of the 50 Hz power-line hum, mV (each channel draws 0.5-1.5 times
             this; a third harmonic of 0.3 times its amplitude comes with it).
@@ -47,66 +62,49 @@ class CohortConfig:
             at the first left heel strike after each multiple of it.
         quantisation_mv: step the EMG is rounded to, mV (SIAT-LLMD: about 0.000305); 0 keeps
             full precision.
+
+    Raises:
+        KinemyoError: a value of the wrong type or out of range, naming the field.
     """
 
-    subjects: int = 6
-    motions: tuple[str, ...] = ("WAK", "UPS", "DNS", "STDUP", "SITDN")
-    seconds: float = 30.0
-    seed: int = 0
-    fs: float = schema.SAMPLING_RATE_HZ
-    emg_noise_mv: float = 0.003
-    hum_mv: float = 0.01
-    mains_hz: float = 50.0
-    dc_offset_mv: float = 0.02
-    wander_mv: float = 0.005
-    artefact_mv: float = 0.08
-    spike_rate_hz: float = 0.2
-    activation_variability: float = 0.15
-    force_cutoff_hz: float = 4.0
-    angle_noise_deg: float = 0.5
-    walking_bout_s: float = 10.0
-    quantisation_mv: float = schema.EMG_QUANTISATION_MV
+    subjects: Annotated[int, Field(ge=1, le=MAX_SUBJECTS)] = 6
+    motions: Annotated[tuple[str, ...], Field(strict=False, min_length=1)] = (
+        "WAK",
+        "UPS",
+        "DNS",
+        "STDUP",
+        "SITDN",
+    )
+    seconds: Annotated[float, Field(ge=MIN_SECONDS, le=MAX_SECONDS)] = 30.0
+    seed: Seed = 0
+    fs: Annotated[float, Field(ge=MIN_FS_HZ, le=MAX_FS_HZ)] = schema.SAMPLING_RATE_HZ
+    emg_noise_mv: Amount = 0.003
+    hum_mv: Amount = 0.01
+    mains_hz: Positive = 50.0
+    dc_offset_mv: Amount = 0.02
+    wander_mv: Amount = 0.005
+    artefact_mv: Amount = 0.08
+    spike_rate_hz: Amount = 0.2
+    activation_variability: Amount = 0.15
+    force_cutoff_hz: Positive = 4.0
+    angle_noise_deg: Amount = 0.5
+    walking_bout_s: Positive = 10.0
+    quantisation_mv: Amount = schema.EMG_QUANTISATION_MV
 
     def __post_init__(self) -> None:
-        motions = tuple(self.motions)
-        object.__setattr__(self, "motions", motions)
-        if not isinstance(self.subjects, int) or self.subjects < 1:
-            raise KinemyoError(
-                f"A cohort needs at least one subject, got subjects={self.subjects}."
-            )
-        if not isinstance(self.seed, int) or self.seed < 0:
-            raise KinemyoError(f"The seed must be a non-negative integer, got {self.seed}.")
-        if not motions:
-            raise KinemyoError("A cohort needs at least one motion.")
-        for motion in motions:
+        for motion in self.motions:
             check_motion(motion)
-        repeated = sorted({m for m in motions if motions.count(m) > 1})
+        repeated = sorted({m for m in self.motions if self.motions.count(m) > 1})
         if repeated:
-            raise KinemyoError(f"Motions must be unique; repeated: {repeated}.")
-        if not self.seconds >= MIN_SECONDS:
-            raise KinemyoError(f"Trials must last at least {MIN_SECONDS} s, got {self.seconds}.")
-        if not self.fs >= MIN_FS_HZ:
-            raise KinemyoError(
-                f"The EMG band reaches 450 Hz, so fs must be at least {MIN_FS_HZ} Hz, "
-                f"got {self.fs}."
+            raise ValueError(f"'motions' must be unique; repeated: {repeated}")
+        if self.seconds * self.fs > MAX_TRIAL_SAMPLES:
+            raise ValueError(
+                f"'seconds' x 'fs' = {self.seconds * self.fs:,.0f} samples per trial is more than "
+                f"{MAX_TRIAL_SAMPLES:,}; generate shorter trials"
             )
-        for name in (
-            "emg_noise_mv",
-            "hum_mv",
-            "dc_offset_mv",
-            "wander_mv",
-            "artefact_mv",
-            "spike_rate_hz",
-            "activation_variability",
-            "angle_noise_deg",
-            "quantisation_mv",
-        ):
-            if not getattr(self, name) >= 0:
-                raise KinemyoError(f"{name} must be >= 0, got {getattr(self, name)}.")
-        for name in ("mains_hz", "force_cutoff_hz", "walking_bout_s"):
-            if not getattr(self, name) > 0:
-                raise KinemyoError(f"{name} must be > 0, got {getattr(self, name)}.")
         if not self.mains_hz * 3 < self.fs / 2:
-            raise KinemyoError(f"mains_hz={self.mains_hz} and its third harmonic need fs > 6 x it.")
+            raise ValueError(
+                f"'mains_hz' ({self.mains_hz}) and its third harmonic need fs > 6 x it"
+            )
         if not self.force_cutoff_hz < self.fs / 2:
-            raise KinemyoError(f"force_cutoff_hz must be below fs/2, got {self.force_cutoff_hz}.")
+            raise ValueError(f"'force_cutoff_hz' must be below fs/2, got {self.force_cutoff_hz}")

@@ -209,15 +209,20 @@ def template_activation(motion: str, phase: np.ndarray) -> np.ndarray:
 def period_starts(motion: str) -> np.ndarray:
     """Phases where the status periods of ``motion`` begin (first = heel strike = 0).
 
-    Level walking: HS, MSF, MSE, TO, MWF; stairs: HS, TO, MWF. MSF, MSE and MWF are read off the
-    knee template (stance flexion peak, stance extension minimum, swing flexion peak).
+    Level walking: HS, MSF, MSE, TO, MWF; stair ascent: HS, TO, MWF; stair descent, whose two
+    Status codes the release does not name: HS, TO (Status 1 stance, 2 swing, the split that
+    matches the share of Status 1 in the real files). MSF, MSE and MWF are read off the knee
+    template (stance flexion peak, stance extension minimum, swing flexion peak).
     """
     task = CYCLIC_TASKS[motion]
+    periods = schema.CYCLE_STATUS_COUNT[motion]
+    if periods == 2:
+        return np.array([0.0, task.toe_off])
     grid = np.linspace(0.0, 1.0, 2001)
     knee = _angle_splines(motion)[schema.JOINT_AXES.index("knee flexion")](grid)
     swing = grid >= task.toe_off
     max_swing_flexion = grid[swing][np.argmax(knee[swing])]
-    if len(schema.GAIT_PERIODS[motion]) == 3:
+    if periods == 3:
         return np.array([0.0, task.toe_off, max_swing_flexion])
     early = grid <= task.toe_off / 2
     max_stance_flexion = grid[early][np.argmax(knee[early])]

@@ -20,15 +20,18 @@ import re
 import sys
 import types
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import torch
 
+from kinemyo.data.limits import TORCH_CHECKPOINT, check_file
 from kinemyo.errors import DataFormatError
 from kinemyo.models.lagllama.features import LAGS
 from kinemyo.models.lagllama.network import LagLlamaNetwork
+from kinemyo.models.lagllama.settings import LagLlamaSettings
+from kinemyo.settings import settings_from
 
 #: sha256 of the official ``lag-llama.ckpt`` (29.5 MB).
 OFFICIAL_SHA256 = "b5a5c4b8a0cfe9b81bdac35ed5d88b5033cd119b5206c28e9cd67c4b45fb2c96"
@@ -107,6 +110,7 @@ def load_checkpoint(
                 "it here; it cannot be downloaded automatically from this workplace."
             ),
         )
+    check_file(path, TORCH_CHECKPOINT)
     if expected_sha256 is not None:
         actual = sha256_of(path)
         if actual != expected_sha256.lower():
@@ -129,16 +133,18 @@ def load_checkpoint(
             hint="Only tensors, containers, set and the two gluonts stubs are allowed "
             "(weights_only=True); the file is never opened with the unrestricted unpickler.",
         ) from exc
-    except (RuntimeError, EOFError, OSError) as exc:
+    except Exception as exc:  # torch raises many types for a damaged or foreign file
         raise DataFormatError(
-            f"cannot read the checkpoint ({exc}).", path=path, hint="Is it a torch .ckpt file?"
-        ) from exc
+            f"cannot read the checkpoint ({type(exc).__name__}: {exc}).",
+            path=path,
+            hint="Is it a torch .ckpt file?",
+        ) from None
     if not isinstance(ckpt, dict) or not isinstance(ckpt.get("state_dict"), dict):
         raise DataFormatError("not a Lightning checkpoint (no 'state_dict').", path=path)
     state = {
         key.removeprefix("model."): value
         for key, value in ckpt["state_dict"].items()
-        if isinstance(value, torch.Tensor)
+        if isinstance(key, str) and isinstance(value, torch.Tensor)
     }
     hyper = ckpt.get("hyper_parameters") or {}
     if not isinstance(hyper, dict):
@@ -146,25 +152,72 @@ def load_checkpoint(
     return state, hyper
 
 
-def network_kwargs(model_kwargs: dict[str, Any]) -> dict[str, Any]:
-    """``LagLlamaNetwork`` arguments from the checkpoint's ``hyper_parameters["model_kwargs"]``.
+MODEL_KWARGS = "hyper_parameters.model_kwargs"
+"""Where a Lightning checkpoint of Lag-Llama keeps the network's settings."""
+
+
+def network_kwargs(model_kwargs: object, path: str | Path) -> dict[str, Any]:
+    """``LagLlamaNetwork`` arguments from the checkpoint's ``hyper_parameters["model_kwargs"]``
+    (``lags_seq`` becomes ``lags``), checked by
+    :class:`~kinemyo.models.lagllama.settings.LagLlamaSettings`.
 
     Raises:
-        ValueError: a setting this implementation does not support (input_size != 1, a scaling
-            other than "robust", a distribution other than Student-t, dropout != 0).
+        DataFormatError: naming ``path`` and the key: ``model_kwargs`` is not a mapping, a value
+            is of the wrong type or out of range, or a setting this implementation does not
+            support (input_size != 1, a scaling other than "robust", a distribution other than
+            Student-t, dropout != 0).
     """
-    if model_kwargs.get("input_size", 1) != 1:
-        raise ValueError("only input_size 1 (univariate) is supported")
-    if model_kwargs.get("scaling", "robust") != "robust":
-        raise ValueError(f"only 'robust' scaling is supported, not {model_kwargs['scaling']!r}")
+    if not isinstance(model_kwargs, Mapping):
+        raise DataFormatError(
+            f"'{MODEL_KWARGS}' must be a mapping of settings, not a {type(model_kwargs).__name__}.",
+            path=path,
+        )
+    fixed = {"input_size": 1, "scaling": "robust"}
+    for key, supported in fixed.items():
+        value = model_kwargs.get(key, supported)
+        if not (isinstance(value, type(supported)) and value == supported):
+            raise DataFormatError(
+                f"'{MODEL_KWARGS}.{key}' is {value!r}; only {supported!r} is supported.",
+                path=path,
+            )
     distr = model_kwargs.get("distr_output")
     if distr is not None and type(distr).__name__ != "StudentTOutput":
-        raise ValueError(f"only the Student-t output is supported, not {type(distr).__name__}")
+        raise DataFormatError(
+            f"'{MODEL_KWARGS}.distr_output' is {type(distr).__name__}; only the Student-t "
+            "output is supported.",
+            path=path,
+        )
     names = ("context_length", "max_context_length", "n_layer", "n_head", "n_embd_per_head",
              "rope_scaling", "time_feat", "dropout", "num_parallel_samples")  # fmt: skip
     kwargs = {name: model_kwargs[name] for name in names if name in model_kwargs}
-    kwargs["lags"] = tuple(model_kwargs.get("lags_seq", LAGS))
-    return kwargs
+    kwargs["lags"] = model_kwargs.get("lags_seq", LAGS)
+    config = settings_from(LagLlamaSettings, kwargs, path=path, key=MODEL_KWARGS)
+    return {name: getattr(config, name) for name in kwargs}
+
+
+def load_weights(
+    network: LagLlamaNetwork, state: Mapping[str, torch.Tensor], path: str | Path
+) -> LagLlamaNetwork:
+    """``network`` with the weights ``state`` loaded (strict: same names and shapes), in eval
+    mode.
+
+    Raises:
+        DataFormatError: naming ``path``: a weight is missing, unexpected, of the wrong shape,
+            or not finite.
+    """
+    for name, tensor in state.items():
+        if tensor.is_floating_point() and not torch.isfinite(tensor).all():
+            raise DataFormatError(
+                f"weight '{name}' has non-finite values; the file is damaged.", path=path
+            )
+    try:
+        network.load_state_dict(state, strict=True)
+    except RuntimeError as exc:
+        first = str(exc).splitlines()[1:2] or [str(exc)]
+        raise DataFormatError(
+            f"the weights do not match the network ({first[0].strip()}).", path=path
+        ) from None
+    return network.eval()
 
 
 def network_from_checkpoint(
@@ -176,16 +229,8 @@ def network_from_checkpoint(
     contexts, ``zero_iqr_guard=False``). The network is returned in eval mode.
     """
     state, hyper = load_checkpoint(path, expected_sha256)
-    try:
-        kwargs = network_kwargs(dict(hyper.get("model_kwargs") or {}))
-    except ValueError as exc:
-        raise DataFormatError(f"unsupported checkpoint setting: {exc}.", path=path) from exc
-    net = LagLlamaNetwork(**{**kwargs, **overrides})
-    try:
-        net.load_state_dict(state, strict=True)
-    except RuntimeError as exc:
-        raise DataFormatError(f"the weights do not match the network ({exc}).", path=path) from exc
-    return net.eval()
+    kwargs = network_kwargs(hyper.get("model_kwargs", {}), path)
+    return load_weights(LagLlamaNetwork(**{**kwargs, **overrides}), state, path)
 
 
 # --------------------------------------------------------------------------- writing (tests)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import asdict
 from typing import Any, NamedTuple
 
 import torch
@@ -24,6 +25,7 @@ from kinemyo.models.lagllama.features import (
     robust_scaler,
     time_features,
 )
+from kinemyo.models.lagllama.settings import LagLlamaSettings
 
 Cache = KVCache | SharedPrefixKVCache
 
@@ -180,18 +182,6 @@ class StudentTHead(nn.Module):
         return df, loc, scale
 
 
-def rope_factor(rope_scaling: Mapping[str, Any] | float | None) -> float:
-    """The linear RoPE factor from ``None``, a number or ``{"type": "linear", "factor": f}``."""
-    if rope_scaling is None:
-        return 1.0
-    if isinstance(rope_scaling, Mapping):
-        kind = rope_scaling.get("type", "linear")
-        if kind != "linear":
-            raise ValueError(f"only linear RoPE scaling is supported, not {kind!r}")
-        return float(rope_scaling["factor"])
-    return float(rope_scaling)
-
-
 def student_t_log_prob(y: Tensor, df: Tensor, loc: Tensor, scale: Tensor) -> Tensor:
     """Elementwise log density of StudentT(df, loc, scale) at y (all broadcastable)."""
     z = (y - loc) / scale
@@ -234,6 +224,10 @@ class LagLlamaNetwork(nn.Module):
         zero_iqr_guard: see ``features.robust_scaler`` (True deviates from the official scaler
             only for series whose inter-quartile range is 0).
         time_step_s: the default clock's step in seconds.
+
+    Raises:
+        KinemyoError: a setting of the wrong type or out of range, naming it (see
+            :class:`~kinemyo.models.lagllama.settings.LagLlamaSettings`).
     """
 
     def __init__(
@@ -253,24 +247,22 @@ class LagLlamaNetwork(nn.Module):
         time_step_s: float = 1.0,
     ) -> None:
         super().__init__()
-        self._settings = {
-            "context_length": context_length,
-            "max_context_length": max_context_length,
-            "lags": [int(lag) for lag in lags],
-            "n_layer": n_layer,
-            "n_head": n_head,
-            "n_embd_per_head": n_embd_per_head,
-            "rope_scaling": rope_scaling,
-            "time_feat": time_feat,
-            "num_parallel_samples": num_parallel_samples,
-            "zero_iqr_guard": zero_iqr_guard,
-            "time_step_s": time_step_s,
-        }
-        if dropout != 0.0:
-            raise ValueError("only dropout 0.0 is supported")
-        self.lags = tuple(int(lag) for lag in lags)
-        if min(self.lags) < 0:
-            raise ValueError("lags must be >= 0")
+        config = LagLlamaSettings(
+            context_length=context_length,
+            max_context_length=max_context_length,
+            lags=lags,
+            n_layer=n_layer,
+            n_head=n_head,
+            n_embd_per_head=n_embd_per_head,
+            rope_scaling=rope_scaling,
+            time_feat=time_feat,
+            dropout=dropout,
+            num_parallel_samples=num_parallel_samples,
+            zero_iqr_guard=zero_iqr_guard,
+            time_step_s=time_step_s,
+        )
+        self._settings = {**asdict(config), "lags": list(config.lags)}
+        self.lags = config.lags
         self.max_lag = max(self.lags)
         self.context_length = context_length
         self.max_context_length = max_context_length
@@ -281,7 +273,7 @@ class LagLlamaNetwork(nn.Module):
         self.n_layer, self.n_head, self.head_dim = n_layer, n_head, n_embd_per_head
         n_embd = n_head * n_embd_per_head
         self.n_inputs = len(self.lags) + 2 + (N_TIME_FEATURES if time_feat else 0)
-        self.rope = RotaryEmbedding(n_embd_per_head, factor=rope_factor(rope_scaling))
+        self.rope = RotaryEmbedding(n_embd_per_head, factor=config.rope_factor)
         self.transformer = nn.ModuleDict(
             {
                 "wte": nn.Linear(self.n_inputs, n_embd),

@@ -4,7 +4,9 @@ A :class:`SequenceNetwork` maps a batch of feature sequences (B, T, n_inputs) to
 (B, T, n_outputs). It is causal: the output at step t depends on inputs at steps <= t only, so
 right-padding a sequence never changes its valid outputs. ``step`` runs the same network one time
 step at a time (what a controller does in real time) and must give the same outputs as
-``forward`` over the whole sequence.
+``forward`` over the whole sequence. The base class checks the input of every subclass's
+``forward`` and ``step`` before it runs: a tensor of another shape gets a KinemyoError naming the
+network and the shapes, not torch's message about matrix sizes.
 
 Networks are registered by name in :data:`NETWORKS`; the estimators in
 :mod:`kinemyo.models.sequence` build them from ``(n_inputs, n_outputs, hidden, layers, **options)``.
@@ -13,7 +15,9 @@ Networks are registered by name in :data:`NETWORKS`; the estimators in
 from __future__ import annotations
 
 import abc
+import functools
 import inspect
+from collections.abc import Callable
 from numbers import Integral, Real
 from typing import Any, ClassVar
 
@@ -51,6 +55,27 @@ class SequenceNetwork(nn.Module, abc.ABC):
         self.n_inputs, self.n_outputs = int(n_inputs), int(n_outputs)
         self.hidden, self.layers = int(hidden), int(layers)
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Wrap the ``forward`` and ``step`` a subclass defines with the input check."""
+        super().__init_subclass__(**kwargs)
+        for method, dims in (("forward", 3), ("step", 2)):
+            function = vars(cls).get(method)
+            if function is not None and not getattr(function, "__isabstractmethod__", False):
+                setattr(cls, method, _checked_input(function, dims))
+
+    def check_input(self, x: torch.Tensor, dims: int) -> None:
+        """Raise KinemyoError unless ``x`` is a tensor of ``dims`` dimensions whose last one
+        holds the ``n_inputs`` features: (B, T, n_inputs) for ``forward`` (dims 3),
+        (B, n_inputs) for ``step`` (dims 2)."""
+        shape = tuple(x.shape) if isinstance(x, torch.Tensor) else None
+        if shape is None or len(shape) != dims or shape[-1] != self.n_inputs:
+            expected = "(B, T, n_inputs)" if dims == 3 else "(B, n_inputs)"
+            got = f"shape {shape}" if shape is not None else f"a {type(x).__name__}"
+            raise KinemyoError(
+                f"{type(self).__name__} ('{self.name}') takes a tensor {expected} with "
+                f"n_inputs = {self.n_inputs} features; got {got}."
+            )
+
     @abc.abstractmethod
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """(B, T, n_inputs) -> (B, T, n_outputs), causal over T."""
@@ -72,6 +97,18 @@ class SequenceNetwork(nn.Module, abc.ABC):
         to the target loss. None (the default): no extra loss.
         """
         return None
+
+
+def _checked_input(function: Callable[..., Any], dims: int) -> Callable[..., Any]:
+    """``function`` (a network's forward or step) preceded by :meth:`SequenceNetwork.check_input`
+    on its first argument."""
+
+    @functools.wraps(function)
+    def checked(self: SequenceNetwork, x: torch.Tensor, *args: Any, **kwargs: Any) -> Any:
+        self.check_input(x, dims)
+        return function(self, x, *args, **kwargs)
+
+    return checked
 
 
 def check_option(ok: bool, owner: str, option: str, value: Any, requirement: str) -> None:

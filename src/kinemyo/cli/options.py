@@ -1,0 +1,43 @@
+"""Checks shared by the options of every command: finite numbers and seeds in range.
+
+Bounds are declared on each option (``min=``, ``max=``), so that ``--help`` shows them and a bad
+value ends in a usage error naming the option. Click's ranges let NaN through (every comparison
+with NaN is false), so every float option also takes ``callback=finite``.
+"""
+
+from __future__ import annotations
+
+import math
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+MAX_SEED = 2**32 - 1
+
+
+def finite(value: float | None) -> float | None:
+    """A ``callback`` for float options: refuse NaN and infinities."""
+    if value is not None and not math.isfinite(value):
+        raise typer.BadParameter(f"{value} is not a finite number.")
+    return value
+
+
+SeedOption = Annotated[
+    int,
+    typer.Option(min=0, max=MAX_SEED, help="Random seed; the same seed gives the same numbers."),
+]
+
+
+class MomentUnit(StrEnum):
+    """``--moment-unit``: how moments are reported (N·m/kg needs the subjects' body masses)."""
+
+    NM = "Nm"
+    NM_PER_KG = "Nm/kg"
+
+
+class TableFormat(StrEnum):
+    """``--format`` of generated Camargo tables: CSV, or MATLAB tables through mat-io."""
+
+    CSV = "csv"
+    MAT = "mat"

@@ -1,0 +1,86 @@
+"""The figures of the LSTAM experiment (traces per condition, errors, ablations, curves)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kinemyo.reporting.figures import plot_training_curves, save_figure
+from kinemyo.reporting.moment_figures import (
+    excerpt_indices,
+    plot_ablation,
+    plot_condition_errors,
+    plot_condition_traces,
+)
+from kinemyo.reporting.texts import report_texts
+from kinemyo.studies.lstam import PAPER, ExperimentConfig, ExperimentResult
+from kinemyo.studies.lstam_models import ABLATIONS, REFERENCE
+from kinemyo.studies.lstam_tables import ablation_data, best_baseline, condition_table
+
+
+def experiment_figures(folder: Path, result: ExperimentResult, config: ExperimentConfig) -> list:
+    texts = report_texts("lstam")
+    figures_dir = folder / "figures"
+    made = []
+    models = list(config.models)
+    if result.traces is not None:
+        frames, predictions = result.traces
+        truth = frames.data.Y[:, :, 0]
+        rate = 200.0 / config.every
+        excerpts = excerpt_indices(frames.group, frames.valid, frames.data.trial, int(3 * rate))
+        shown = [m for m in (REFERENCE, best_baseline(result.scores)) if m in predictions]
+        png, _ = save_figure(
+            *plot_condition_traces(
+                truth,
+                {m: predictions[m].mean[:, :, 0] for m in shown},
+                excerpts,
+                frames.data.joints,
+                rate,
+                title=f"{result.subjects[0]}: test trials, one excerpt per condition",
+            ),
+            figures_dir / "fig14_hip_moment_traces",
+        )
+        made.append(
+            (
+                png,
+                texts["figure_traces"].format(subject=result.subjects[0], models=", ".join(shown)),
+            )
+        )
+    conditions = condition_table(result.scores)
+    png, _ = save_figure(
+        *plot_condition_errors(conditions, "RMSE (N·m/kg)", "Error per condition"),
+        figures_dir / "fig15_condition_errors",
+    )
+    made.append(
+        (
+            png,
+            texts["figure_conditions"],
+        )
+    )
+    ablation_models = [m for m in (REFERENCE, *ABLATIONS) if m in models]
+    png, _ = save_figure(
+        *plot_ablation(
+            ablation_data(result.scores, ablation_models),
+            {joint: values["r2"][0] for joint, values in PAPER.items()},
+            "LSTAM and its ablations",
+        ),
+        figures_dir / "fig16_ablation",
+    )
+    made.append(
+        (
+            png,
+            texts["figure_ablation"],
+        )
+    )
+    first = result.subjects[0]
+    curves = {
+        (run.model, first): run.history
+        for run in result.runs
+        if run.subject == first and run.history is not None
+    }
+    if curves:
+        png, _ = save_figure(
+            *plot_training_curves(curves, f"Validation RMSE per epoch ({first})"),
+            figures_dir / "fig17_training_curves",
+        )
+        made.append((png, texts["figure_curves"].format(subject=first)))
+    return made
