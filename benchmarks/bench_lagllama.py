@@ -13,9 +13,16 @@ parameters, 84 lags) with random weights, float32, RoPE linear factor (256 + 128
 Note that the two modes are different models of the future (see
 ``kinemyo.models.lagllama.sampling``); this only compares their cost.
 
-Torch uses as many threads as there are CPU cores available to this process.
+Torch uses as many threads as there are CPU cores available to this process for decoding.
+
+``--finetune`` times fine-tuning instead, as the README's ``kinemyo finetune`` command runs it
+(from scratch, 8 layers, context 256, horizon 128, 256 windows per epoch, 64 validation windows)
+on the real knee series: a short real ``finetune`` call per setting (one epoch of ``--steps``
+optimiser steps and one validation batch), on 1 and 2 intra-op threads and batches of 8, 16 and
+32 windows; the seconds per window are EXTRAPOLATED to one epoch and to the README's 8 epochs.
 
 Usage: python benchmarks/bench_lagllama.py [--repeats 3] [--ref-steps 2]
+       python benchmarks/bench_lagllama.py --finetune [--steps 3]
 """
 
 from __future__ import annotations
@@ -48,7 +55,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--ref-steps", type=int, default=2)
+    parser.add_argument("--finetune", action="store_true", help="time fine-tuning instead")
+    parser.add_argument("--steps", type=int, default=3, help="optimiser steps per setting")
     args = parser.parse_args()
+    if args.finetune:
+        finetune_cost(args.steps)
+        return
     torch.manual_seed(0)
     net = LagLlamaNetwork(rope_scaling=(CONTEXT + HORIZON) / 32).eval()
     t = torch.arange(CONTEXT + HORIZON, dtype=torch.float32)
@@ -121,6 +133,46 @@ def mode_agreement() -> None:
         f"reference {losses['reference']:.4f}, fast {losses['fast']:.4f}, difference "
         f"{gap:.1%} (target < 2%: {gap < 0.02})"
     )
+
+
+def finetune_cost(steps: int) -> None:
+    """Seconds per training and validation window of the README's fine-tuning, extrapolated."""
+    if not KNEE.is_file():
+        print(f"fine-tuning cost: skipped ({KNEE} is absent)")
+        return
+    parts = normalised_training_parts(series_from_knee_cycles(KNEE), 0.2)
+    windows, validation, epochs = 256, 64, 8
+    print(f"fine-tuning from scratch: 8 layers, context {CONTEXT}, horizon {HORIZON}")
+    print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the start")
+    for threads in (1, 2):
+        for batch in (8, 16, 32):
+            torch.manual_seed(0)
+            net = LagLlamaNetwork(context_length=CONTEXT, rope_scaling=(CONTEXT + HORIZON) / 32)
+            stamps = [time.perf_counter()]
+            history = finetune(
+                net,
+                parts,
+                FinetuneConfig(
+                    context_length=CONTEXT,
+                    horizon=HORIZON,
+                    epochs=1,
+                    windows_per_epoch=batch * (steps + 1),
+                    batch_size=batch,
+                    validation_windows=batch,
+                    device="cpu",
+                    threads=threads,
+                ),
+                on_step=lambda *_, stamps=stamps: stamps.append(time.perf_counter()),
+            )
+            step_s = statistics.median(np.diff(stamps[1:]))  # the first step warms up
+            valid_s = history.seconds - (stamps[-1] - stamps[0])
+            per_train, per_valid = step_s / batch, valid_s / batch
+            epoch_s = windows * per_train + validation * per_valid
+            print(
+                f"threads {threads}, batch {batch:2d}: {step_s:5.2f} s/step "
+                f"({per_train:.3f} s/window), validation {per_valid:.3f} s/window; EXTRAPOLATED "
+                f"epoch {epoch_s:4.0f} s, {epochs} epochs {epochs * epoch_s / 60:.1f} min"
+            )
 
 
 if __name__ == "__main__":

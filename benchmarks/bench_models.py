@@ -54,7 +54,7 @@ from torch import nn
 
 from kinemyo.models.networks import NETWORKS, SequenceNetwork, build_network
 from kinemyo.models.presets import SEED_SEQUENCE_LENGTH, preset_params
-from kinemyo.training.threads import resolve_threads, torch_threads
+from kinemyo.training.threads import torch_threads
 from kinemyo.training.trainer import TrainingConfig, train
 
 N_INPUTS, N_OUTPUTS, HIDDEN, LAYERS = 54, 16, 32, 2
@@ -347,7 +347,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     if args.part in ("all", "networks"):
-        with torch_threads(resolve_threads(args.threads)):
+        with torch_threads(args.threads):
             networks(args)
     if args.part in ("all", "seed"):
         seed_workload(args.seed_batches, args.seed_seconds)

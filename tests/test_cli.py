@@ -248,8 +248,13 @@ def test_compare_within_trial_writes_table_curves_and_predictions(capsys, cohort
     )
     assert code == 0, text
     table = (out / "table.csv").read_text()
-    for model in ("ridge", "lstm", "xlstm"):
-        assert f"DNS,{model}," in table
+    rows = [line.split(",")[:3] for line in table.splitlines()[1:]]
+    assert {model for gait, protocol, model in rows if gait.startswith("DNS")} == {
+        "ridge",
+        "lstm",
+        "xlstm",
+    }
+    assert {protocol for _, protocol, _ in rows} == {"within-trial (chronological)"}
     assert "fit s" in table and "parameters" in table and "moment r" in table
     for figure in ("fig5_loss_curves", "fig6_xlstm_convergence", "fig7_predictions_per_joint"):
         assert (out / "figures" / f"{figure}.png").is_file()
@@ -376,3 +381,26 @@ def test_the_command_line_starts_without_the_heavy_libraries() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_preprocess_refuses_an_implausible_moment_unless_allowed(
+    capsys, cohort: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(cohort, data)
+    trial = data / "Sub01" / "Data" / "Sub01_WAK_Data.csv"
+    lines = trial.read_text().splitlines()
+    header = lines[0].split(",")
+    cells = lines[400].split(",")
+    cells[header.index("Kinetic: left ankle flexion torque")] = "3000"
+    lines[400] = ",".join(cells)
+    trial.write_text("\n".join(lines) + "\n")
+    args = ["preprocess", data, "--motions", "WAK", "--out", tmp_path / "pre"]
+    code, _, err = run(capsys, *args)
+    assert code == 1
+    assert "left ankle flexion' row 400: 3000 N·m" in err and "--allow-implausible" in err
+    assert not (tmp_path / "pre").exists()
+    code, _, _ = run(capsys, *args, "--allow-implausible")
+    assert code == 0 and (tmp_path / "pre" / "windows.csv").is_file()

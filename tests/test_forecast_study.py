@@ -89,12 +89,17 @@ def test_forecast_study_scores_both_models_on_the_held_out_part(tmp_path: Path) 
 
 
 def test_forecast_origins_lie_in_the_test_part(tmp_path: Path) -> None:
-    from kinemyo.studies.forecast import _origins
+    from kinemyo.studies.forecast import forecast_origins
 
     series = sine_series("angle", n=1000)
-    origins = _origins(series, ForecastSettings(context_length=64, horizon=16, max_windows=50))
-    assert origins.min() >= 800 and origins.max() + 16 <= 1000
-    assert np.all(np.diff(origins) >= 16)  # futures never overlap
+    settings = ForecastSettings(context_length=64, horizon=16, max_windows=50)
+    origins = forecast_origins(series, settings)
+    # the test part is 800..999: origins 800, 816, ..., 976 (the last whose future fits)
+    assert origins.tolist() == list(range(800, 977, 16))
+    few = forecast_origins(series, ForecastSettings(context_length=64, horizon=16, max_windows=3))
+    assert few.tolist() == [800, 896, 976]  # positions 0, round(5.5) = 6 and 11 of the 12
+    with pytest.raises(KinemyoError, match="no test window"):
+        forecast_origins(sine_series("angle", n=100), ForecastSettings(context_length=90))
 
 
 def test_zero_shot_from_a_checkpoint_through_the_cli(capsys, tmp_path: Path) -> None:

@@ -21,14 +21,12 @@ from kinemyo.forecasting import (
     estimate_period,
     interval_coverage,
     median_mae,
-    pandas_freq,
-    rolling_windows,
+    rolling_origins,
     sample_crps,
     score_forecasts,
     series_from_knee_cycles,
     series_from_recordings,
     summarise_scores,
-    to_gluonts_dicts,
     weighted_quantile_loss,
 )
 from tests.conftest import SPEC_JOINTS, make_recording, requires_real_data
@@ -96,11 +94,45 @@ def test_weighted_quantile_loss_hand_examples():
     # = 0.5 |e| per level on average -> 2 * 0.5 * sum|e| / sum|y|.
     forecast = np.array([1.0, -4.0, 5.0])
     assert weighted_quantile_loss(np.tile(forecast, (3, 1)), truth) == pytest.approx(3 / 9)
-    # Samples 0..4 at one step: linear quantiles 0.25, 0.5, 0.75 -> 1, 2, 3; y = 3:
+    # Samples 0..4 at one step: ranks round(4 q) for q = 0.25, 0.5, 0.75 -> 1, 2, 3; y = 3:
     # pinball 0.25 * 2 = 0.5, 0.5 * 1 = 0.5, 0 -> 2 * mean(0.5, 0.5, 0) / |3| = 2/9.
     samples = np.arange(5.0)[:, None]
     wql = weighted_quantile_loss(samples, np.array([3.0]), quantiles=(0.25, 0.5, 0.75))
     assert wql == pytest.approx(2 / 9)
+
+
+def test_weighted_quantile_loss_takes_gluonts_order_statistics_not_interpolations():
+    # GluonTS' SampleForecast.quantile: sorted samples at rank round((S - 1) q), halves to even.
+    # S = 5 samples {5, 1, 4, 2, 3} (unsorted), q = 0.1, 0.5, 0.9 -> ranks round(0.4) = 0,
+    # round(2.0) = 2, round(3.6) = 4 -> quantiles 1, 3, 5 (interpolation: 1.4, 3, 4.6). y = 2.5:
+    # q=0.1: y > 1, |1.5 * -0.1| = 0.15; q=0.5: |-0.5 * 0.5| = 0.25; q=0.9: |-2.5 * 0.1| = 0.25
+    # -> mean over levels of 2 * pinball / 2.5 = (0.12 + 0.2 + 0.2) / 3.
+    samples = np.array([[5.0], [1.0], [4.0], [2.0], [3.0]])
+    wql = weighted_quantile_loss(samples, np.array([2.5]), quantiles=(0.1, 0.5, 0.9))
+    assert wql == pytest.approx(0.52 / 3)
+    # S = 4, q = 0.5: 3 * 0.5 = 1.5 rounds to the even rank 2 -> 30 (not 25, nor rank 1's 20);
+    # y = 25: 2 * |-5 * 0.5| / 25 = 0.2.
+    four = np.array([[40.0], [10.0], [30.0], [20.0]])
+    assert weighted_quantile_loss(four, np.array([25.0]), quantiles=(0.5,)) == pytest.approx(0.2)
+    # S = 3, q = 0.25 and 0.75: 0.5 -> rank 0, 1.5 -> rank 2: quantiles 0 and 2; y = 1:
+    # q=0.25: |1 * -0.25| = 0.25; q=0.75: |-1 * 0.25| = 0.25 -> 2 * 0.25 / 1 each = 0.5.
+    three = np.array([[2.0], [0.0], [1.0]])
+    assert weighted_quantile_loss(three, np.array([1.0]), quantiles=(0.25, 0.75)) == 0.5
+    # The median of an even ensemble is its upper middle sample, as GluonTS' forecast.median.
+    assert median_mae(four, np.array([25.0])) == 5.0
+    # 90% interval of 0..19 (S = 20): ranks round(19 * 0.05) = 1 and round(19 * 0.95) = 18.
+    ensemble = np.arange(20.0)[:, None]
+    covered = [interval_coverage(ensemble, np.array([y]), 0.9) for y in (0.5, 1.0, 18.0, 18.5)]
+    assert covered == [0.0, 1.0, 1.0, 0.0]
+
+
+def test_sample_crps_matches_scoringrules_fair_ensemble_crps():
+    scoringrules = pytest.importorskip("scoringrules", reason="test-only oracle (dev extra)")
+    rng = np.random.default_rng(5)
+    samples = rng.standard_t(4, size=(6, 30, 8)) * 3 + 1  # (N, S, H)
+    truth = rng.normal(size=(6, 8)) * 3
+    oracle = scoringrules.crps_ensemble(truth, np.moveaxis(samples, 1, -1), estimator="fair")
+    assert sample_crps(samples, truth) == pytest.approx(float(np.mean(oracle)), rel=1e-10)
 
 
 def test_weighted_quantile_loss_pools_windows_by_sum():
@@ -215,50 +247,34 @@ def test_zscore_fits_context_only():
     values = np.array([1.0, 2.0, 3.0, 4.0, 100.0, -50.0])
     other = values.copy()
     other[4:] = [7.0, 8.0]
-    (w1,) = rolling_windows(values, context=4, horizon=2, stride=2)
-    (w2,) = rolling_windows(other, context=4, horizon=2, stride=2)
-    s1, s2 = ZScore.fit(w1.context), ZScore.fit(w2.context)
+    s1, s2 = ZScore.fit(values[:4]), ZScore.fit(other[:4])  # same context, other futures
     assert s1 == s2
     assert s1.mean == pytest.approx(2.5)
     assert s1.std == pytest.approx(math.sqrt(1.25))
     np.testing.assert_allclose(s1.transform([2.5, 2.5 + math.sqrt(1.25)]), [0.0, 1.0], atol=1e-6)
-    np.testing.assert_allclose(s1.inverse(s1.transform(w1.future)), w1.future, rtol=1e-6)
+    np.testing.assert_allclose(s1.inverse(s1.transform(values[4:])), values[4:], rtol=1e-6)
     assert ZScore.fit(np.full(5, 3.0)).std == 1.0
 
 
-def test_rolling_windows_positions_and_errors():
-    series = _series(np.arange(20))
-    windows = rolling_windows(series, context=5, horizon=3, stride=4)
-    assert [w.index for w in windows] == [5, 9, 13, 17]
-    np.testing.assert_array_equal(windows[0].context, [0, 1, 2, 3, 4])
-    np.testing.assert_array_equal(windows[0].future, [5, 6, 7])
-    np.testing.assert_array_equal(windows[-1].future, [17, 18, 19])
-    assert all(w.context.shape == (5,) and w.future.shape == (3,) for w in windows)
-    assert [w.index for w in rolling_windows(series, 5, 3, 4, start=6)] == [6, 10, 14]
-    with pytest.raises(KinemyoError, match="`context`"):
-        rolling_windows(series, context=25, horizon=3, stride=1)
+def test_rolling_origins_positions_thinning_and_errors():
+    # 20 samples, horizon 3: the last origin with a full future is 17.
+    assert rolling_origins(20, 3, start=5, stride=4).tolist() == [5, 9, 13, 17]
+    assert rolling_origins(20, 3, start=6, stride=4).tolist() == [6, 10, 14]
+    assert rolling_origins(20, 3, start=1).tolist() == list(range(1, 18))
+    assert rolling_origins(20, 3, start=17).tolist() == [17]
+    assert rolling_origins(20, 3, start=18).size == 0  # no full future after 18
+    assert rolling_origins(2, 3, start=0).size == 0
+    # 17 origins 1..17 thinned to 5: positions round(linspace(0, 16, 5)) = 0, 4, 8, 12, 16.
+    assert rolling_origins(20, 3, start=1, max_windows=5).tolist() == [1, 5, 9, 13, 17]
+    assert rolling_origins(20, 3, start=5, stride=4, max_windows=10).tolist() == [5, 9, 13, 17]
     with pytest.raises(KinemyoError, match="`horizon`"):
-        rolling_windows(series, context=18, horizon=3, stride=1)
-    with pytest.raises(KinemyoError, match="`start`"):
-        rolling_windows(series, context=5, horizon=3, stride=1, start=2)
+        rolling_origins(20, 0, start=5)
     with pytest.raises(KinemyoError, match="`stride`"):
-        rolling_windows(series, context=5, horizon=3, stride=0)
-
-
-def test_gluonts_dicts():
-    series = _series(np.arange(4))
-    series = JointSeries(**{**series.__dict__, "start_s": 1.5})
-    (entry,) = to_gluonts_dicts([series])
-    assert entry["item_id"] == "s"
-    assert entry["start"] == pd.Timestamp("2000-01-01 00:00:01.5")
-    np.testing.assert_array_equal(entry["target"], [0, 1, 2, 3])
-    assert entry["target"].dtype == np.float32
-    assert pandas_freq(100) == "10ms"
-    assert pandas_freq(1000) == "1ms"
-    (entry,) = to_gluonts_dicts([series], freq="10ms")
-    assert entry["start"] == pd.Period("2000-01-01 00:00:01.500", freq="10ms")
-    with pytest.raises(KinemyoError, match="fs"):
-        pandas_freq(1920)
+        rolling_origins(20, 3, start=5, stride=0)
+    with pytest.raises(KinemyoError, match="`start`"):
+        rolling_origins(20, 3, start=-1)
+    with pytest.raises(KinemyoError, match="`max_windows`"):
+        rolling_origins(20, 3, start=1, max_windows=0)
 
 
 # ---------------------------------------------------------------- seasonal naive

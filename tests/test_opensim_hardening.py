@@ -135,3 +135,10 @@ def test_plausible_files_raise_no_warning(tmp_path: Path) -> None:
         warnings.simplefilter("error")
         read_storage(write(tmp_path, ID_STO, "id.sto"))
         read_storage(write(tmp_path, OPENSIM_MOT))
+
+
+def test_an_error_names_the_file_line_after_the_multi_line_header(tmp_path) -> None:
+    path = tmp_path / "ik.mot"
+    path.write_text("ik\nversion=1\ninDegrees=yes\nendheader\ntime\ta\tb\n0\t1\t2\n0.01\t1\n")
+    with pytest.raises(DataFormatError, match=r"row 2 \(line 7\): 2 values for 3 columns"):
+        read_storage(path)

@@ -20,9 +20,10 @@ class DataFormatError(KinemyoError):
         problem: what is wrong, as a sentence.
         path: the file or folder concerned.
         column: the column name, when one column is at fault.
-        row: the 1-based data row (the first row after the header is row 1); the file line is
-            ``row + 1`` when the file has one header line.
+        row: the 1-based data row (the first row after the header is row 1).
         hint: what the user can do about it.
+        header_lines: lines before the first data row, so that the message can give the file
+            line of ``row`` (``row + header_lines``); 1 for a CSV file with a header line.
     """
 
     def __init__(
@@ -33,8 +34,10 @@ class DataFormatError(KinemyoError):
         column: str | None = None,
         row: int | None = None,
         hint: str | None = None,
+        header_lines: int = 1,
     ) -> None:
         self.problem = problem
+        self.header_lines = header_lines
         self.path = None if path is None else Path(path)
         self.column = column
         self.row = row
@@ -48,11 +51,22 @@ class DataFormatError(KinemyoError):
         if self.column is not None:
             where.append(f"column '{self.column}'")
         if self.row is not None:
-            where.append(f"row {self.row} (line {self.row + 1})")
+            where.append(f"row {self.row} (line {self.row + self.header_lines})")
         text = (", ".join(where) + ": " if where else "") + self.problem
         if self.hint:
             text += " " + self.hint
         return text
+
+    def after_header(self, header_lines: int) -> DataFormatError:
+        """The same error in a file with ``header_lines`` lines before its first data row."""
+        return DataFormatError(
+            self.problem,
+            path=self.path,
+            column=self.column,
+            row=self.row,
+            hint=self.hint,
+            header_lines=header_lines,
+        )
 
 
 class MissingBodyMassError(KinemyoError):

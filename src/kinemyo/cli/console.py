@@ -45,7 +45,7 @@ def progress_bar(description: str) -> Iterator[Callable[[int, int], None]]:
 
 
 class TrainingDisplay:
-    """A live line: what is being done, the epoch bar and the RMSE of the model in training."""
+    """A live line: what is being done, the epoch bar and the metric of the model in training."""
 
     def __init__(self, bar: Progress, task: TaskID) -> None:
         self._bar, self._task = bar, task
@@ -62,18 +62,26 @@ class TrainingDisplay:
         )
 
     def epoch(self, epoch: int, epochs: int, train: float, valid: float) -> None:
-        """An ``on_epoch`` callback for the trainer."""
+        """An ``on_epoch`` callback for the training loop."""
         self._bar.update(self._task, completed=epoch, total=epochs, train=train, valid=valid)
+
+    def step(self, epoch: int, epochs: int, step: int, steps: int) -> None:
+        """An ``on_step`` callback for the training loop: the bar advances within an epoch."""
+        self._bar.update(self._task, completed=epoch - 1 + step / steps, total=epochs)
 
 
 @contextlib.contextmanager
-def training_display(description: str) -> Iterator[TrainingDisplay]:
-    """A :class:`TrainingDisplay` shown while the block runs."""
+def training_display(description: str, metric: str = "RMSE") -> Iterator[TrainingDisplay]:
+    """A :class:`TrainingDisplay` shown while the block runs; ``metric`` names what the
+    training loop reports (the sequence models' "RMSE", the forecasters' "NLL")."""
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
-        TextColumn("train RMSE {task.fields[train]:.3f}  validation RMSE {task.fields[valid]:.3f}"),
+        TextColumn(
+            f"train {metric} {{task.fields[train]:.3f}}  validation {metric} "
+            "{task.fields[valid]:.3f}"
+        ),
         TimeElapsedColumn(),
         console=console,
         transient=True,

@@ -87,6 +87,9 @@ def finetune(
         typer.Option(min=1e-8, max=1.0, callback=finite, help="Adam's learning rate."),
     ] = 1e-4,
     windows: Annotated[int, typer.Option(min=1, help="Training windows per epoch.")] = 256,
+    batch_size: Annotated[
+        int, typer.Option(min=1, max=65_536, help="Training windows per optimiser step.")
+    ] = 16,
     layers: Annotated[
         int, typer.Option(min=1, max=64, help="Blocks of a network built from scratch.")
     ] = 8,
@@ -124,14 +127,16 @@ def finetune(
         epochs=epochs,
         learning_rate=learning_rate,
         windows_per_epoch=windows,
+        batch_size=batch_size,
         seed=seed,
     )
-    with training_display(f"Fine-tuning on {len(series)} series") as display:
+    with training_display(f"Fine-tuning on {len(series)} series", metric="NLL") as display:
         history = finetune_network(
             network,
             normalised_training_parts(series, test_fraction),
             config,
             on_epoch=display.epoch,
+            on_step=display.step,
         )
     save_network(
         network,
@@ -228,10 +233,14 @@ def forecast(
     )
     baselines = {"seasonal naive": seasonal}
     if xlstmtime_epochs > 0:
-        with console.status("Training the xLSTMTime baseline on the training parts"):
+        with training_display("Training the xLSTMTime baseline", metric="NLL") as display:
             baselines["xlstmtime"] = XLSTMTimeForecaster(
                 context_length=context, horizon=horizon, epochs=xlstmtime_epochs, seed=seed
-            ).fit(normalised_training_parts(series, test_fraction))
+            ).fit(
+                normalised_training_parts(series, test_fraction),
+                on_epoch=display.epoch,
+                on_step=display.step,
+            )
     with console.status("Forecasting") as status:
         result = run_forecast_study(
             series,

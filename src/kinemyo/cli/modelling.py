@@ -36,6 +36,14 @@ SubjectsOption = Annotated[
 MotionsOption = Annotated[
     str | None, typer.Option(help="Comma-separated motion codes, e.g. DNS,UPS (default: all).")
 ]
+AllowImplausibleOption = Annotated[
+    bool,
+    typer.Option(
+        "--allow-implausible",
+        help="Process samples beyond their unit's plausible range (e.g. |moment| > 1000 N·m) "
+        "instead of refusing the recording.",
+    ),
+]
 OutOption = Annotated[
     Path,
     typer.Option(
@@ -87,6 +95,7 @@ def preprocess(
     subjects: SubjectsOption = None,
     motions: MotionsOption = None,
     overwrite: OverwriteOption = False,
+    allow_implausible: AllowImplausibleOption = False,
 ) -> None:
     """Run the sEMG pipeline and write the feature/target tensors.
 
@@ -106,7 +115,7 @@ def preprocess(
     destination = output_folder(out, overwrite, data)
     settings = load_config(config)
     recordings = _read(data, subjects, motions)
-    pipeline = SignalPipeline(settings)
+    pipeline = SignalPipeline(settings, allow_implausible=allow_implausible)
     dataset = _windowed(recordings, pipeline, fit=True)
     arrays = {"X": dataset.X} | ({"Y": dataset.Y} if dataset.Y is not None else {})
     with atomic_directory(destination) as tmp:
@@ -163,6 +172,7 @@ def fit(
         list[str] | None, typer.Option(help="Model parameter NAME=VALUE (JSON value); repeat.")
     ] = None,
     overwrite: OverwriteOption = False,
+    allow_implausible: AllowImplausibleOption = False,
 ) -> None:
     """Fit the pipeline and a model on every window of DATA (all of it is training data).
 
@@ -181,7 +191,7 @@ def fit(
     destination = output_folder(out, overwrite, data)
     settings = load_config(config)
     recordings = _read(data, subjects, motions)
-    pipeline = SignalPipeline(settings)
+    pipeline = SignalPipeline(settings, allow_implausible=allow_implausible)
     dataset = _windowed(recordings, pipeline, fit=True)
     with training_display(f"Fitting {model} on {len(dataset)} windows") as display:
         if isinstance(estimator, SequenceRegressor):
@@ -209,6 +219,7 @@ def evaluate(
         Path | None, typer.Option("--out", help="Write scores.csv and summary.csv here.")
     ] = None,
     overwrite: OverwriteOption = False,
+    allow_implausible: AllowImplausibleOption = False,
 ) -> None:
     """Score a fitted model on DATA: MAE, RMSE, NRMSE, R2, Pearson r and VAF per subject, task,
     joint and quantity, and mean ± sd across subjects. Trials the model was trained on are
@@ -237,6 +248,7 @@ def evaluate(
             "optimistic. Evaluate on other subjects, motions or trials."
         )
     pipeline = SignalPipeline.load(run / "pipeline")
+    pipeline.allow_implausible = allow_implausible
     dataset = _windowed(recordings, pipeline, fit=False)
     estimator = load_model(run / "model")
     prediction = estimator.predict(dataset)
@@ -264,6 +276,7 @@ def predict(
     overwrite: Annotated[
         bool, typer.Option("--overwrite", help="Replace --out if it exists (never an input).")
     ] = False,
+    allow_implausible: AllowImplausibleOption = False,
 ) -> None:
     """Predict the joint angles and moments of every window of DATA with a fitted model (DATA
     needs only EMG). Writes one row per window: subject, task, trial, time (s) and each joint's
@@ -279,6 +292,7 @@ def predict(
     output_file(out, overwrite, run, data)
     recordings = _read(data, subjects, motions)
     pipeline = SignalPipeline.load(run / "pipeline")
+    pipeline.allow_implausible = allow_implausible
     dataset = _windowed(recordings, pipeline, fit=False)
     prediction = load_model(run / "model").predict(dataset)
     table = pd.DataFrame({k: getattr(dataset, k) for k in ("subject", "task", "trial", "time")})
@@ -311,6 +325,7 @@ def compare(
     train_tasks: Annotated[str | None, typer.Option(help="cross-task: training tasks.")] = None,
     test_tasks: Annotated[str | None, typer.Option(help="cross-task: test tasks.")] = None,
     overwrite: OverwriteOption = False,
+    allow_implausible: AllowImplausibleOption = False,
 ) -> None:
     """Fit and score several models under one protocol; write a table (MAE, RMSE, NRMSE, R2, r
     for angles and moments, training time, parameters), training curves, predictions per joint
@@ -341,6 +356,7 @@ def compare(
             command=shlex.join(["kinemyo", *sys.argv[1:]]),
             progress=display.say,
             on_epoch=display.epoch,
+            allow_implausible=allow_implausible,
         )
     console.print(markdown_table(result.table), soft_wrap=True)
     console.print(f"Lowest moment RMSE: [bold]{result.winner}[/]. Report: [bold]{result.report}[/]")

@@ -103,7 +103,10 @@ def read_storage(path: str | Path) -> StorageTable:
         repeated = repeated_names(columns)
         if repeated:
             raise DataFormatError(f"repeated column names {repeated}.", path=path)
-        numbers = _body(handle, path, columns)
+        try:
+            numbers = _body(handle, path, columns)
+        except DataFormatError as error:  # rows count from the line after the column names
+            raise error.after_header(len(lines) + 1) from None
     if not numbers.shape[0]:
         raise DataFormatError("the file has a header but no data rows.", path=path)
     name = lines[0].strip() if end > 0 and "=" not in lines[0] else ""
@@ -114,7 +117,10 @@ def read_storage(path: str | Path) -> StorageTable:
             header[key.strip()] = value.strip()
     _check_count(header, "nRows", numbers.shape[0], path)
     _check_count(header, "nColumns", len(columns), path)
-    _check_time(numbers[:, 0], path)
+    try:
+        _check_time(numbers[:, 0], path)
+    except DataFormatError as error:
+        raise error.after_header(len(lines) + 1) from None
     flag = header.pop("inDegrees", None)
     header.pop("nRows", None)
     header.pop("nColumns", None)

@@ -1,7 +1,7 @@
 """Probabilistic forecasting of joint angle and moment series: data, metrics, baselines.
 
 * :mod:`kinemyo.forecasting.series`: univariate :class:`JointSeries` from recordings or the real
-  knee cycles, resampling, context-only z-scaling, rolling-origin windows, GluonTS-style entries.
+  knee cycles, resampling, context-only z-scaling, rolling forecast origins.
 * :mod:`kinemyo.forecasting.metrics`: sample CRPS (``crps_energy``), GluonTS mean weighted
   quantile loss (``crps_wql``, the Lag-Llama paper's "CRPS"), median MAE, interval coverage.
 * :mod:`kinemyo.forecasting.baselines`: the seasonal-naive baseline.
@@ -21,13 +21,10 @@ from kinemyo.forecasting.metrics import (
 from kinemyo.forecasting.series import (
     QUANTITIES,
     JointSeries,
-    Window,
     ZScore,
-    pandas_freq,
-    rolling_windows,
+    rolling_origins,
     series_from_knee_cycles,
     series_from_recordings,
-    to_gluonts_dicts,
 )
 
 __all__ = [
@@ -36,19 +33,16 @@ __all__ = [
     "QUANTITIES",
     "JointSeries",
     "SeasonalNaive",
-    "Window",
     "ZScore",
     "estimate_period",
     "interval_coverage",
     "lag_correlation",
     "median_mae",
-    "pandas_freq",
-    "rolling_windows",
+    "rolling_origins",
     "sample_crps",
     "score_forecasts",
     "series_from_knee_cycles",
     "series_from_recordings",
     "summarise_scores",
-    "to_gluonts_dicts",
     "weighted_quantile_loss",
 ]

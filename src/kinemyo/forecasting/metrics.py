@@ -13,6 +13,11 @@ apart:
 * :func:`weighted_quantile_loss` (column ``crps_wql``): GluonTS' ``mean_wQuantileLoss``, a
   dimensionless quantile approximation of CRPS normalised by sum|y|. This is the number the
   Lag-Llama paper and the seed study report as "CRPS" (e.g. 0.5161 for joint angles).
+
+Quantiles of samples follow GluonTS' ``SampleForecast.quantile`` (:func:`sample_quantiles`): the
+order statistic at 0-based rank ``round((S - 1) q)`` (half to even), not an interpolation between
+two samples, so ``crps_wql`` and the coverages are the numbers GluonTS' evaluator gives for the
+same samples (linear interpolation moved ``crps_wql`` by 0.8-2.7% on 100 paths).
 """
 
 from __future__ import annotations
@@ -86,12 +91,28 @@ def sample_crps(samples: np.ndarray, truth: np.ndarray) -> float:
     return float((accuracy - 0.5 * spread).mean())
 
 
+def sample_quantiles(samples: np.ndarray, levels: Sequence[float]) -> np.ndarray:
+    """GluonTS' quantiles of sample paths: per step, the sorted samples' entry at 0-based rank
+    ``round((S - 1) q)`` (``numpy.round``: halves go to the even rank).
+
+    Args:
+        samples: (N, S, H) sample paths.
+        levels: Q levels in [0, 1].
+
+    Returns:
+        (Q, N, H) quantiles, in the units of ``samples``.
+    """
+    ordered = np.sort(samples, axis=1)
+    ranks = [int(np.round((samples.shape[1] - 1) * q)) for q in levels]
+    return np.moveaxis(ordered[:, ranks, :], 1, 0)
+
+
 def weighted_quantile_loss(
     samples: np.ndarray, truth: np.ndarray, quantiles: Sequence[float] = DEFAULT_QUANTILES
 ) -> float:
-    """GluonTS-style mean weighted quantile loss: what the Lag-Llama paper and the seed call "CRPS".
+    """GluonTS' ``mean_wQuantileLoss``: what the Lag-Llama paper and the seed call "CRPS".
 
-    For each level q the sample quantile ``ŷ_q`` (linear interpolation, ``numpy.quantile``) at
+    For each level q the sample quantile ``ŷ_q`` (:func:`sample_quantiles`, GluonTS' rule) at
     every step gives ``wQL_q = 2 * sum |(y - ŷ_q) * (1{y <= ŷ_q} - q)| / sum |y|``, sums over all
     windows and steps; the result is the mean of ``wQL_q`` over the levels. Dimensionless; for a
     point forecast and levels symmetric about 0.5 it equals sum|y - ŷ| / sum|y|.
@@ -111,29 +132,30 @@ def weighted_quantile_loss(
     scale = np.abs(truth).sum()
     if scale == 0:
         return float("nan")
-    predicted = np.quantile(samples, levels, axis=1)  # (Q, N, H)
+    predicted = sample_quantiles(samples, levels)  # (Q, N, H)
     error = truth[None] - predicted
     pinball = np.abs(error * ((truth[None] <= predicted) - levels[:, None, None]))
     return float((2.0 * pinball.sum(axis=(1, 2)) / scale).mean())
 
 
 def median_mae(samples: np.ndarray, truth: np.ndarray) -> float:
-    """Mean absolute error of the per-step sample median, in series units."""
+    """Mean absolute error of the per-step sample median (GluonTS' rule, see
+    :func:`sample_quantiles`: the upper middle sample when S is even), in series units."""
     samples, truth = _check(samples, truth)
-    return float(np.abs(np.median(samples, axis=1) - truth).mean())
+    return float(np.abs(sample_quantiles(samples, [0.5])[0] - truth).mean())
 
 
 def interval_coverage(samples: np.ndarray, truth: np.ndarray, level: float) -> float:
     """Fraction of observations inside the central ``level`` prediction interval.
 
     The interval at each step runs from the ``(1 - level) / 2`` to the ``(1 + level) / 2`` sample
-    quantile (linear interpolation), bounds included. A calibrated forecast covers about
-    ``level`` (0.5 and 0.9 are reported by :func:`score_forecasts`).
+    quantile (:func:`sample_quantiles`, GluonTS' rule), bounds included. A calibrated forecast
+    covers about ``level`` (0.5 and 0.9 are reported by :func:`score_forecasts`).
     """
     samples, truth = _check(samples, truth)
     if not 0 < level < 1:
         raise KinemyoError(f"`level` must be in (0, 1), got {level}.")
-    low, high = np.quantile(samples, [(1 - level) / 2, (1 + level) / 2], axis=1)
+    low, high = sample_quantiles(samples, [(1 - level) / 2, (1 + level) / 2])
     return float(((truth >= low) & (truth <= high)).mean())
 
 

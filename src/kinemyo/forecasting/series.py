@@ -7,9 +7,10 @@ seasonal-naive baseline) see only such arrays; the metadata name the rows of sco
 Conventions:
 
 * Values are float32; time is ``start_s + arange(T) / fs`` seconds.
-* Rolling-origin evaluation (:func:`rolling_windows`) cuts (context, future) pairs; z-scaling
-  (:class:`ZScore`) is fitted on the context of each window only, never on its future, as in the
-  seed study, so no statistic of the values being forecast leaks into the input.
+* Rolling origins (:func:`rolling_origins`) cut every series into (past, future) pairs, for
+  evaluation, fine-tuning and training alike; z-scaling (:class:`ZScore`) is fitted on a
+  training part or context only, never on the future, as in the seed study, so no statistic of
+  the values being forecast leaks into the input.
 """
 
 from __future__ import annotations
@@ -18,10 +19,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import NamedTuple
 
 import numpy as np
-import pandas as pd
 from scipy.signal import resample_poly
 
 from kinemyo import units
@@ -324,128 +323,97 @@ class ZScore:
         return (np.asarray(values, dtype=np.float64) * self.std + self.mean).astype(np.float32)
 
 
-class Window(NamedTuple):
-    """One rolling-origin evaluation window.
-
-    Attributes:
-        context: (context,) float32 values before the forecast origin.
-        future: (horizon,) float32 values to forecast.
-        index: position in the series of the first future sample (the forecast origin).
-    """
-
-    context: np.ndarray
-    future: np.ndarray
-    index: int
-
-
 def _positive_int(value: int, parameter: str) -> int:
     if isinstance(value, bool) or int(value) != value or value < 1:
         raise KinemyoError(f"`{parameter}` must be a positive integer, got {value!r}.")
     return int(value)
 
 
-def rolling_windows(
-    series: JointSeries | np.ndarray,
-    context: int,
+def rolling_origins(
+    length: int,
     horizon: int,
-    stride: int,
-    start: int | None = None,
-) -> list[Window]:
-    """Rolling-origin (context, future) windows of one series.
+    *,
+    start: int,
+    stride: int = 1,
+    max_windows: int | None = None,
+) -> np.ndarray:
+    """Forecast origins of a series of ``length`` samples: ``start, start + stride, ...`` as
+    long as a full future of ``horizon`` samples fits. An origin ``o`` has the past
+    ``values[:o]`` and the future ``values[o:o + horizon]``.
 
-    Origins are ``start, start + stride, ...`` as long as a full future fits; window ``i`` has
-    context ``values[o - context:o]`` and future ``values[o:o + horizon]`` with ``o`` its origin.
-
-    Overlap policy: contexts of later windows contain the futures of earlier ones (the truth is
+    Overlap policy: pasts of later origins contain the futures of earlier ones (the truth is
     revealed as the origin rolls forward; that is the point of rolling-origin evaluation). Futures
-    never overlap when ``stride >= horizon``; with ``stride < horizon`` a sample is forecast by
-    several windows at different lead times, so scores weigh it several times.
+    never overlap when ``stride >= horizon``; with ``stride < horizon`` a sample is forecast from
+    several origins at different lead times, so scores weigh it several times.
 
     Args:
-        series: a :class:`JointSeries` or a (T,) array.
-        context: number of past samples given to the forecaster.
-        horizon: number of future samples to forecast.
-        stride: step in samples between successive origins.
-        start: first origin; default ``context`` (the first with a full context).
+        length: samples in the series.
+        horizon: future samples per origin (>= 1).
+        start: the first origin (>= 0; e.g. the first index of a held-out part, or the context
+            length so that every origin has a full context).
+        stride: samples between successive origins (>= 1).
+        max_windows: keep at most this many origins, spread evenly from the first to the last
+            (None: all).
 
     Returns:
-        The windows in time order (copies, float32).
+        (K,) int origins in increasing order; empty when no future fits after ``start``.
 
     Raises:
-        KinemyoError: non-positive sizes, a context or context + horizon longer than the series,
-            or a start that leaves no full context or no full future; the message names the
+        KinemyoError: a size that is not a positive integer, or a negative ``start``, naming the
             parameter.
     """
-    values = series.values if isinstance(series, JointSeries) else np.asarray(series, np.float32)
-    if values.ndim != 1:
-        raise KinemyoError(f"`series` must be 1-D (T,), got shape {values.shape}.")
-    context = _positive_int(context, "context")
     horizon = _positive_int(horizon, "horizon")
     stride = _positive_int(stride, "stride")
-    n = values.shape[0]
-    if context > n:
-        raise KinemyoError(f"`context`={context} is longer than the series ({n} samples).")
-    if context + horizon > n:
-        raise KinemyoError(
-            f"`horizon`={horizon} does not fit after a context of {context} in a series of {n} "
-            f"samples (context + horizon = {context + horizon})."
-        )
-    first = context if start is None else int(start)
-    if first < context:
-        raise KinemyoError(f"`start`={first} leaves less than context={context} samples before it.")
-    if first + horizon > n:
-        raise KinemyoError(
-            f"`start`={first} leaves less than horizon={horizon} samples after it (series has {n})."
-        )
-    return [
-        Window(
-            context=values[o - context : o].astype(np.float32, copy=True),
-            future=values[o : o + horizon].astype(np.float32, copy=True),
-            index=o,
-        )
-        for o in range(first, n - horizon + 1, stride)
-    ]
+    if isinstance(start, bool) or int(start) != start or start < 0:
+        raise KinemyoError(f"`start` must be a whole number >= 0, got {start!r}.")
+    origins = np.arange(int(start), int(length) - horizon + 1, stride)
+    if max_windows is not None and origins.size > _positive_int(max_windows, "max_windows"):
+        keep = np.round(np.linspace(0, origins.size - 1, max_windows)).astype(int)
+        origins = origins[np.unique(keep)]
+    return origins
 
 
-def pandas_freq(fs: float) -> str:
-    """The pandas offset alias of the sampling step ``1 / fs`` (e.g. "10ms" at 100 Hz).
+Picks = list[tuple[int, int]]
+"""(series index, origin) pairs."""
+
+
+def training_and_validation_origins(
+    lengths: Sequence[int],
+    horizon: int,
+    *,
+    validation_fraction: float,
+    first: int = 1,
+    max_validation: int | None = None,
+) -> tuple[Picks, Picks]:
+    """Forecast origins for training a forecaster on series (their training parts only).
+
+    Each series of ``lengths[s]`` samples is cut at ``cut = int(length * (1 -
+    validation_fraction))``: training origins are every origin from ``first`` whose future ends
+    by ``cut``; validation origins lie in ``[max(cut, first), length)``, ``horizon`` apart (their
+    futures do not overlap), at most ``max_validation`` per series spread evenly
+    (:func:`rolling_origins`).
+
+    Returns:
+        (series, origin) pairs for training and for validation.
 
     Raises:
-        KinemyoError: when the step is not a whole number of microseconds (e.g. 1920 Hz, whose
-            step is 520.83 µs); resample first (e.g. to 100 or 1000 Hz).
+        KinemyoError: when either list would be empty.
     """
-    step_us = 1e6 / fs
-    whole = round(step_us)
-    if whole < 1 or abs(step_us - whole) > 1e-6 * step_us:
+    train: Picks = []
+    validation: Picks = []
+    for s, length in enumerate(lengths):
+        cut = int(length * (1 - validation_fraction))
+        train += [(s, int(o)) for o in rolling_origins(cut, horizon, start=first)]
+        validation += [
+            (s, int(o))
+            for o in rolling_origins(
+                length, horizon, start=max(cut, first), stride=horizon, max_windows=max_validation
+            )
+        ]
+    if not train or not validation:
         raise KinemyoError(
-            f"`fs`={fs} Hz has a step of {step_us:.4f} µs, not a whole number of microseconds; "
-            "resample the series (e.g. fs=100) to get a pandas frequency."
+            f"The series are too short for windows of {first} past and {horizon} future steps "
+            f"both before and within a {validation_fraction:.0%} validation part; use longer "
+            "series or a shorter context or horizon."
         )
-    return f"{whole // 1000}ms" if whole % 1000 == 0 else f"{whole}us"
-
-
-def to_gluonts_dicts(
-    series: Iterable[JointSeries],
-    *,
-    origin: str = "2000-01-01",
-    freq: str | None = None,
-) -> list[dict]:
-    """Series as GluonTS-style data entries, without importing gluonts.
-
-    Each entry is ``{"target": (T,) float32, "start": ..., "item_id": name}``, usable as the data
-    of ``gluonts.dataset.common.ListDataset(entries, freq=...)``. ``start`` is the calendar time
-    ``origin + start_s``: a ``pandas.Period`` of frequency ``freq`` when given (see
-    :func:`pandas_freq`), else a ``pandas.Timestamp`` (ListDataset converts it with its own freq).
-    """
-    base = pd.Timestamp(origin)
-    entries = []
-    for s in series:
-        stamp = base + pd.Timedelta(seconds=s.start_s)
-        entries.append(
-            {
-                "target": s.values.copy(),
-                "start": stamp if freq is None else pd.Period(stamp, freq=freq),
-                "item_id": s.name,
-            }
-        )
-    return entries
+    return train, validation

@@ -3,22 +3,31 @@
 The causal xLSTMTime network of :mod:`kinemyo.models.networks.xlstmtime` reads the last
 ``context_length`` values (one input per step); from its output at the last step, a linear head
 gives Student-t parameters for each of the ``horizon`` future steps at once (a direct
-multi-horizon forecast, not autoregressive): df = 2 + softplus, loc, scale = softplus + 1e-3, in
-the z-normalised units of the series. Trained by Student-t negative log-likelihood on random
-windows of the training parts. Samples are drawn independently per step: the marginal
-distributions, which is all the CRPS and coverage scores look at.
+multi-horizon forecast, not autoregressive), mapped to valid values as Lag-Llama's head does
+(:func:`~kinemyo.models.student_t.student_t_parameters`), in the z-normalised units of the
+series. Trained by Student-t negative log-likelihood on random windows of the training parts in
+:mod:`the one training loop <kinemyo.training.loop>`, with early stopping on validation windows
+whose futures lie in the last ``validation_fraction`` of each training part. Samples are drawn
+independently per step: the marginal distributions, which is all the CRPS and coverage scores
+look at.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
 import torch
-from torch.nn.functional import softplus
 
 from kinemyo.errors import KinemyoError
+from kinemyo.forecasting.series import training_and_validation_origins
 from kinemyo.models.networks import build_network
+from kinemyo.models.student_t import student_t_log_prob, student_t_parameters, student_t_sample
+from kinemyo.training.loop import EpochCallback, StepCallback, TrainingConfig, training_loop
+
+Windows = tuple[torch.Tensor, torch.Tensor]
+"""Pasts (B, context_length) and futures (B, horizon)."""
 
 
 class XLSTMTimeForecaster:
@@ -29,7 +38,11 @@ class XLSTMTimeForecaster:
         horizon: future steps forecast at once.
         hidden, layers: size of the xLSTMTime network.
         epochs, windows_per_epoch, batch_size, learning_rate: training.
-        seed: seeds weights and window draws.
+        patience: epochs without a lower validation NLL before stopping (0: never).
+        validation_fraction: share of each training series whose futures validate.
+        seed: seeds weights, window draws and forecast samples.
+        device: "auto" (CUDA when present), "cpu" or "cuda".
+        threads: torch intra-op threads (None: ``$KINEMYO_THREADS``, else 1).
     """
 
     def __init__(
@@ -42,30 +55,63 @@ class XLSTMTimeForecaster:
         windows_per_epoch: int = 256,
         batch_size: int = 32,
         learning_rate: float = 1e-3,
+        patience: int = 5,
+        validation_fraction: float = 0.2,
         seed: int = 0,
+        device: str = "auto",
+        threads: int | None = None,
     ) -> None:
         self.context_length, self.horizon = context_length, horizon
         self.hidden, self.layers = hidden, layers
-        self.epochs, self.windows_per_epoch = epochs, windows_per_epoch
-        self.batch_size, self.learning_rate, self.seed = batch_size, learning_rate, seed
+        self.windows_per_epoch, self.validation_fraction = windows_per_epoch, validation_fraction
+        self.training = TrainingConfig(
+            epochs=epochs,
+            learning_rate=learning_rate,
+            batch_size=batch_size,
+            schedule="none",
+            clip=1.0,
+            patience=patience,
+            seed=seed,
+            device=device,
+            threads=threads,
+        )
         self.network_: torch.nn.Module | None = None
 
-    def _parameters(self, past: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def _parameters(self, past: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        """(B, context_length) -> df, loc, scale, each (B, horizon)."""
         raw = self.network_(past[..., None])[:, -1].view(len(past), self.horizon, 3)
-        return 2 + softplus(raw[..., 0]), raw[..., 1], softplus(raw[..., 2]) + 1e-3
+        return student_t_parameters(raw[..., 0], raw[..., 1], raw[..., 2])
 
-    def fit(self, series: Sequence[np.ndarray]) -> XLSTMTimeForecaster:
-        """Train on windows of the (z-normalised) training series."""
-        span = self.context_length + self.horizon
-        origins = [
-            (s, o)
-            for s, values in enumerate(series)
-            for o in range(self.context_length, len(values) - self.horizon + 1)
-        ]
-        if not origins:
-            raise KinemyoError(f"The series are shorter than context + horizon = {span} steps.")
-        torch.manual_seed(self.seed)
-        rng = np.random.default_rng(self.seed)
+    def _windows(self, series: Sequence[np.ndarray], picks: Sequence[tuple[int, int]]) -> Windows:
+        span = [series[s][o - self.context_length : o + self.horizon] for s, o in picks]
+        windows = torch.as_tensor(np.stack(span).astype(np.float32))
+        return windows[:, : self.context_length], windows[:, self.context_length :]
+
+    def _nll(self, batch: Windows) -> tuple[torch.Tensor, float, float]:
+        past, future = batch
+        loss = -student_t_log_prob(future, *self._parameters(past)).mean()
+        return loss, float(loss.detach()) * len(past), float(len(past))
+
+    def fit(
+        self,
+        series: Sequence[np.ndarray],
+        on_epoch: EpochCallback | None = None,
+        on_step: StepCallback | None = None,
+    ) -> XLSTMTimeForecaster:
+        """Train on windows of the (z-normalised) training series; validation windows come
+        from the last ``validation_fraction`` of each. ``on_epoch`` gets the train and
+        validation NLL of each epoch, ``on_step`` the progress within it (see
+        :mod:`kinemyo.training.loop`)."""
+        values = [np.asarray(v, dtype=np.float32) for v in series]
+        train, validation = training_and_validation_origins(
+            [len(v) for v in values],
+            self.horizon,
+            validation_fraction=self.validation_fraction,
+            first=self.context_length,
+        )
+        config = self.training
+        torch.manual_seed(config.seed)
+        rng = np.random.default_rng(config.seed)
         self.network_ = build_network(
             "xlstmtime",
             n_inputs=1,
@@ -73,31 +119,36 @@ class XLSTMTimeForecaster:
             hidden=self.hidden,
             layers=self.layers,
         )
-        optimiser = torch.optim.Adam(self.network_.parameters(), lr=self.learning_rate)
-        self.network_.train()
-        for _ in range(self.epochs):
-            picks = rng.integers(0, len(origins), self.windows_per_epoch)
-            for first in range(0, picks.size, self.batch_size):
-                chosen = [origins[i] for i in picks[first : first + self.batch_size]]
-                windows = np.stack(
-                    [series[s][o - self.context_length : o + self.horizon] for s, o in chosen]
-                ).astype(np.float32)
-                past = torch.as_tensor(windows[:, : self.context_length])
-                future = torch.as_tensor(windows[:, self.context_length :])
-                df, loc, scale = self._parameters(past)
-                loss = -torch.distributions.StudentT(df, loc, scale).log_prob(future).mean()
-                optimiser.zero_grad(set_to_none=True)
-                loss.backward()
-                torch.nn.utils.clip_grad_norm_(self.network_.parameters(), 1.0)
-                optimiser.step()
-        self.network_.eval()
+
+        def epoch_batches(epoch: int) -> list[Windows]:
+            picks = rng.integers(0, len(train), self.windows_per_epoch)
+            return self._batches(values, [train[i] for i in picks])
+
+        training_loop(
+            self.network_,
+            self._nll,
+            epoch_batches,
+            self._batches(values, validation),
+            config,
+            steps_per_epoch=math.ceil(self.windows_per_epoch / config.batch_size),
+            on_epoch=on_epoch,
+            on_step=on_step,
+        )
+        self.network_.cpu()
         return self
+
+    def _batches(
+        self, series: Sequence[np.ndarray], picks: Sequence[tuple[int, int]]
+    ) -> list[Windows]:
+        size = self.training.batch_size
+        return [self._windows(series, picks[i : i + size]) for i in range(0, len(picks), size)]
 
     @torch.no_grad()
     def forecast(
         self, past: np.ndarray, horizon: int, num_samples: int, rng: np.random.Generator
     ) -> np.ndarray:
-        """(num_samples, horizon) samples after ``past`` (its last ``context_length`` values)."""
+        """(num_samples, horizon) samples after ``past`` (its last ``context_length`` values);
+        the draws are seeded from ``rng``."""
         if self.network_ is None:
             raise KinemyoError("XLSTMTimeForecaster is not fitted; call fit first.")
         if horizon != self.horizon or len(past) < self.context_length:
@@ -106,6 +157,6 @@ class XLSTMTimeForecaster:
                 f"{self.context_length} past values; got horizon {horizon}, {len(past)} values."
             )
         window = torch.as_tensor(np.asarray(past[-self.context_length :], np.float32)[None])
-        df, loc, scale = (p[0].numpy() for p in self._parameters(window))
-        draws = rng.standard_t(df, size=(num_samples, horizon))
-        return (loc + scale * draws).astype(np.float32)
+        df, loc, scale = (p.expand(num_samples, horizon) for p in self._parameters(window))
+        generator = torch.Generator().manual_seed(int(rng.integers(2**62)))
+        return student_t_sample(df, loc, scale, generator).numpy()

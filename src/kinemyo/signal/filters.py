@@ -236,30 +236,6 @@ def bandpass(
     return sps.filtfilt(b, a, arr, axis=0)
 
 
-def lowpass(
-    x: np.ndarray,
-    fs: float,
-    cutoff: float,
-    order: int = 2,
-    causal: bool = False,
-) -> np.ndarray:
-    """Butterworth low-pass of each channel (SOS form), e.g. to smooth a rectified EMG.
-
-    Args:
-        x: (T, C) signal, e.g. mV.
-        fs: sampling rate, Hz.
-        cutoff: -3 dB cut-off of one pass, Hz; 0 < cutoff < fs / 2.
-        order: Butterworth order (see :func:`lowpass_sos`).
-        causal: False: zero phase (forward-backward; effective order doubled, -6 dB at the
-            cut-off). True: one causal pass from rest (delays the signal, as a streaming system
-            would).
-
-    Returns:
-        (T, C) float64, same units as ``x``.
-    """
-    return apply_sos(lowpass_sos(fs, cutoff, order), x, causal=causal)
-
-
 def notch(
     x: np.ndarray,
     fs: float,

@@ -39,17 +39,17 @@ from pathlib import Path
 from typing import Self
 
 import numpy as np
-from safetensors import SafetensorError
-from safetensors.numpy import load_file, save_file
+from safetensors.numpy import save_file
 
 from kinemyo import units
 from kinemyo.config import PipelineConfig, config_from_dict
-from kinemyo.data.limits import MODEL_JSON, SAFETENSORS, check_file
+from kinemyo.data.limits import MODEL_JSON
 from kinemyo.data.plausibility import PLAUSIBLE_ABS, implausible
 from kinemyo.data.recording import Recording
 from kinemyo.data.windowed import WindowedDataset
 from kinemyo.errors import DataFormatError, KinemyoError
 from kinemyo.fileio import atomic_directory
+from kinemyo.saved import read_json, read_tensors
 from kinemyo.signal import denoise, features, scalers, windows
 from kinemyo.signal.conditioning import ConditioningState, condition, fit_conditioning
 from kinemyo.signal.per_subject import PerSubject
@@ -267,7 +267,7 @@ class SignalPipeline:
             raise KinemyoError(
                 f"Recording {rec.meta.name} ({rec.meta.source or 'not from a file'}) has values "
                 f"no body produces: {'; '.join(found)}. A corrupt cell or a wrong unit? Fix the "
-                "file, or pass allow_implausible=True to process it anyway."
+                "file, or pass --allow-implausible (allow_implausible=True) to process it anyway."
             )
 
     # ---------------------------------------------------------------- windows
@@ -477,19 +477,15 @@ class SignalPipeline:
         """
         folder = Path(directory)
         meta_file, arrays_file = folder / "pipeline.json", folder / "scalers.safetensors"
-        for path, limits in ((meta_file, MODEL_JSON), (arrays_file, SAFETENSORS)):
+        for path in (meta_file, arrays_file):
             if not path.is_file():
                 raise DataFormatError("missing; this is not a saved kinemyo pipeline.", path=path)
-            check_file(path, limits)
         refit = "Fit the pipeline and save it again (kinemyo fit does both)."
-        try:
-            meta = json.loads(meta_file.read_text(encoding="utf-8"))
-            arrays = load_file(str(arrays_file))
-        except (ValueError, UnicodeDecodeError, RecursionError, SafetensorError) as error:
-            raise DataFormatError(f"unreadable ({error}).", path=folder, hint=refit) from None
-        subjects = meta.get("subjects") if isinstance(meta, dict) else None
+        meta = read_json(meta_file, MODEL_JSON)
+        arrays = read_tensors(arrays_file)
+        subjects = meta.get("subjects")
         if not (
-            isinstance(meta.get("config") if isinstance(meta, dict) else None, dict)
+            isinstance(meta.get("config"), dict)
             and isinstance(subjects, list)
             and all(isinstance(subject, str) for subject in subjects)
         ):

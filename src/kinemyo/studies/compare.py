@@ -120,6 +120,7 @@ def run_comparison(
     command: str = "",
     progress: Callable[[str], None] | None = None,
     on_epoch: EpochCallback | None = None,
+    allow_implausible: bool = False,
 ) -> ComparisonResult:
     """Fit and score ``models`` under ``protocol``; write the report into ``out_dir`` atomically.
 
@@ -133,11 +134,13 @@ def run_comparison(
         train_tasks, test_tasks: for ``cross-task``.
         command: the command line, for the record.
         progress: told what is being done; on_epoch: live training RMSE of sequence models.
+        allow_implausible: process samples beyond their unit's plausible range (see
+            :class:`~kinemyo.signal.pipeline.SignalPipeline`).
     """
     if protocol not in PROTOCOLS:
         raise KinemyoError(f"Unknown protocol '{protocol}'; choose among {', '.join(PROTOCOLS)}.")
     say = progress or (lambda message: None)
-    pipeline = SignalPipeline(config)
+    pipeline = SignalPipeline(config, allow_implausible=allow_implausible)
     runs: list[ModelRun] = []
     for windows, splits in _experiments(recordings, pipeline, protocol, train_tasks, test_tasks):
         for split in splits:

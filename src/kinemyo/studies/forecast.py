@@ -28,7 +28,7 @@ from kinemyo.fileio import Destination, atomic_directory
 from kinemyo.forecasting.baselines import SeasonalNaive
 from kinemyo.forecasting.finetune import past_window
 from kinemyo.forecasting.metrics import score_forecasts, summarise_scores, weighted_quantile_loss
-from kinemyo.forecasting.series import JointSeries, ZScore
+from kinemyo.forecasting.series import JointSeries, ZScore, rolling_origins
 from kinemyo.models.lagllama import LagLlamaNetwork
 from kinemyo.models.lagllama.settings import MAX_CONTEXT
 from kinemyo.models.networks.base import check_option
@@ -94,16 +94,28 @@ def normalised_training_parts(
     return parts
 
 
-def _origins(series: JointSeries, settings: ForecastSettings) -> np.ndarray:
+def forecast_origins(series: JointSeries, settings: ForecastSettings) -> np.ndarray:
+    """The forecast origins of ``series`` (:func:`rolling_origins`): every ``horizon`` steps in
+    its test part, so futures do not overlap, none before a full context, at most
+    ``max_windows`` spread evenly.
+
+    Raises:
+        KinemyoError: naming the series, when no test window fits.
+    """
     start = max(split_point(series, settings.test_fraction), settings.context_length)
-    origins = np.arange(start, len(series) - settings.horizon + 1, settings.horizon)
+    origins = rolling_origins(
+        len(series),
+        settings.horizon,
+        start=start,
+        stride=settings.horizon,
+        max_windows=settings.max_windows,
+    )
     if origins.size == 0:
         raise KinemyoError(
             f"Series {series.name} ({len(series)} samples) has no test window of horizon "
             f"{settings.horizon} after its first {start} samples."
         )
-    keep = np.linspace(0, origins.size - 1, min(settings.max_windows, origins.size))
-    return origins[np.unique(np.round(keep).astype(int))]
+    return origins
 
 
 def check_series(series: Sequence[JointSeries], settings: ForecastSettings) -> None:
@@ -115,7 +127,7 @@ def check_series(series: Sequence[JointSeries], settings: ForecastSettings) -> N
         KinemyoError: naming the series, and the sample at fault.
     """
     for s in series:
-        _origins(s, settings)
+        forecast_origins(s, settings)
         zscore = ZScore.fit(s.values[: split_point(s, settings.test_fraction)])
         if abs(zscore.mean) + MAX_ABS_Z * zscore.std > _FLOAT32_MAX:
             raise KinemyoError(
@@ -163,7 +175,7 @@ def forecast_series(
     """Samples (N, S, H) and truths (N, H), in the series' units, per model."""
     zscore = ZScore.fit(series.values[: split_point(series, settings.test_fraction)])
     z = zscore.transform(series.values).astype(np.float32)
-    origins = _origins(series, settings)
+    origins = forecast_origins(series, settings)
     truth = np.stack([series.values[o : o + settings.horizon] for o in origins])
     rng = np.random.default_rng(settings.seed)
     out = {
@@ -261,7 +273,7 @@ def run_forecast_study(
     with atomic_directory(out_dir) as tmp:
         figures = []
         for (model, quantity), (s, samples, truth) in examples.items():
-            origin = _origins(s, settings)[0]
+            origin = forecast_origins(s, settings)[0]
             context = s.values[origin - settings.context_length : origin]
             png, _ = save_figure(
                 *plot_forecast(

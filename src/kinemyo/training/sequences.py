@@ -50,11 +50,6 @@ class Runs:
         run[order], position[order] = run_sorted, position_sorted
         return cls(run, position)
 
-    @property
-    def n_runs(self) -> int:
-        """Number of runs R."""
-        return int(self.run.max()) + 1 if self.run.size else 0
-
     def members(self) -> list[np.ndarray]:
         """For each run, the indices of its windows in time order (windows with run id -1,
         i.e. in no run, are left out)."""

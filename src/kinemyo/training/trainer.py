@@ -1,86 +1,35 @@
-"""One training loop for every torch sequence network.
+"""The sequence regressors' trainer: chunks of consecutive windows through :mod:`the one loop
+<kinemyo.training.loop>`.
 
-Adam with an optional one-cycle or cosine schedule, gradient clipping, a masked loss over the
-valid steps of right-padded chunks, early stopping on validation chunks (carved from the training
-data by the caller, never from the test split), the best weights restored at the end, seeded
-determinism, a per-epoch callback for live progress, and the per-step loss history. CPU by
-default, CUDA when present (``device="auto"``), on a deliberate number of CPU threads (1 unless
-told otherwise, see :mod:`kinemyo.training.threads`).
+A masked loss (MSE or L1) over the valid steps of right-padded chunks plus the network's
+auxiliary loss is minimised; the reported metric is the RMSE over the valid steps (standardised
+target units), on the training chunks of each epoch and on validation chunks carved from the
+training data by the caller (never from the test split). Optimiser, schedule, clipping, early
+stopping, seeding, device and threads are the loop's (:class:`TrainingConfig`).
 """
 
 from __future__ import annotations
 
-import copy
 import math
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
 from kinemyo.errors import KinemyoError
-from kinemyo.training.threads import torch_threads
+from kinemyo.training.loop import (
+    EarlyStopping,
+    EpochCallback,
+    TrainingConfig,
+    resolve_device,
+    training_loop,
+)
 
 if TYPE_CHECKING:  # only for annotations: kinemyo.models imports this module
     from kinemyo.models.networks.base import SequenceNetwork
 
-EpochCallback = Callable[[int, int, float, float], None]
-"""Called after each epoch as ``callback(epoch, epochs, train_rmse, validation_rmse)``."""
-
-
-@dataclass(frozen=True)
-class TrainingConfig:
-    """Settings of :func:`train`.
-
-    Attributes:
-        epochs: passes over the training chunks (the seed study's "training steps").
-        learning_rate: Adam's (peak, for one-cycle) learning rate.
-        batch_size: chunks per optimiser step.
-        schedule: "none", "onecycle" or "cosine" (over all steps).
-        clip: largest gradient norm (0: no clipping).
-        weight_decay: Adam's L2 penalty.
-        patience: epochs without a better validation RMSE before stopping (0: never stop early).
-        loss: "mse" or "l1", over the valid (unpadded) steps.
-        seed: seeds weights, shuffling and dropout.
-        device: "auto" (CUDA when present), "cpu" or "cuda".
-        threads: torch intra-op threads while training (None: ``$KINEMYO_THREADS``, else 1;
-            see :mod:`kinemyo.training.threads`).
-    """
-
-    epochs: int = 60
-    learning_rate: float = 3e-3
-    batch_size: int = 32
-    schedule: Literal["none", "onecycle", "cosine"] = "onecycle"
-    clip: float = 1.0
-    weight_decay: float = 0.0
-    patience: int = 10
-    loss: Literal["mse", "l1"] = "mse"
-    seed: int = 0
-    device: str = "auto"
-    threads: int | None = None
-
-    def __post_init__(self) -> None:
-        checks = {
-            "epochs": self.epochs >= 1,
-            "learning_rate": self.learning_rate > 0,
-            "batch_size": self.batch_size >= 1,
-            "clip": self.clip >= 0,
-            "weight_decay": self.weight_decay >= 0,
-            "patience": self.patience >= 0,
-            "schedule": self.schedule in ("none", "onecycle", "cosine"),
-            "loss": self.loss in ("mse", "l1"),
-            "device": self.device in ("auto", "cpu", "cuda"),
-            "threads": self.threads is None or (type(self.threads) is int and self.threads >= 1),
-        }
-        wrong = [name for name, ok in checks.items() if not ok]
-        if wrong:
-            raise KinemyoError(
-                "Invalid training setting(s): "
-                + ", ".join(f"{name}={getattr(self, name)!r}" for name in wrong)
-                + "."
-            )
+__all__ = ["EarlyStopping", "EpochCallback", "History", "TrainingConfig", "resolve_device", "train"]
 
 
 @dataclass
@@ -102,54 +51,6 @@ class History:
     seconds: float = 0.0
 
 
-class TrainingRecord(Protocol):
-    """What :meth:`EarlyStopping.finish` writes into: a history with these two fields."""
-
-    best_epoch: int
-    seconds: float
-
-
-class EarlyStopping:
-    """Keeps the weights of the epoch with the lowest score and says when to stop.
-
-    Args:
-        patience: epochs without a lower score before stopping (0: never stop early).
-    """
-
-    def __init__(self, patience: int) -> None:
-        self.patience = patience
-        self.best_score, self.best_epoch, self._stale = math.inf, 0, 0
-        self._state: dict | None = None
-
-    def update(self, epoch: int, score: float, network: torch.nn.Module) -> bool:
-        """Record ``score`` of ``epoch``; True when training should stop."""
-        if score < self.best_score:
-            self.best_score, self.best_epoch, self._stale = score, epoch, 0
-            self._state = copy.deepcopy(network.state_dict())
-            return False
-        self._stale += 1
-        return bool(self.patience) and self._stale >= self.patience
-
-    def finish(self, network: torch.nn.Module, history: TrainingRecord, started: float) -> None:
-        """End training: load the best weights seen into ``network`` (kept as they are before
-        any update), put it in eval mode, and record the best epoch and the seconds since
-        ``started`` (a ``time.perf_counter()`` value) in ``history``."""
-        if self._state is not None:
-            network.load_state_dict(self._state)
-        network.eval()
-        history.best_epoch = self.best_epoch
-        history.seconds = time.perf_counter() - started
-
-
-def resolve_device(device: str) -> torch.device:
-    """ "auto" -> CUDA when available, else CPU."""
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if device == "cuda" and not torch.cuda.is_available():
-        raise KinemyoError("device='cuda' was asked for, but no CUDA device is available.")
-    return torch.device(device)
-
-
 def _batch(
     X: torch.Tensor, Y: torch.Tensor, chunks: torch.Tensor
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -160,27 +61,8 @@ def _batch(
     return X[index], Y[index], valid
 
 
-def _masked_loss(
-    output: torch.Tensor, target: torch.Tensor, valid: torch.Tensor, kind: str
-) -> torch.Tensor:
-    error = output - target
-    per_step = error.abs() if kind == "l1" else error.square()
-    return per_step[valid].mean()
-
-
-@torch.no_grad()
-def evaluate_rmse(
-    network: SequenceNetwork, X: torch.Tensor, Y: torch.Tensor, chunks: torch.Tensor, batch: int
-) -> float:
-    """RMSE over the valid steps of ``chunks`` (standardised units)."""
-    network.eval()
-    total, count = 0.0, 0
-    for first in range(0, chunks.shape[0], batch):
-        x, y, valid = _batch(X, Y, chunks[first : first + batch])
-        error = (network(x) - y)[valid]
-        total += float(error.square().sum())
-        count += error.numel()
-    return math.sqrt(total / max(count, 1))
+def _chunk_batches(chunks: torch.Tensor, batch: int) -> list[tuple[torch.Tensor]]:
+    return [(chunks[first : first + batch],) for first in range(0, chunks.shape[0], batch)]
 
 
 def train(
@@ -199,94 +81,56 @@ def train(
             weights).
         X: (N, D) standardised inputs of every window; Y: (N, K) standardised targets.
         train_chunks: (M, L) window indices of training chunks, -1 as right padding.
-        validation_chunks: (V, L) likewise for validation (V may be 0: no early stopping).
-        config: optimiser, schedule, stopping, seed, device.
-        on_epoch: progress callback, see :data:`EpochCallback`.
+        validation_chunks: (V, L) likewise for validation (V may be 0: no early stopping on
+            validation; the training RMSE is the score).
+        config: optimiser, schedule, stopping, seed, device, threads, loss, batch size.
+        on_epoch: progress callback, ``on_epoch(epoch, epochs, train_rmse, validation_rmse)``.
 
     Returns:
-        The training history.
+        The training history (RMSE in standardised target units).
     """
     if train_chunks.size == 0:
         raise KinemyoError("No training sequences: every run is empty.")
-    with torch_threads(config.threads):
-        return _train(network, X, Y, train_chunks, validation_chunks, config, on_epoch)
-
-
-def _train(
-    network: SequenceNetwork,
-    X: np.ndarray,
-    Y: np.ndarray,
-    train_chunks: np.ndarray,
-    validation_chunks: np.ndarray,
-    config: TrainingConfig,
-    on_epoch: EpochCallback | None,
-) -> History:
-    """:func:`train` on the current torch threads."""
-    started = time.perf_counter()
     device = resolve_device(config.device)
-    generator = torch.Generator().manual_seed(config.seed)
-    torch.manual_seed(config.seed)  # dropout; the caller seeds before building the network
-    network.to(device)
     pad = np.zeros((1, *X.shape[1:]), dtype=np.float32)
     X_t = torch.as_tensor(np.concatenate([X.astype(np.float32), pad]), device=device)
     Y_t = torch.as_tensor(
         np.concatenate([Y.astype(np.float32), np.zeros((1, Y.shape[1]), np.float32)]),
         device=device,
     )
-    train_index = torch.as_tensor(train_chunks, device=device)
-    validation_index = torch.as_tensor(validation_chunks, device=device)
 
-    optimiser = torch.optim.Adam(
-        network.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
-    )
-    steps_per_epoch = math.ceil(train_index.shape[0] / config.batch_size)
-    total_steps = steps_per_epoch * config.epochs
-    scheduler = None
-    if config.schedule == "onecycle":
-        scheduler = torch.optim.lr_scheduler.OneCycleLR(
-            optimiser, max_lr=config.learning_rate, total_steps=total_steps
-        )
-    elif config.schedule == "cosine":
-        scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, T_max=total_steps)
-
-    history = History()
-    stopping = EarlyStopping(config.patience)
-    for epoch in range(config.epochs):
-        network.train()
-        order = torch.randperm(train_index.shape[0], generator=generator).to(device)
-        squared, count = 0.0, 0
-        for first in range(0, order.numel(), config.batch_size):
-            x, y, valid = _batch(X_t, Y_t, train_index[order[first : first + config.batch_size]])
-            output = network(x)
-            loss = _masked_loss(output, y, valid, config.loss)
+    def loss(batch: tuple[torch.Tensor]) -> tuple[torch.Tensor, float, float]:
+        x, y, valid = _batch(X_t, Y_t, batch[0])
+        output = network(x)
+        error = (output - y)[valid]
+        objective = (error.abs() if config.loss == "l1" else error.square()).mean()
+        if network.training:
             auxiliary = network.auxiliary_loss(valid)
             if auxiliary is not None:
-                loss = loss + auxiliary
-            optimiser.zero_grad(set_to_none=True)
-            loss.backward()
-            if config.clip > 0:
-                torch.nn.utils.clip_grad_norm_(network.parameters(), config.clip)
-            optimiser.step()
-            if scheduler is not None:
-                scheduler.step()
-            history.step_loss.append(float(loss.detach()))
-            with torch.no_grad():
-                squared += float((output - y)[valid].square().sum())
-                count += int(valid.sum()) * y.shape[-1]
-        history.train_rmse.append(math.sqrt(squared / max(count, 1)))
-        if validation_index.numel():
-            score = evaluate_rmse(network, X_t, Y_t, validation_index, config.batch_size)
-            history.validation_rmse.append(score)
-        else:
-            score = history.train_rmse[-1]
-        if on_epoch is not None:
-            on_epoch(
-                epoch + 1,
-                config.epochs,
-                history.train_rmse[-1],
-                history.validation_rmse[-1] if history.validation_rmse else math.nan,
-            )
-        if stopping.update(epoch, score, network):
-            break
-    stopping.finish(network, history, started)
-    return history
+                objective = objective + auxiliary
+        return objective, float(error.detach().square().sum()), float(error.numel())
+
+    train_index = torch.as_tensor(train_chunks)
+    generator = torch.Generator().manual_seed(config.seed)
+
+    def epoch_batches(epoch: int) -> list[tuple[torch.Tensor]]:
+        order = torch.randperm(train_index.shape[0], generator=generator)
+        return _chunk_batches(train_index[order], config.batch_size)
+
+    record = training_loop(
+        network,
+        loss,
+        epoch_batches,
+        _chunk_batches(torch.as_tensor(validation_chunks), config.batch_size),
+        config,
+        steps_per_epoch=math.ceil(train_index.shape[0] / config.batch_size),
+        summary=math.sqrt,
+        on_epoch=on_epoch,
+    )
+    return History(
+        train_rmse=record.train,
+        validation_rmse=record.validation,
+        step_loss=record.step_loss,
+        best_epoch=record.best_epoch,
+        seconds=record.seconds,
+    )

@@ -20,7 +20,7 @@ from kinemyo.models.lagllama.checkpoint import (
 )
 from kinemyo.models.lagllama.features import LAGS, robust_scaler, time_features
 from kinemyo.models.lagllama.network import LagLlamaNetwork, StudentTParams
-from kinemyo.models.lagllama.sampling import sample_fast, sample_reference, student_t_sample
+from kinemyo.models.lagllama.sampling import sample_fast, sample_reference
 
 __all__ = [
     "LAGS",
@@ -35,7 +35,6 @@ __all__ = [
     "robust_scaler",
     "sample_fast",
     "sample_reference",
-    "student_t_sample",
     "time_features",
     "write_synthetic_checkpoint",
 ]

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 import torch
 from torch import Tensor, nn
-from torch.nn.functional import pad, scaled_dot_product_attention, silu, softplus
+from torch.nn.functional import pad, scaled_dot_product_attention, silu
 
 from kinemyo.models.lagllama.cache import KVCache, SharedPrefixKVCache
 from kinemyo.models.lagllama.features import (
@@ -26,6 +26,7 @@ from kinemyo.models.lagllama.features import (
     time_features,
 )
 from kinemyo.models.lagllama.settings import LagLlamaSettings
+from kinemyo.models.student_t import student_t_log_prob, student_t_parameters
 
 Cache = KVCache | SharedPrefixKVCache
 
@@ -175,23 +176,8 @@ class StudentTHead(nn.Module):
         self.proj = nn.ModuleList([nn.Linear(n_embd, 1) for _ in range(3)])
 
     def forward(self, h: Tensor) -> tuple[Tensor, Tensor, Tensor]:
-        """h (N, T, E) -> df, loc, scale, each (N, T)."""
-        raw_df, loc, raw_scale = (p(h).squeeze(-1) for p in self.proj)
-        df = 2.0 + softplus(raw_df)
-        scale = softplus(raw_scale).clamp_min(torch.finfo(torch.float32).eps)
-        return df, loc, scale
-
-
-def student_t_log_prob(y: Tensor, df: Tensor, loc: Tensor, scale: Tensor) -> Tensor:
-    """Elementwise log density of StudentT(df, loc, scale) at y (all broadcastable)."""
-    z = (y - loc) / scale
-    return (
-        torch.lgamma((df + 1) / 2)
-        - torch.lgamma(df / 2)
-        - 0.5 * torch.log(df * math.pi)
-        - torch.log(scale)
-        - (df + 1) / 2 * torch.log1p(z * z / df)
-    )
+        """h (N, T, E) -> df, loc, scale, each (N, T) (see :func:`student_t_parameters`)."""
+        return student_t_parameters(*(p(h).squeeze(-1) for p in self.proj))
 
 
 class LagLlamaNetwork(nn.Module):

@@ -24,19 +24,10 @@ from torch import Tensor
 
 from kinemyo.models.lagllama.cache import KVCache
 from kinemyo.models.lagllama.features import default_timestamps, robust_scaler, time_features
+from kinemyo.models.student_t import student_t_sample
 
 if TYPE_CHECKING:
     from kinemyo.models.lagllama.network import LagLlamaNetwork
-
-
-def student_t_sample(
-    df: Tensor, loc: Tensor, scale: Tensor, generator: torch.Generator | None = None
-) -> Tensor:
-    """One draw of StudentT(df, loc, scale) per element: ``loc + scale * N / sqrt(2 G / df)``
-    with N standard normal and G ~ Gamma(df / 2, 1) (so 2 G is chi-square with df degrees)."""
-    normal = torch.randn(df.shape, generator=generator, dtype=df.dtype)
-    gamma = torch._standard_gamma(df / 2, generator=generator)
-    return loc + scale * normal * torch.rsqrt(2 * gamma / df)
 
 
 def future_timestamps(
