@@ -163,6 +163,12 @@ def test_xlstmtime_baseline_learns_a_periodic_series() -> None:
         assert samples.shape == (15, 50, 12)
         errors[name] = median_mae(samples, truth)
     assert errors["trained"] < 0.5 * errors["untrained"]
+    # validated on the last 20% of the training series (origins 800, 812, ..., 988), with
+    # the weights of the best validation epoch kept
+    history = trained.history_
+    assert 1 <= len(history.validation) <= 15
+    assert history.validation[history.best_epoch] == min(history.validation)
+    assert history.validation[history.best_epoch] < history.validation[0]
     with pytest.raises(KinemyoError, match="horizon 12"):
         trained.forecast(z[:1000], 24, 5, rng)
 

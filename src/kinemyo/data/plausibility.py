@@ -73,7 +73,9 @@ def implausible(
         One :class:`Implausible` per offending channel, in channel order.
     """
     values = np.asarray(values)
-    limits = np.array([PLAUSIBLE_ABS.get(unit, np.inf) for unit in units_of], dtype=np.float64)
+    # Compared in the samples' own precision: float32 blocks are not copied to float64.
+    dtype = values.dtype if np.issubdtype(values.dtype, np.floating) else np.float64
+    limits = np.array([PLAUSIBLE_ABS.get(unit, np.inf) for unit in units_of], dtype=dtype)
     over = np.abs(values) > limits
     found = []
     for column in np.flatnonzero(over.any(axis=0)):

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
@@ -35,7 +35,13 @@ from kinemyo.models.lagllama.checkpoint import load_weights
 from kinemyo.models.lagllama.settings import MAX_CONTEXT, LagLlamaSettings
 from kinemyo.saved import read_json, read_tensors
 from kinemyo.settings import Device, Seed, settings, settings_from
-from kinemyo.training.loop import EpochCallback, StepCallback, TrainingConfig, training_loop
+from kinemyo.training.loop import (
+    EpochCallback,
+    LoopHistory,
+    StepCallback,
+    TrainingConfig,
+    training_loop,
+)
 
 HISTORY = max(LAGS)
 """Past values the lag features reach beyond the context (1092)."""
@@ -80,14 +86,19 @@ class FinetuneConfig:
     threads: Annotated[int, Field(ge=1, le=1024)] | None = None
 
 
-@dataclass
-class FinetuneHistory:
-    """Mean NLL per observed value, per epoch, on training and validation windows."""
+class FinetuneHistory(LoopHistory):
+    """What happened during fine-tuning (see :class:`~kinemyo.training.loop.LoopHistory`);
+    the metric is the mean NLL per observed value of the z-normalised series."""
 
-    train_nll: list[float] = field(default_factory=list)
-    validation_nll: list[float] = field(default_factory=list)
-    best_epoch: int = 0
-    seconds: float = 0.0
+    @property
+    def train_nll(self) -> list[float]:
+        """Per epoch, the mean NLL of the training windows of that epoch."""
+        return self.train
+
+    @property
+    def validation_nll(self) -> list[float]:
+        """Per epoch, the mean NLL of the validation windows."""
+        return self.validation
 
 
 def past_window(values: np.ndarray, origin: int, context: int) -> tuple[np.ndarray, np.ndarray]:
@@ -168,7 +179,7 @@ def finetune(
         )
         return loss, float(loss.detach()) * len(past), float(len(past))
 
-    record = training_loop(
+    return training_loop(
         network,
         nll,
         epoch_batches,
@@ -187,12 +198,7 @@ def finetune(
         steps_per_epoch=math.ceil(config.windows_per_epoch / config.batch_size),
         on_epoch=on_epoch,
         on_step=on_step,
-    )
-    return FinetuneHistory(
-        train_nll=record.train,
-        validation_nll=record.validation,
-        best_epoch=record.best_epoch,
-        seconds=record.seconds,
+        history=FinetuneHistory(),
     )
 
 
@@ -229,5 +235,10 @@ def load_network(directory: str | Path) -> tuple[LagLlamaNetwork, dict]:
 
 
 def history_dict(history: FinetuneHistory) -> dict:
-    """The history as JSON-able data."""
-    return asdict(history)
+    """The history as JSON-able data: NLL per epoch, best epoch (0-based), seconds."""
+    return {
+        "train_nll": history.train_nll,
+        "validation_nll": history.validation_nll,
+        "best_epoch": history.best_epoch,
+        "seconds": history.seconds,
+    }

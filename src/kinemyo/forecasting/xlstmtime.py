@@ -24,7 +24,13 @@ from kinemyo.errors import KinemyoError
 from kinemyo.forecasting.series import training_and_validation_origins
 from kinemyo.models.networks import build_network
 from kinemyo.models.student_t import student_t_log_prob, student_t_parameters, student_t_sample
-from kinemyo.training.loop import EpochCallback, StepCallback, TrainingConfig, training_loop
+from kinemyo.training.loop import (
+    EpochCallback,
+    LoopHistory,
+    StepCallback,
+    TrainingConfig,
+    training_loop,
+)
 
 Windows = tuple[torch.Tensor, torch.Tensor]
 """Pasts (B, context_length) and futures (B, horizon)."""
@@ -43,6 +49,10 @@ class XLSTMTimeForecaster:
         seed: seeds weights, window draws and forecast samples.
         device: "auto" (CUDA when present), "cpu" or "cuda".
         threads: torch intra-op threads (None: ``$KINEMYO_THREADS``, else 1).
+
+    Attributes:
+        history_: after :meth:`fit`, the training and validation NLL per epoch and the best
+            epoch (whose weights are kept).
     """
 
     def __init__(
@@ -76,6 +86,7 @@ class XLSTMTimeForecaster:
             threads=threads,
         )
         self.network_: torch.nn.Module | None = None
+        self.history_: LoopHistory | None = None
 
     def _parameters(self, past: torch.Tensor) -> tuple[torch.Tensor, ...]:
         """(B, context_length) -> df, loc, scale, each (B, horizon)."""
@@ -124,7 +135,7 @@ class XLSTMTimeForecaster:
             picks = rng.integers(0, len(train), self.windows_per_epoch)
             return self._batches(values, [train[i] for i in picks])
 
-        training_loop(
+        self.history_ = training_loop(
             self.network_,
             self._nll,
             epoch_batches,

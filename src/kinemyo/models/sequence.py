@@ -217,11 +217,10 @@ class SequenceRegressor(Estimator):
             ) from None
         self.network_ = network.eval()
         meta = arrays.get("history.meta", np.asarray([0, math.nan]))
-        self.history_ = History(
-            **{name: arrays.get(f"history.{name}", np.zeros(0)).tolist() for name in _HISTORY},
-            best_epoch=int(meta[0]),
-            seconds=float(meta[1]),
+        train, validation, steps = (
+            arrays.get(f"history.{name}", np.zeros(0)).tolist() for name in _HISTORY
         )
+        self.history_ = History(train, validation, steps, int(meta[0]), float(meta[1]))
 
 
 def _register(name: str, network: str, doc: str) -> type[SequenceRegressor]:

@@ -338,8 +338,9 @@ def _report(
     report.table(
         shown,
         "Table 1. Mean ± sd across series, per quantity and model. crps_wql is the "
-        "weighted quantile loss (what the Lag-Llama paper and the seed call CRPS); "
-        "crps_energy is the sample CRPS in the series' units.",
+        "weighted quantile loss (what the Lag-Llama paper and the seed call CRPS), computed as "
+        "GluonTS' mean_wQuantileLoss (the same sample-quantile rule); crps_energy is the "
+        "sample CRPS in the series' units.",
     )
     report.text(
         "Beside the seed study",

@@ -21,7 +21,7 @@ import math
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, TypeVar
 
 import torch
 
@@ -101,7 +101,7 @@ class TrainingConfig:
 
 @dataclass
 class LoopHistory:
-    """What happened in :func:`training_loop`, in the caller's metric.
+    """What happened in :func:`training_loop`, in the caller's metric (subclasses name it).
 
     Attributes:
         train: per epoch, the metric over the training batches of that epoch (in train mode).
@@ -116,6 +116,9 @@ class LoopHistory:
     step_loss: list[float] = field(default_factory=list)
     best_epoch: int = 0
     seconds: float = 0.0
+
+
+H = TypeVar("H", bound=LoopHistory)
 
 
 class TrainingRecord(Protocol):
@@ -210,7 +213,8 @@ def training_loop(
     summary: Callable[[float], float] = float,
     on_epoch: EpochCallback | None = None,
     on_step: StepCallback | None = None,
-) -> LoopHistory:
+    history: H | None = None,
+) -> H | LoopHistory:
     """Train ``network`` in place; keep the weights of the epoch with the best score.
 
     The score of an epoch is its validation metric, or its training metric when there are no
@@ -230,6 +234,10 @@ def training_loop(
         summary: maps the pooled mean ``total / count`` to the reported metric (``math.sqrt``
             for an RMSE from squared errors; the identity for an NLL).
         on_epoch, on_step: progress callbacks, see :data:`EpochCallback`, :data:`StepCallback`.
+        history: an empty :class:`LoopHistory` (or subclass) to fill; None: a new one.
+
+    Returns:
+        ``history``, filled.
     """
     if steps_per_epoch < 1:
         raise KinemyoError("Nothing to train on: an epoch has no batch.")
@@ -242,7 +250,7 @@ def training_loop(
             network.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
         )
         scheduler = _scheduler(optimiser, config, steps_per_epoch * config.epochs)
-        history = LoopHistory()
+        history = LoopHistory() if history is None else history
         stopping = EarlyStopping(config.patience)
         for epoch in range(config.epochs):
             network.train()

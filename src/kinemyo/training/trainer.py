@@ -11,7 +11,6 @@ stopping, seeding, device and threads are the loop's (:class:`TrainingConfig`).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -21,6 +20,7 @@ from kinemyo.errors import KinemyoError
 from kinemyo.training.loop import (
     EarlyStopping,
     EpochCallback,
+    LoopHistory,
     TrainingConfig,
     resolve_device,
     training_loop,
@@ -32,23 +32,20 @@ if TYPE_CHECKING:  # only for annotations: kinemyo.models imports this module
 __all__ = ["EarlyStopping", "EpochCallback", "History", "TrainingConfig", "resolve_device", "train"]
 
 
-@dataclass
-class History:
-    """What happened during training, in standardised target units.
+class History(LoopHistory):
+    """What happened during training (see :class:`~kinemyo.training.loop.LoopHistory`); the
+    metric is the RMSE in standardised target units, and ``step_loss`` includes the network's
+    auxiliary loss."""
 
-    Attributes:
-        train_rmse: per epoch, RMSE over the training steps seen in that epoch.
-        validation_rmse: per epoch, RMSE over the validation chunks (empty without validation).
-        step_loss: the loss of every optimiser step (the network's auxiliary loss included).
-        best_epoch: the epoch whose weights were kept (0-based).
-        seconds: wall time of training.
-    """
+    @property
+    def train_rmse(self) -> list[float]:
+        """Per epoch, RMSE over the training steps seen in that epoch."""
+        return self.train
 
-    train_rmse: list[float] = field(default_factory=list)
-    validation_rmse: list[float] = field(default_factory=list)
-    step_loss: list[float] = field(default_factory=list)
-    best_epoch: int = 0
-    seconds: float = 0.0
+    @property
+    def validation_rmse(self) -> list[float]:
+        """Per epoch, RMSE over the validation chunks (empty without validation)."""
+        return self.validation
 
 
 def _batch(
@@ -117,7 +114,7 @@ def train(
         order = torch.randperm(train_index.shape[0], generator=generator)
         return _chunk_batches(train_index[order], config.batch_size)
 
-    record = training_loop(
+    return training_loop(
         network,
         loss,
         epoch_batches,
@@ -126,11 +123,5 @@ def train(
         steps_per_epoch=math.ceil(train_index.shape[0] / config.batch_size),
         summary=math.sqrt,
         on_epoch=on_epoch,
-    )
-    return History(
-        train_rmse=record.train,
-        validation_rmse=record.validation,
-        step_loss=record.step_loss,
-        best_epoch=record.best_epoch,
-        seconds=record.seconds,
+        history=History(),
     )

@@ -14,11 +14,13 @@ from torch import Tensor
 from torch.nn.functional import scaled_dot_product_attention
 
 
-def _causal_mask(n_query: int, start: int, n_key: int, key_start: int = 0) -> Tensor:
+def _causal_mask(
+    n_query: int, start: int, n_key: int, key_start: int = 0, device: torch.device | None = None
+) -> Tensor:
     """(T, S) bool: query ``start + i`` may see key ``key_start + j`` iff ``key_start + j <=
     start + i``."""
-    query_pos = torch.arange(start, start + n_query)[:, None]
-    key_pos = torch.arange(key_start, key_start + n_key)[None, :]
+    query_pos = torch.arange(start, start + n_query, device=device)[:, None]
+    key_pos = torch.arange(key_start, key_start + n_key, device=device)[None, :]
     return key_pos <= query_pos
 
 
@@ -33,10 +35,11 @@ class KVCache:
         capacity: int,
         head_dim: int,
         dtype: torch.dtype = torch.float32,
+        device: torch.device | str | None = None,
     ) -> None:
         shape = (batch, n_head, capacity, head_dim)
-        self.keys = [torch.zeros(shape, dtype=dtype) for _ in range(n_layer)]
-        self.values = [torch.zeros(shape, dtype=dtype) for _ in range(n_layer)]
+        self.keys = [torch.zeros(shape, dtype=dtype, device=device) for _ in range(n_layer)]
+        self.values = [torch.zeros(shape, dtype=dtype, device=device) for _ in range(n_layer)]
         self.length = 0
 
     def attend(self, layer: int, q: Tensor, k: Tensor, v: Tensor, start: int) -> Tensor:
@@ -49,7 +52,7 @@ class KVCache:
         scale = 1.0 / math.sqrt(q.shape[-1])
         if start == 0:
             return scaled_dot_product_attention(q, keys, values, is_causal=True, scale=scale)
-        mask = None if t == 1 else _causal_mask(t, start, start + t)
+        mask = None if t == 1 else _causal_mask(t, start, start + t, device=q.device)
         return scaled_dot_product_attention(q, keys, values, attn_mask=mask, scale=scale)
 
     def repeat_interleave(self, repeats: int, capacity: int) -> SharedPrefixKVCache:
@@ -76,9 +79,9 @@ class SharedPrefixKVCache:
         self.prefix_values = [v[:, :, :n_prefix] for v in prefix.values]
         b, h, _, d = prefix.keys[0].shape
         shape = (b * repeats, h, capacity, d)
-        dtype = prefix.keys[0].dtype
-        self.keys = [torch.zeros(shape, dtype=dtype) for _ in prefix.keys]
-        self.values = [torch.zeros(shape, dtype=dtype) for _ in prefix.values]
+        dtype, device = prefix.keys[0].dtype, prefix.keys[0].device
+        self.keys = [torch.zeros(shape, dtype=dtype, device=device) for _ in prefix.keys]
+        self.values = [torch.zeros(shape, dtype=dtype, device=device) for _ in prefix.values]
         self.length = n_prefix
 
     def attend(self, layer: int, q: Tensor, k: Tensor, v: Tensor, start: int) -> Tensor:
@@ -101,7 +104,9 @@ class SharedPrefixKVCache:
         pre = pre.reshape(b, h, s, t, c).transpose(1, 2).reshape(n, h, t, c)
         own = torch.matmul(q, keys.transpose(-1, -2)) * scale  # (N, H, T, offset + T)
         if t > 1:
-            own = own.masked_fill(~_causal_mask(t, start, offset + t, c), float("-inf"))
+            own = own.masked_fill(
+                ~_causal_mask(t, start, offset + t, c, device=q.device), float("-inf")
+            )
         probs = torch.cat((pre, own), dim=-1).softmax(dim=-1)
         p_pre, p_own = probs.split((c, offset + t), dim=-1)
         p_pre = p_pre.reshape(b, s, h, t, c).transpose(1, 2).reshape(b, h, s * t, c)

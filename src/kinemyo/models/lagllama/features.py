@@ -125,11 +125,14 @@ def time_features(timestamps: Tensor) -> Tensor:
     return torch.from_numpy(feats.astype(np.float32)).to(timestamps.device)
 
 
-def default_timestamps(batch: int, length: int, step_s: float = 1.0) -> Tensor:
+def default_timestamps(
+    batch: int, length: int, step_s: float = 1.0, device: torch.device | str | None = None
+) -> Tensor:
     """The default clock when no timestamps are given: value ``i`` is at ``i * step_s`` seconds.
 
     Returns:
-        (B, L) float64 seconds, starting at 0 (1970-01-01 00:00:00 UTC) for the first given value.
+        (B, L) float64 seconds, starting at 0 (1970-01-01 00:00:00 UTC) for the first given value,
+        on ``device``.
     """
-    clock = torch.arange(length, dtype=torch.float64) * step_s
+    clock = torch.arange(length, dtype=torch.float64, device=device) * step_s
     return clock.expand(batch, length).clone()

@@ -297,7 +297,7 @@ class LagLlamaNetwork(nn.Module):
             else past_observed.bool().expand(b, length)
         )
         if timestamps is None:
-            stamps = default_timestamps(b, length, self.time_step_s)
+            stamps = default_timestamps(b, length, self.time_step_s, past_values.device)
         else:
             stamps = timestamps.to(torch.float64).expand(b, length)
         n_tokens = length if context_length is None else context_length
@@ -434,7 +434,9 @@ class LagLlamaNetwork(nn.Module):
             else future_observed.bool().expand(b, horizon)
         )
         if timestamps is None:
-            fut_stamps = default_timestamps(b, length + horizon, self.time_step_s)[:, length:]
+            fut_stamps = default_timestamps(
+                b, length + horizon, self.time_step_s, past_values.device
+            )[:, length:]
         else:
             fut_stamps = timestamps.to(torch.float64).expand(b, length + horizon)[:, length:]
         loc, scale = robust_scaler(win.values, win.observed, zero_iqr_guard=self.zero_iqr_guard)

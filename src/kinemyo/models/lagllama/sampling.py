@@ -40,10 +40,16 @@ def future_timestamps(
     """
     b, length = past_values.shape
     if timestamps is None:
-        return default_timestamps(b, length + horizon, net.time_step_s)[:, length:]
+        return default_timestamps(b, length + horizon, net.time_step_s, past_values.device)[
+            :, length:
+        ]
     stamps = timestamps.to(torch.float64).expand(b, length)
-    step = stamps[:, -1:] - stamps[:, -2:-1] if length >= 2 else torch.full((b, 1), net.time_step_s)
-    ahead = torch.arange(1, horizon + 1, dtype=torch.float64)[None, :]
+    step = (
+        stamps[:, -1:] - stamps[:, -2:-1]
+        if length >= 2
+        else torch.full((b, 1), net.time_step_s, dtype=torch.float64, device=stamps.device)
+    )
+    ahead = torch.arange(1, horizon + 1, dtype=torch.float64, device=stamps.device)[None, :]
     return stamps[:, -1:] + step.to(torch.float64) * ahead
 
 
@@ -142,7 +148,7 @@ def sample_fast(
     loc, scale = robust_scaler(values, observed, zero_iqr_guard=net.zero_iqr_guard)
     scaled = (values - loc) / scale
     x = net.tokens(scaled, loc, scale, n_ctx, feats[:, :n_ctx])
-    cache = KVCache(net.n_layer, b, net.n_head, n_ctx + horizon, net.head_dim)
+    cache = KVCache(net.n_layer, b, net.n_head, n_ctx + horizon, net.head_dim, device=values.device)
     df, mu, sigma = (p[:, -1].repeat_interleave(num_samples) for p in net.distribution(x, 0, cache))
     cache = cache.repeat_interleave(num_samples, horizon)
     n = b * num_samples
