@@ -96,18 +96,7 @@ _NUMERIC_COLUMNS = (
 
 def _trial_table(trials: list[TrialSummary]) -> Table:
     table = Table(title="Trials", title_justify="left")
-    for name in (
-        "subject",
-        "motion",
-        "samples",
-        "duration s",
-        "rate Hz",
-        "mass kg",
-        "groups",
-        "segments",
-        "junctions",
-        "rows per Status",
-    ):
+    for name in ("subject", "motion", *_NUMERIC_COLUMNS, "rows per Status"):
         table.add_column(name, justify="right" if name in _NUMERIC_COLUMNS else "left")
     for t in trials:
         table.add_row(
