@@ -229,7 +229,7 @@ def test_seed_xlstm_preset_trains_on_sequences_of_1926_windows(name, blocks) -> 
 def test_presets_and_bad_settings() -> None:
     with pytest.raises(KinemyoError, match="Unknown preset"):
         preset_params("lstm", "fast")
-    with pytest.raises(KinemyoError, match="learning_rate=-1"):
+    with pytest.raises(KinemyoError, match=r"'learning_rate' must be > 0 \(got -1\)"):
         TrainingConfig(learning_rate=-1)
 
 

@@ -21,11 +21,13 @@ import math
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol, TypeVar
+from typing import Annotated, Any, Literal, Protocol, TypeVar
 
 import torch
+from pydantic import Field
 
 from kinemyo.errors import KinemyoError
+from kinemyo.settings import Device, Seed, settings
 from kinemyo.training.threads import torch_threads
 
 EpochCallback = Callable[[int, int, float, float], None]
@@ -45,7 +47,7 @@ LossFunction = Callable[[Batch], tuple[torch.Tensor, float, float]]
 and counts of an epoch and reports ``summary(total / count)``."""
 
 
-@dataclass(frozen=True)
+@settings
 class TrainingConfig:
     """Settings of the training loop.
 
@@ -63,40 +65,22 @@ class TrainingConfig:
         device: "auto" (CUDA when present), "cpu" or "cuda".
         threads: torch intra-op threads while training (None: ``$KINEMYO_THREADS``, else 1;
             see :mod:`kinemyo.training.threads`).
+
+    Raises:
+        KinemyoError: a setting of the wrong type or out of range, naming it.
     """
 
-    epochs: int = 60
-    learning_rate: float = 3e-3
-    batch_size: int = 32
+    epochs: Annotated[int, Field(ge=1, le=100_000)] = 60
+    learning_rate: Annotated[float, Field(gt=0, le=100.0)] = 3e-3
+    batch_size: Annotated[int, Field(ge=1, le=65_536)] = 32
     schedule: Literal["none", "onecycle", "cosine"] = "onecycle"
-    clip: float = 1.0
-    weight_decay: float = 0.0
-    patience: int = 10
+    clip: Annotated[float, Field(ge=0)] = 1.0
+    weight_decay: Annotated[float, Field(ge=0)] = 0.0
+    patience: Annotated[int, Field(ge=0)] = 10
     loss: Literal["mse", "l1"] = "mse"
-    seed: int = 0
-    device: str = "auto"
-    threads: int | None = None
-
-    def __post_init__(self) -> None:
-        checks = {
-            "epochs": self.epochs >= 1,
-            "learning_rate": self.learning_rate > 0,
-            "batch_size": self.batch_size >= 1,
-            "clip": self.clip >= 0,
-            "weight_decay": self.weight_decay >= 0,
-            "patience": self.patience >= 0,
-            "schedule": self.schedule in ("none", "onecycle", "cosine"),
-            "loss": self.loss in ("mse", "l1"),
-            "device": self.device in ("auto", "cpu", "cuda"),
-            "threads": self.threads is None or (type(self.threads) is int and self.threads >= 1),
-        }
-        wrong = [name for name, ok in checks.items() if not ok]
-        if wrong:
-            raise KinemyoError(
-                "Invalid training setting(s): "
-                + ", ".join(f"{name}={getattr(self, name)!r}" for name in wrong)
-                + "."
-            )
+    seed: Seed = 0
+    device: Device = "auto"
+    threads: Annotated[int, Field(ge=1, le=1024)] | None = None
 
 
 @dataclass
