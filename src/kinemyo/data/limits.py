@@ -162,6 +162,12 @@ def check_file(path: str | Path, limits: FileLimits) -> Path:
             the layout's magic bytes, or (text formats) UTF-16, holding a NUL byte or bytes that
             are not UTF-8 where the first line should be.
     """
+    return _checked_probe(path, limits)[0]
+
+
+def _checked_probe(path: str | Path, limits: FileLimits) -> tuple[Path, bytes]:
+    """:func:`check_file`; returns ``path`` and the first ``max_header_bytes + 1`` bytes it read
+    of a text format (empty for a binary one)."""
     path = Path(path)
     if not path.is_file():
         raise DataFormatError(
@@ -187,7 +193,7 @@ def check_file(path: str | Path, limits: FileLimits) -> Path:
                 f"{found[:8]!r}, expected {' or '.join(map(repr, limits.magic))}).",
                 path=path,
             )
-        return path
+        return path, b""
     try:
         with open_binary(path) as handle:
             probe = handle.read(limits.max_header_bytes + 1)
@@ -212,7 +218,7 @@ def check_file(path: str | Path, limits: FileLimits) -> Path:
                 f"is not UTF-8 text at byte {exc.start} ({exc.reason}): not {limits.what}.",
                 path=path,
             ) from None
-    return path
+    return path, probe
 
 
 def check_text_file(path: str | Path, limits: FileLimits, *, delimiter: str | None = ",") -> str:
@@ -229,9 +235,9 @@ def check_text_file(path: str | Path, limits: FileLimits, *, delimiter: str | No
         DataFormatError: see :func:`check_file`; a first line longer than
             ``limits.max_header_bytes`` or with more than ``limits.max_columns`` names.
     """
-    path = check_file(path, limits)
-    with open_binary(path) as handle:
-        raw = handle.readline(limits.max_header_bytes + 1)
+    path, probe = _checked_probe(path, limits)
+    end = probe.find(b"\n")
+    raw = probe if end < 0 else probe[: end + 1]  # what ``readline(max_header_bytes + 1)`` reads
     return header_line(raw, path, limits, delimiter=delimiter)
 
 

@@ -65,6 +65,8 @@ def joined_time(
         segment_starts: 0-based rows where a segment begins (Time may repeat or go back there).
         step: the nominal sampling step, s.
     """
+    if len(segment_starts) == 0:
+        return np.asarray(time, dtype=np.float64)  # one segment: nothing to move, nothing copied
     joined = np.array(time, dtype=np.float64)
     for start in segment_starts:
         joined[start:] += joined[start - 1] + step - joined[start]

@@ -102,18 +102,15 @@ def _column_unit(sensor: str, name: str) -> str:
     return units.DEGREE if sensor == "ik" else units.NEWTON_METRE
 
 
-def _flag_implausible(path: Path, sensor: str, data: Mapping[str, np.ndarray]) -> None:
-    """A DataWarning naming the column and row of values beyond the plausible range."""
-    if data:
-        names = list(data)
-        values = np.column_stack([data[name] for name in names])
+def _flag_implausible(path: Path, sensor: str, names: list[str], values: np.ndarray) -> None:
+    """A DataWarning naming the column and row of (T, K) ``values`` (columns ``names``) beyond
+    the plausible range."""
+    if names:
         warn_implausible(path, values, [_column_unit(sensor, name) for name in names], names)
 
 
-def _envelope(
-    time: np.ndarray, emg: Mapping[str, np.ndarray], config: EnvelopeConfig, path: Path
-) -> np.ndarray:
-    """The (T, C) envelope of the EMG columns at the rate their Header shows.
+def _envelope(time: np.ndarray, emg: np.ndarray, config: EnvelopeConfig, path: Path) -> np.ndarray:
+    """The (T, C) envelope of the (T, C) EMG at the rate its Header shows.
 
     Raises:
         DataFormatError: the filters do not fit that rate (e.g. a cut-off above its Nyquist
@@ -121,7 +118,7 @@ def _envelope(
     """
     fs = measured_rate(time)
     try:
-        return emg_envelope(np.column_stack(list(emg.values())), fs, config)
+        return emg_envelope(emg, fs, config)
     except KinemyoError as error:
         raise DataFormatError(
             f"the EMG envelope cannot be made at the {fs:g} Hz that Header shows: {error}",
@@ -161,15 +158,17 @@ def read_trial(
     ik_time, ik, _ = read_timed(paths["ik"], dict.fromkeys(request.angles, np.float64), cache)
     require_finite(ik, paths["ik"])
     id_time, id_data, _ = read_timed(paths["id"], dict.fromkeys(request.moments, np.float64), cache)
-    for sensor, data in (("emg", emg), ("ik", ik), ("id", id_data)):
-        _flag_implausible(paths[sensor], sensor, data)
+    emg_values = stack(list(emg.values()), emg_time.size)  # stacked once: flagged, then filtered
+    moments = stack(list(id_data.values()), id_time.size)
+    _flag_implausible(paths["emg"], "emg", list(emg), emg_values)
+    _flag_implausible(paths["ik"], "ik", list(ik), stack(list(ik.values()), ik_time.size))
+    _flag_implausible(paths["id"], "id", list(id_data), moments)
     conditions = read_conditions(paths["conditions"], files.name.mode, cache)
 
     streams = {"emg": emg_time, "ik": ik_time}
     if conditions.speed is not None:
         streams["conditions"] = conditions.time
     covered = coverage(id_time, streams, paths["id"])
-    moments = stack(list(id_data.values()), id_time.size)
     keep = request.nan_moments == "keep"
     kept = covered if keep else covered & np.isfinite(moments).all(axis=1)
     if not kept.any():
@@ -181,7 +180,7 @@ def read_trial(
             "every frame within the EMG and ik spans has a NaN moment",
         )
     time = id_time[kept]
-    envelope = _envelope(emg_time, emg, request.envelope, paths["emg"])
+    envelope = _envelope(emg_time, emg_values, request.envelope, paths["emg"])
     belt = None
     if conditions.speed is not None:
         belt = np.interp(time, conditions.time, conditions.speed)
