@@ -62,7 +62,7 @@ def _read(data: Path, subjects: str | None, motions: str | None) -> list[Recordi
 def _windowed(
     recordings: list[Recording], pipeline: SignalPipeline, *, fit: bool
 ) -> WindowedDataset:
-    with progress_bar("Filtering") as progress:
+    with progress_bar("Cutting windows") as progress:
         windows = pipeline.window(recordings, progress=progress)
     return pipeline.fit_transform(windows) if fit else pipeline.transform(windows)
 
