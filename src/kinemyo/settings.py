@@ -40,17 +40,12 @@ _SHOWN = 40
 """Characters of a bad value quoted in a message."""
 
 _BOUNDS = {
-    "greater_than": ">",
-    "greater_than_equal": ">=",
-    "less_than": "<",
-    "less_than_equal": "<=",
+    "greater_than": (">", "gt"),
+    "greater_than_equal": (">=", "ge"),
+    "less_than": ("<", "lt"),
+    "less_than_equal": ("<=", "le"),
 }
-_CONTEXT = {
-    "greater_than": "gt",
-    "greater_than_equal": "ge",
-    "less_than": "lt",
-    "less_than_equal": "le",
-}
+"""pydantic's bound errors: the comparison and the key of the bound in the error's context."""
 
 T = TypeVar("T", bound=type)
 S = TypeVar("S")
@@ -70,10 +65,9 @@ def _problem(error: Mapping[str, Any]) -> str:
     """One pydantic error as "'field' must be ... (got ...)"."""
     kind, field = error["type"], _field(error["loc"])
     if kind in _BOUNDS:
-        bound = error["ctx"][_CONTEXT[kind]]
-        requirement = (
-            f"must be {_BOUNDS[kind]} {f'{bound:g}' if isinstance(bound, float) else bound}"
-        )
+        symbol, key = _BOUNDS[kind]
+        bound = error["ctx"][key]
+        requirement = f"must be {symbol} {f'{bound:g}' if isinstance(bound, float) else bound}"
     elif kind in ("missing", "missing_argument"):
         return f"'{field}' is required"
     elif kind in ("extra_forbidden", "unexpected_keyword_argument"):

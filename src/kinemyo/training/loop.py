@@ -21,7 +21,7 @@ import math
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Literal, Protocol, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 import torch
 from pydantic import Field
@@ -105,13 +105,6 @@ class LoopHistory:
 H = TypeVar("H", bound=LoopHistory)
 
 
-class TrainingRecord(Protocol):
-    """What :meth:`EarlyStopping.finish` writes into: a history with these two fields."""
-
-    best_epoch: int
-    seconds: float
-
-
 class EarlyStopping:
     """Keeps the weights of the epoch with the lowest score and says when to stop.
 
@@ -133,7 +126,7 @@ class EarlyStopping:
         self._stale += 1
         return bool(self.patience) and self._stale >= self.patience
 
-    def finish(self, network: torch.nn.Module, history: TrainingRecord, started: float) -> None:
+    def finish(self, network: torch.nn.Module, history: LoopHistory, started: float) -> None:
         """End training: load the best weights seen into ``network`` (kept as they are before
         any update), put it in eval mode, and record the best epoch and the seconds since
         ``started`` (a ``time.perf_counter()`` value) in ``history``."""

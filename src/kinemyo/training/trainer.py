@@ -58,6 +58,13 @@ def _batch(
     return X[index], Y[index], valid
 
 
+def _padded(values: np.ndarray) -> np.ndarray:
+    """``values`` as float32 with a zero row appended (where padding index -1 points), in one
+    copy."""
+    zero = np.zeros((1, *values.shape[1:]), dtype=np.float32)
+    return np.concatenate([values, zero], dtype=np.float32)
+
+
 def _chunk_batches(chunks: torch.Tensor, batch: int) -> list[tuple[torch.Tensor]]:
     return [(chunks[first : first + batch],) for first in range(0, chunks.shape[0], batch)]
 
@@ -89,12 +96,8 @@ def train(
     if train_chunks.size == 0:
         raise KinemyoError("No training sequences: every run is empty.")
     device = resolve_device(config.device)
-    pad = np.zeros((1, *X.shape[1:]), dtype=np.float32)
-    X_t = torch.as_tensor(np.concatenate([X.astype(np.float32), pad]), device=device)
-    Y_t = torch.as_tensor(
-        np.concatenate([Y.astype(np.float32), np.zeros((1, Y.shape[1]), np.float32)]),
-        device=device,
-    )
+    X_t = torch.as_tensor(_padded(X), device=device)
+    Y_t = torch.as_tensor(_padded(Y), device=device)
 
     def loss(batch: tuple[torch.Tensor]) -> tuple[torch.Tensor, float, float]:
         x, y, valid = _batch(X_t, Y_t, batch[0])
