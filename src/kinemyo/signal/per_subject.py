@@ -77,7 +77,7 @@ class PerSubject(Generic[T]):
         """Rebuild from :meth:`state`'s arrays, the subject list and the value's restorer."""
 
         def part(key: str) -> dict[str, np.ndarray]:
-            found = {k[len(key) + 1 :]: v for k, v in arrays.items() if k.startswith(f"{key}.")}
+            found = prefixed(arrays, key)
             if not found:
                 raise KinemyoError(f"The saved pipeline has no fitted values for '{key}'.")
             return found
@@ -86,3 +86,8 @@ class PerSubject(Generic[T]):
             restore(part(POOLED)),
             {subject: restore(part(str(i))) for i, subject in enumerate(subjects)},
         )
+
+
+def prefixed(arrays: Mapping[str, np.ndarray], prefix: str) -> dict[str, np.ndarray]:
+    """The arrays named ``PREFIX.rest``, keyed ``rest``."""
+    return {k[len(prefix) + 1 :]: v for k, v in arrays.items() if k.startswith(f"{prefix}.")}

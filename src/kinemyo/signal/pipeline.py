@@ -52,7 +52,7 @@ from kinemyo.fileio import atomic_directory
 from kinemyo.saved import read_json, read_tensors
 from kinemyo.signal import denoise, features, scalers, windows
 from kinemyo.signal.conditioning import ConditioningState, condition, fit_conditioning
-from kinemyo.signal.per_subject import PerSubject
+from kinemyo.signal.per_subject import PerSubject, prefixed
 
 _PER_WINDOW = ("source", "start", "rank", "subject", "task", "trial", "segment", "time")
 _UNITS = {"angle": units.DEGREE}
@@ -494,15 +494,15 @@ class SignalPipeline:
         cfg = pipeline.config
         try:
             pipeline.conditioning_ = PerSubject.from_state(
-                _prefixed(arrays, "conditioning"), subjects, ConditioningState.from_state
+                prefixed(arrays, "conditioning"), subjects, ConditioningState.from_state
             )
             if cfg.normalise == "maxabs":
                 pipeline.scaler_ = PerSubject.from_state(
-                    _prefixed(arrays, "maxabs"), subjects, scalers.MaxAbsScaler.from_state
+                    prefixed(arrays, "maxabs"), subjects, scalers.MaxAbsScaler.from_state
                 )
             if cfg.features.standardise:
                 pipeline.standardizer_ = scalers.FeatureStandardizer.from_state(
-                    _prefixed(arrays, "standardizer")
+                    prefixed(arrays, "standardizer")
                 )
             pipeline._check_fitted_shapes()
         except KinemyoError as error:
@@ -531,8 +531,3 @@ class SignalPipeline:
         shape = (channels, len(cfg.features.names))
         if self.standardizer_ is not None and self.standardizer_.state()["mean"].shape != shape:
             raise KinemyoError(f"feature statistics are not {shape}")
-
-
-def _prefixed(arrays: dict[str, np.ndarray], prefix: str) -> dict[str, np.ndarray]:
-    """The arrays named ``PREFIX.rest``, keyed ``rest``."""
-    return {k[len(prefix) + 1 :]: v for k, v in arrays.items() if k.startswith(f"{prefix}.")}

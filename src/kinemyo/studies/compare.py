@@ -38,7 +38,8 @@ from kinemyo.signal.pipeline import SignalPipeline, SignalWindows
 from kinemyo.studies.seed_siat import gap_windows
 from kinemyo.training.trainer import EpochCallback
 
-PROTOCOLS = ("within-trial", "loso", "cross-task", "random-kfold")
+PROTOCOLS = tuple(key for key in PROTOCOL_LABELS if key != "custom")
+"""The protocols a comparison runs: within-trial, loso, cross-task, random-kfold."""
 METRICS = ("mae", "rmse", "nrmse", "r2", "pearson_r")
 XLSTM_FAMILY = ("slstm", "mlstm", "xlstm")
 
