@@ -79,6 +79,11 @@ def test_cli_writes_tables_statistics_figures_and_the_paper_reference(
     report = (out / "report.md").read_text()
     assert "0.908" in report and "Holm" in report
     assert "smallest p-value the exact test can give is 0.5" in report
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert page.count('<table class="sortable">') == report.count("\n|---")
+    assert page.count('<figure class="image">') == report.count("![")
+    assert page.count('<figure class="curves">') == 2  # hip flexion and adduction, one trial
+    assert "LSTAM&#x27;s RMSE is highest in" in page and "Model card" in report
 
 
 def test_models_train_on_the_one_treadmill_trial_and_test_on_all_others(
