@@ -90,8 +90,9 @@ def _table(table: Table) -> str:
         for values in table.frame.itertuples(index=False)
     )
     return (
-        f'<div class="table-wrap"><table class="sortable"><caption>{inline_html(table.caption)}'
-        f"</caption><thead><tr>{header}</tr></thead><tbody>{rows}</tbody></table></div>"
+        f'<figure class="table"><figcaption>{inline_html(table.caption)}</figcaption>'
+        f'<div class="table-wrap"><table class="sortable"><thead><tr>{header}</tr></thead>'
+        f"<tbody>{rows}</tbody></table></div></figure>"
     )
 
 
