@@ -58,7 +58,8 @@ def hand_report(folder: Path) -> Report:
     report.figure(png, "Figure 1. A line", folder)
     time = np.linspace(0.0, 10.0, 501)
     report.curves("hip moment", time, {"measured": np.sin(time), "predicted": np.cos(time)}, "N·m")
-    series = {"measured": np.where(time > 5, np.nan, time)}  # a gap must not break the plot
+    hostile = "measured <!--<script></script>"  # must neither end nor hide the data's script
+    series = {hostile: np.where(time > 5, np.nan, time)}  # a gap must not break the plot
     report.curves("knee angle", time, series, "deg")
     report.model_card("2 subjects", "leave-one-subject-out", "training windows", ["only 2 <x>"])
     report.run_info({"command": "kinemyo compare </script><script>alert(2)</script>"})
@@ -100,9 +101,9 @@ def test_curves_need_one_value_per_time(tmp_path: Path) -> None:
 def browser() -> Iterator:
     if CHROMIUM is None:
         pytest.skip("no chromium binary (make test installs Debian's when root and apt)")
-    from playwright.sync_api import sync_playwright
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 
-    with sync_playwright() as playwright:
+    with sync_api.sync_playwright() as playwright:
         launched = playwright.chromium.launch(
             executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
         )
@@ -145,6 +146,8 @@ def test_hand_report_sorts_zooms_and_has_everything(browser, tmp_path: Path) -> 
     assert page.locator("figure.curves svg").count() == 2
     assert page.locator("figure.image img").evaluate("img => img.naturalWidth") > 0
     assert page.locator(".model-card li").all_text_contents() == ["only 2 <x>"]
+    legend = page.locator("figure.curves >> nth=1").locator("text.legend").all_text_contents()
+    assert legend == ["measured <!--<script></script>"]
 
     shown = column(page, 0, 1)
     assert shown == ["10.5 ± 1", "9.2 ± 0.4", "100 ± 3", "-1.5 ± 0.2"]

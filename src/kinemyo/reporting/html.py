@@ -104,8 +104,8 @@ def _curves(curves: Curves) -> str:
         "time": _finite_list(curves.time[::step]),
         "series": {name: _finite_list(v[::step]) for name, v in curves.series.items()},
     }
-    # "</" cannot end the script element early once its slash is escaped.
-    data = json.dumps(payload, allow_nan=False).replace("</", "<\\/")
+    # No "<" at all inside the script element: no "</script>" or "<!--" can end or hide its end.
+    data = json.dumps(payload, allow_nan=False).replace("<", "\\u003c")
     return (
         f'<figure class="curves"><div class="plot" role="img" '
         f'aria-label="{escape(curves.title)}"></div>'
