@@ -207,6 +207,11 @@ def test_comparison_report_opens_cleanly_in_chromium(browser, compared: Path) ->
     plots = scores[["joint", "quantity"]].drop_duplicates()
     assert page.locator("figure.curves svg").count() == len(plots)  # one per joint and quantity
     assert page.locator(".model-card dd").count() == 4
+    rmse = scores[(scores["metric"] == "rmse") & (scores["quantity"] == "moment")]
+    winner = rmse.groupby("model")["value"].mean().idxmin()
+    per_subject = rmse[rmse["model"] == winner].groupby("subject")["value"].mean()
+    limit = f"from {per_subject.min():.3g} N·m ({per_subject.idxmin()}) to {per_subject.max():.3g}"
+    assert limit in page.locator(".model-card").inner_text()
     assert page.locator(".run-info pre").inner_text().count('"data_fingerprint"') == 1
 
     table = pd.read_csv(compared / "table.csv")

@@ -318,9 +318,11 @@ def _model_card(report: Report, scores: pd.DataFrame, info: dict, winner: str) -
         f"Weakest joint of {winner} (mean over subjects): " + "; ".join(weakest) + ".",
     ]
     if len(by_subject) > 1:
+        unit = rmse["unit"].iloc[0]
         limits.append(
             f"Moment RMSE of {winner} varies across subjects from {by_subject.min():.3g} "
-            f"({by_subject.idxmin()}) to {by_subject.max():.3g} ({by_subject.idxmax()})."
+            f"{unit} ({by_subject.idxmin()}) to {by_subject.max():.3g} {unit} "
+            f"({by_subject.idxmax()})."
         )
     if info["protocol"] == "random-kfold":
         limits.append("The protocol is leaky: test windows overlap training windows.")
