@@ -350,6 +350,9 @@ def test_demo_writes_the_seed_table_report_and_figures(capsys, tmp_path: Path) -
     assert "moment RMSE (N·m)" in report and "angle MAE (deg)" in report
     assert "held-out" in report and "tensor named DNS (22,551 windows) is stair ASCENT" in report
     assert "How much the seed's protocol flatters GPR" in report
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert page.count('<figure class="image">') == 3 and page.count('class="sortable"') == 1
+    assert "subjects Sub01, Sub02, Sub03; gaits DNS, UPS" in page and "Model card" in report
     for figure in ("fig1_trial", "fig2_features", "fig4_gpr_predictions"):
         assert (out / "figures" / f"{figure}.png").stat().st_size > 10_000
         assert (out / "figures" / f"{figure}.csv").is_file()

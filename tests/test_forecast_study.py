@@ -86,6 +86,10 @@ def test_forecast_study_scores_both_models_on_the_held_out_part(tmp_path: Path) 
     report = result.report.read_text()
     assert "0.5161 ± 0.1140" in report and "weighted quantile loss" in report
     assert (tmp_path / "fc" / "figures" / "crps_box.png").is_file()
+    page = (tmp_path / "fc" / "report.html").read_text(encoding="utf-8")
+    # a forecast per model and quantity, and the loss box plot, each embedded
+    assert page.count('<figure class="image"><img src="data:image/png;base64,') == 2 * 2 + 1
+    assert "2 joint series" in page and "Model card" in report
 
 
 def test_forecast_origins_lie_in_the_test_part(tmp_path: Path) -> None:

@@ -47,10 +47,10 @@ def test_cli_writes_tables_statistics_figures_and_the_paper_reference(
     cohort: Path, tmp_path: Path, capsys: pytest.CaptureFixture
 ) -> None:
     torch.set_num_threads(1)
-    out = tmp_path / "run"
+    out, store = tmp_path / "run", f"file://{tmp_path / 'mlruns'}"
     code = main(
         ["experiment", "lstam", "--data", str(cohort), "--out", str(out), "--epochs", "2",
-         "--hidden", "8", "--every", "4"]
+         "--hidden", "8", "--every", "4", "--mlflow", store]
     )  # fmt: skip
     assert code == 0, capsys.readouterr().err
     comparison = pd.read_csv(out / "comparison.csv")
@@ -79,6 +79,32 @@ def test_cli_writes_tables_statistics_figures_and_the_paper_reference(
     report = (out / "report.md").read_text()
     assert "0.908" in report and "Holm" in report
     assert "smallest p-value the exact test can give is 0.5" in report
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert page.count('<table class="sortable">') == report.count("\n|---")
+    assert page.count('<figure class="image">') == report.count("![")
+    assert page.count('<figure class="curves">') == 2  # hip flexion and adduction, one trial
+    assert "LSTAM&#x27;s RMSE is highest in" in page and "Model card" in report
+    tracked_lstam_run(store, scores)
+
+
+def tracked_lstam_run(store: str, scores: pd.DataFrame) -> None:
+    """--mlflow logged the run: its train trial, LSTAM's mean RMSE (N·m) and the report."""
+    mlflow = pytest.importorskip("mlflow.tracking", reason="the 'track' extra is not installed")
+    client = mlflow.MlflowClient(tracking_uri=store)
+    (run,) = client.search_runs(
+        [client.get_experiment_by_name("kinemyo experiment lstam").experiment_id]
+    )
+    assert run.data.params["config.train_trial"] == "treadmill_01_01"
+    chosen = scores[
+        (scores["scope"] == "all")
+        & (scores["model"] == "lstam")
+        & (scores["joint"] == "hip flexion")
+        & (scores["metric"] == "rmse")
+        & (scores["unit"] == "N·m")
+    ]
+    metric = run.data.metrics["lstam/hip flexion/rmse/N_m"]
+    assert metric == pytest.approx(chosen["value"].mean(), rel=1e-5)
+    assert "report.html" in {item.path for item in client.list_artifacts(run.info.run_id)}
 
 
 def test_models_train_on_the_one_treadmill_trial_and_test_on_all_others(

@@ -11,7 +11,7 @@ import typer
 from rich.markup import escape
 
 from kinemyo.cli.console import comma_list, console, progress_bar, training_display
-from kinemyo.cli.options import SeedOption
+from kinemyo.cli.options import MlflowOption, SeedOption
 from kinemyo.cli.outputs import OverwriteOption, output_folder
 from kinemyo.studies.lstam_models import MODELS
 
@@ -49,6 +49,7 @@ def lstam(
     ] = 32,
     seed: SeedOption = 0,
     overwrite: OverwriteOption = False,
+    mlflow: MlflowOption = None,
 ) -> None:
     """LSTAM for hip moments (Xiong et al. 2026): per subject, train on ONE treadmill trial and
     test on every other trial (treadmill speeds, level ground, ramps); LSTAM against LSTM, TCN,
@@ -86,3 +87,15 @@ def lstam(
     keep = ["model"] + [c for c in table.columns if "RMSE (N·m)" in c or c.endswith(" R2")]
     console.print(markdown_table(table[keep]), soft_wrap=True)
     console.print(f"Report: [bold]{report}[/]")
+    if mlflow:
+        from kinemyo.tracking import log_run
+
+        run_id = log_run(
+            mlflow,
+            report.parent,
+            experiment="kinemyo experiment lstam",
+            params={k: info[k] for k in ("command", "config", "models", "data")},
+            scores=result.scores[result.scores["scope"] == "all"],
+            by=("model", "joint", "metric", "unit"),
+        )
+        console.print(f"MLflow run {run_id} logged to {escape(mlflow)}", highlight=False)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from kinemyo.cli.console import comma_list, console, progress_bar, training_display
+from kinemyo.cli.options import MlflowOption
 from kinemyo.cli.outputs import OverwriteOption, output_file, output_folder
 from kinemyo.errors import KinemyoError
 from kinemyo.fileio import atomic_directory, atomic_file
@@ -326,6 +327,7 @@ def compare(
     test_tasks: Annotated[str | None, typer.Option(help="cross-task: test tasks.")] = None,
     overwrite: OverwriteOption = False,
     allow_implausible: AllowImplausibleOption = False,
+    mlflow: MlflowOption = None,
 ) -> None:
     """Fit and score several models under one protocol; write a table (MAE, RMSE, NRMSE, R2, r
     for angles and moments, training time, parameters), training curves, predictions per joint
@@ -360,3 +362,16 @@ def compare(
         )
     console.print(markdown_table(result.table), soft_wrap=True)
     console.print(f"Lowest moment RMSE: [bold]{result.winner}[/]. Report: [bold]{result.report}[/]")
+    if mlflow:
+        from kinemyo.tracking import log_run
+
+        info = json.loads((result.report.parent / "run.json").read_text())
+        run_id = log_run(
+            mlflow,
+            result.report.parent,
+            experiment="kinemyo compare",
+            params={k: info[k] for k in ("command", "protocol", "models", "config", "subjects")},
+            scores=result.scores,
+            by=("task", "model", "quantity", "metric"),
+        )
+        console.print(f"MLflow run {run_id} logged to {mlflow}", markup=False, highlight=False)

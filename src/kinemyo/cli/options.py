@@ -28,6 +28,16 @@ SeedOption = Annotated[
     typer.Option(min=0, max=MAX_SEED, help="Random seed; the same seed gives the same numbers."),
 ]
 
+MlflowOption = Annotated[
+    str | None,
+    typer.Option(
+        "--mlflow",
+        metavar="URI",
+        help="Also log params, metrics and the report to this MLflow tracking store "
+        "(e.g. file:///home/me/mlruns); needs the 'track' extra.",
+    ),
+]
+
 
 class MomentUnit(StrEnum):
     """``--moment-unit``: how moments are reported (N·m/kg needs the subjects' body masses)."""

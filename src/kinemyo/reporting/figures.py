@@ -4,6 +4,7 @@
 - :func:`plot_features` (Figure 2): feature time courses of one trial's windows.
 - :func:`plot_predictions` (Figure 4): predictions against truth on held-out windows, with the
   +/- 2 sigma band of a probabilistic model.
+- :func:`prediction_curves`: the same as series for the HTML report's zoomable plots.
 - :func:`plot_training_curves` (Figures 5 and 6): RMSE per epoch of sequence models, the
   convergence comparison.
 - :func:`plot_forecast` (Figures 9-12): a probabilistic forecast with its 50% and 90% bands.
@@ -173,6 +174,32 @@ def plot_predictions(
     if title:
         figure.suptitle(title)
     return figure, pd.DataFrame(table)
+
+
+def prediction_curves(
+    truth: WindowedDataset, prediction: Prediction, joints: Sequence[str], name: str
+) -> list[tuple[str, np.ndarray, dict[str, np.ndarray], str]]:
+    """Measured and predicted series of held-out windows of one trial, one per joint and
+    quantity, for :meth:`~kinemyo.reporting.report.Report.curves`.
+
+    Args:
+        truth: the windows of a single trial, with targets; prediction: the model's estimate.
+        joints: joints to include; name: the model's name (in each title).
+
+    Returns:
+        (title, time (T,) s in time order, {"measured", "predicted"} -> (T,) values, unit).
+    """
+    if truth.Y is None or len(truth) != prediction.mean.shape[0]:
+        raise KinemyoError("prediction_curves needs the targets of the predicted windows.")
+    order = np.argsort(truth.time)
+    curves = []
+    for joint in joints:
+        j = truth.joints.index(joint)
+        for q, quantity in enumerate(truth.quantities):
+            series = {"measured": truth.Y[order, j, q], "predicted": prediction.mean[order, j, q]}
+            title = f"{name}: {joint} {quantity}, {truth.trial[0]}"
+            curves.append((title, truth.time[order], series, truth.units[q]))
+    return curves
 
 
 def plot_training_curves(

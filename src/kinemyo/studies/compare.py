@@ -32,7 +32,12 @@ from kinemyo.evaluation.protocols import Split, make_splits
 from kinemyo.experiment import ModelRun, run_split, score_runs, seed_table
 from kinemyo.fileio import Destination, atomic_directory
 from kinemyo.provenance import fingerprint, package_versions
-from kinemyo.reporting.figures import plot_predictions, plot_training_curves, save_figure
+from kinemyo.reporting.figures import (
+    plot_predictions,
+    plot_training_curves,
+    prediction_curves,
+    save_figure,
+)
 from kinemyo.reporting.report import Report
 from kinemyo.signal.pipeline import SignalPipeline, SignalWindows
 from kinemyo.studies.seed_siat import gap_windows
@@ -166,6 +171,8 @@ def run_comparison(
         "config": config.model_dump(mode="json"),
         "data_fingerprint": fingerprint(recordings),
         "subjects": sorted({r.meta.subject for r in recordings}),
+        "trials": len(recordings),
+        "test_windows": sum(len(run.truth) for run in runs if run.model == runs[0].model),
         "versions": package_versions(),
     }
     with atomic_directory(out_dir) as tmp:
@@ -177,7 +184,8 @@ def run_comparison(
     return ComparisonResult(Destination.of(out_dir).path / "report.md", table, scores, winner)
 
 
-def _figures(folder: Path, runs: list[ModelRun], winner: str) -> list[tuple[Path, str]]:
+def _figures(folder: Path, runs: list[ModelRun], winner: str) -> list[tuple[Path, str, list]]:
+    """(PNG, caption, zoomable curves for the HTML report) of every figure."""
     made = []
     first_split = {}
     for run in runs:
@@ -193,6 +201,7 @@ def _figures(folder: Path, runs: list[ModelRun], winner: str) -> list[tuple[Path
                 png,
                 "Figure 5. Validation RMSE per epoch of every sequence model "
                 "(dots: the epoch whose weights were kept).",
+                [],
             )
         )
     family = {key: history for key, history in curves.items() if key[0] in XLSTM_FAMILY}
@@ -206,6 +215,7 @@ def _figures(folder: Path, runs: list[ModelRun], winner: str) -> list[tuple[Path
                 png,
                 "Figure 6. Convergence of sLSTM, mLSTM and xLSTM: training (dashed) "
                 "and validation (solid) RMSE per epoch, per task.",
+                [],
             )
         )
     best = next(run for run in runs if run.model == winner)
@@ -225,6 +235,9 @@ def _figures(folder: Path, runs: list[ModelRun], winner: str) -> list[tuple[Path
             png,
             f"Figure 7. Predicted and measured angle and moment of every joint, "
             f"{winner} (lowest moment RMSE), held-out windows of {trial}.",
+            prediction_curves(
+                best.truth.subset(mask), best.prediction.subset(mask), best.truth.joints, winner
+            ),
         )
     )
     return made
@@ -276,9 +289,53 @@ def _report(
             "see the training curves; the sequences may be too short or training too brief."
         )
     report.text("Which model wins", verdict)
-    for path, caption in figures:
+    for path, caption, curves in figures:
         report.figure(path, caption, Path(path).parents[1])
+        for curve in curves:
+            report.curves(*curve)
+    _model_card(report, scores, info, winner)
     report.run_info(
         {k: info[k] for k in ("command", "protocol", "models", "data_fingerprint", "versions")}
     )
     return report
+
+
+def _model_card(report: Report, scores: pd.DataFrame, info: dict, winner: str) -> None:
+    """The model card: data, protocol, what was fitted on what, limits this run measured."""
+    tested = scores[scores["model"] == winner]
+    tasks = ", ".join(sorted(tested["task"].astype(str).unique()))
+    subjects = info["subjects"]
+    per_joint = tested[tested["metric"] == "r2"].groupby(["quantity", "joint"])["value"].mean()
+    weakest = [
+        f"{quantity} R2 {per_joint[quantity].min():.2f} at {per_joint[quantity].idxmin()}"
+        for quantity in per_joint.index.get_level_values(0).unique()
+    ]
+    rmse = tested[(tested["metric"] == "rmse") & (tested["quantity"] == "moment")]
+    by_subject = rmse.groupby("subject")["value"].mean()
+    limits = [
+        f"Measured on {len(subjects)} subject(s) and the task(s) {tasks} only; other subjects, "
+        "tasks, sensor placements or impairments were not tested.",
+        f"Weakest joint of {winner} (mean over subjects): " + "; ".join(weakest) + ".",
+    ]
+    if len(by_subject) > 1:
+        unit = rmse["unit"].iloc[0]
+        limits.append(
+            f"Moment RMSE of {winner} varies across subjects from {by_subject.min():.3g} "
+            f"{unit} ({by_subject.idxmin()}) to {by_subject.max():.3g} {unit} "
+            f"({by_subject.idxmax()})."
+        )
+    if info["protocol"] == "random-kfold":
+        limits.append("The protocol is leaky: test windows overlap training windows.")
+    elif info["protocol"] == "within-trial":
+        limits.append(
+            "Test windows come from later in the same trials as the training windows: the "
+            "scores measure accuracy within a session, not on new subjects."
+        )
+    report.model_card(
+        data=f"{len(subjects)} subject(s) ({', '.join(subjects)}), {info['trials']} trial(s); "
+        f"{info['test_windows']} test windows scored per model over task(s) {tasks}.",
+        protocol=PROTOCOL_LABELS[info["protocol"]],
+        fitted="the pipeline's scalers and every model on each split's training windows only; "
+        "every score on that split's test windows.",
+        limits=limits,
+    )

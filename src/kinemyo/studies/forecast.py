@@ -351,5 +351,13 @@ def _report(
     )
     for path, caption in figures:
         report.figure(path, caption, folder)
+    report.model_card(
+        data=f"{len(info['series'])} joint series: {', '.join(info['series'])}.",
+        protocol=f"forecast origins in the last {settings.test_fraction:.0%} of each series; "
+        f"horizon {settings.horizon} steps from a context of {settings.context_length}.",
+        fitted=f"Lag-Llama: {model_note}; the z-normalisation of every series and any "
+        "fine-tuning on the series' training parts only.",
+        limits=[f"Measured on these {len(info['series'])} series and this horizon only."],
+    )
     report.run_info({k: info[k] for k in ("command", "settings", "model", "versions")})
     return report

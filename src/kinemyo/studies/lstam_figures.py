@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 from kinemyo.reporting.figures import plot_training_curves, save_figure
 from kinemyo.reporting.moment_figures import (
     excerpt_indices,
@@ -84,3 +86,24 @@ def experiment_figures(folder: Path, result: ExperimentResult, config: Experimen
         )
         made.append((png, texts["figure_curves"].format(subject=first)))
     return made
+
+
+def trace_curves(result: ExperimentResult) -> list[tuple]:
+    """The first subject's first test trial as zoomable curves for the HTML report: per joint,
+    the measured moment (gaps where it was not measured), LSTAM's and the best baseline's.
+
+    Returns:
+        (title, time (T,) s, name -> (T,) N·m, unit) per joint; none without traces.
+    """
+    if result.traces is None:
+        return []
+    frames, predictions = result.traces
+    shown = [m for m in (REFERENCE, best_baseline(result.scores)) if m in predictions]
+    trial = frames.data.trial[0]
+    here = frames.data.trial == trial
+    curves = []
+    for j, joint in enumerate(frames.data.joints):
+        measured = np.where(frames.valid[here], frames.data.Y[here, j, 0], np.nan)
+        series = {"measured": measured, **{m: predictions[m].mean[here, j, 0] for m in shown}}
+        curves.append((f"{trial}: {joint}", frames.data.time[here], series, frames.data.units[0]))
+    return curves

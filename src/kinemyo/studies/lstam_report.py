@@ -14,7 +14,7 @@ from kinemyo.reporting.report import Report
 from kinemyo.reporting.texts import report_texts
 from kinemyo.studies.hip_frames import MOMENTS
 from kinemyo.studies.lstam import ExperimentConfig, ExperimentResult
-from kinemyo.studies.lstam_figures import experiment_figures
+from kinemyo.studies.lstam_figures import experiment_figures, trace_curves
 from kinemyo.studies.lstam_findings import verdict, where_lstam_wins
 from kinemyo.studies.lstam_models import ABLATIONS, REFERENCE
 from kinemyo.studies.lstam_tables import (
@@ -139,5 +139,41 @@ def _report(
     report.text(texts["section_conditions"], where_lstam_wins(result.scores))
     for path, caption in figures:
         report.figure(path, caption, Path(path).parents[1])
+    for curve in trace_curves(result):
+        report.curves(*curve)
+    _model_card(report, result, info)
     report.run_info({k: info[k] for k in ("command", "config", "models", "data")})
     return report
+
+
+def _model_card(report: Report, result: ExperimentResult, info: dict) -> None:
+    """The model card: data, protocol, what was fitted on what, limits this run measured."""
+    train_trial = info["config"]["train_trial"]
+    overall = result.scores[
+        (result.scores["scope"] == "group")
+        & (result.scores["model"] == REFERENCE)
+        & (result.scores["metric"] == "rmse")
+        & (result.scores["unit"] == "N·m/kg")
+    ]
+    by_condition = overall.groupby("condition")["value"].mean()
+    limits = [
+        f"Measured on {len(result.subjects)} subject(s) of `{info['data']}` only; "
+        "other subjects, conditions or impairments were not tested."
+    ]
+    if len(by_condition):
+        limits.append(
+            f"LSTAM's RMSE is highest in {by_condition.idxmax()} "
+            f"({by_condition.max():.3g} N·m/kg, mean over subjects and joints) and lowest in "
+            f"{by_condition.idxmin()} ({by_condition.min():.3g})."
+        )
+    if result.skipped:
+        limits.append(f"Skipped subjects (not scored): {', '.join(result.skipped)}.")
+    report.model_card(
+        data=f"`{info['data']}`: {info['trials']} trials read; subjects "
+        f"{', '.join(result.subjects)}.",
+        protocol=f"per subject, train on one treadmill trial (`{train_trial}`), test on every "
+        "other trial of that subject.",
+        fitted="input scaling, early stopping and every model on the training trial only; every "
+        "score on the test trials' frames with measured moments.",
+        limits=limits,
+    )

@@ -348,6 +348,22 @@ def _report(
         "`scores.csv`: every metric per subject, gait, joint, chain, protocol, split and model; "
         "`table.csv`: Table 1; `run.json`: what is needed to reproduce the run.",
     )
+    report.model_card(
+        data=f"subjects {', '.join(info['subjects'])}; gaits {', '.join(info['tasks'])}; the 9 "
+        "left-leg sEMG channels; 8 joint angles (deg) and 8 joint moments (N·m).",
+        protocol=f"{LEAKY}: {info['protocols']['random-kfold']}; {HONEST}: "
+        f"{info['protocols']['within-trial']}.",
+        fitted="every fitted value of each chain (baseline, thresholds, scales) and every model "
+        "on each split's training windows only; every score on its test windows.",
+        limits=[
+            f"Measured on {len(info['subjects'])} subject(s) and the gait(s) "
+            f"{', '.join(info['tasks'])} only.",
+            f"The {LEAKY} rows flatter; 'How much the seed's protocol flatters GPR' gives by "
+            "how much in this run.",
+            "The within-trial split tests later windows of the same trials: accuracy within a "
+            "session, not on new subjects.",
+        ],
+    )
     report.run_info(
         {k: info[k] for k in ("command", "seed", "protocols", "data_fingerprint", "versions")}
     )
