@@ -132,6 +132,14 @@ class WindowConfig(_Strict):
             raise ValueError("rate_hz is the rate of sample counts; windows in seconds need none")
         return self
 
+    @property
+    def steps_per_window(self) -> float:
+        """Window length / step, in either form (seconds: up to rounding to whole samples, which
+        moves it by less than one step)."""
+        if self.length_s is None:
+            return self.length / self.step
+        return self.length_s / self.step_s
+
     def samples(self, fs: float) -> tuple[int, int]:
         """(length, step) in samples at ``fs`` Hz: seconds rounded to whole samples.
 

@@ -68,7 +68,9 @@ def _role_by_content(path: Path) -> str | None:
 
 
 def _flow(value: object) -> str:
-    return yaml.safe_dump(value, default_flow_style=True, width=10_000, allow_unicode=True).strip()
+    """``value`` as one line of YAML (a scalar without the document end marker)."""
+    text = yaml.safe_dump(value, default_flow_style=True, width=10_000, allow_unicode=True)
+    return text.removesuffix("...\n").strip()
 
 
 def _task_and_number(key: str) -> tuple[str, str | None]:
