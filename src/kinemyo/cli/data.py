@@ -131,7 +131,7 @@ def inspect(
     kind = detect_kind(path)
     if kind.name != "siat-llmd":
         recordings = read_dataset(path)
-        console.print(f"{path}: {kind.description}; {len(recordings)} trial(s).")
+        console.print(f"{path}: {kind.description}; {len(recordings)} trial(s).", soft_wrap=True)
         console.print(markdown_table(recordings_summary(recordings)), soft_wrap=True)
         return
     options = ReadOptions(

@@ -221,7 +221,7 @@ def analog_channels(path: str | Path) -> list[tuple[str, str]]:
     path = check_file(path, C3D)
     _check_length(path)
     try:
-        c3d = ezc3d.c3d(str(path), ignore_data=True)
+        c3d = ezc3d.c3d(str(path))
     except Exception as exc:
         raise DataFormatError(f"cannot be read as a C3D file ({exc}).", path=path) from None
     analog = c3d["parameters"].get("ANALOG", {})

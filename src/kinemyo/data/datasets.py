@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from kinemyo.errors import KinemyoError
+from kinemyo.errors import DataFormatError, KinemyoError
 
 if TYPE_CHECKING:
     from kinemyo.data.camargo import CamargoDataset
@@ -87,7 +87,8 @@ def detect_kind(path: str | Path) -> DatasetKind:
     """The kind of ``path``.
 
     Raises:
-        KinemyoError: no kind (or several) recognises it; the message lists the kinds.
+        DataFormatError: no kind recognises it; the message lists the kinds.
+        KinemyoError: several kinds recognise it.
     """
     path = Path(path)
     matched = [kind for kind in _KINDS.values() if kind.detect(path)]
@@ -99,9 +100,11 @@ def detect_kind(path: str | Path) -> DatasetKind:
             f"{path} looks like several kinds of dataset ({', '.join(k.name for k in matched)});"
             f" give a path that is only one. Kinds: {listed}."
         )
-    raise KinemyoError(
-        f"{path} is not a dataset kinemyo knows. Kinds: {listed}. For your own OpenSim, C3D or "
-        "CSV trials, write a manifest: kinemyo data manifest FOLDER --out manifest.yaml."
+    raise DataFormatError(
+        f"not a dataset kinemyo knows. Kinds: {listed}.",
+        path=path,
+        hint="For your own OpenSim, C3D or CSV trials, write a manifest: kinemyo data manifest "
+        "FOLDER --out manifest.yaml.",
     )
 
 
