@@ -88,23 +88,37 @@ def _on(time: np.ndarray, stream: Timed) -> np.ndarray:
     return interpolate(time, stream.time, list(stream.values.T))
 
 
-def _implausible_frames(time: np.ndarray, angles: Timed) -> tuple[np.ndarray, str]:
-    """(T,) True where an IK frame around an EMG time is beyond its joint's range; the worst
-    offence in words."""
+def _implausible_frames(time: np.ndarray, angles: Timed, cut: np.ndarray) -> tuple[np.ndarray, str]:
+    """(T,) True where an IK frame around an EMG time is beyond its joint's range; in words, the
+    worst such frame among those that cut samples not already ``cut``."""
     beyond = outside_range(angles.values, angles.names)
     bad_frame = beyond.any(axis=1)
-    if not bad_frame.any():
-        return np.zeros(time.size, dtype=bool), ""
     after = np.clip(np.searchsorted(angles.time, time, side="left"), 0, angles.time.size - 1)
     before = np.clip(np.searchsorted(angles.time, time, side="right") - 1, 0, None)
-    row, column = np.argwhere(beyond)[np.argmax(np.abs(angles.values[beyond]))]
-    name = angles.names[column]
+    bad = bad_frame[after] | bad_frame[before]
+    new = bad & ~cut
+    if not new.any():
+        return bad, ""
+    frames = np.unique(np.r_[after[new], before[new]])
+    frames = frames[bad_frame[frames]]
+    worst = np.where(beyond[frames], np.abs(angles.values[frames]), -1.0)
+    at, column = np.unravel_index(np.argmax(worst), worst.shape)
+    row, name = frames[at], angles.names[column]
     low, high = joint_range(name)
-    example = (
+    return bad, (
         f"e.g. {name} {angles.values[row, column]:.1f} deg at {angles.time[row]:.3f} s; "
         f"range {low:g} to {high:g} deg"
     )
-    return bad_frame[after] | bad_frame[before], example
+
+
+def _record(
+    cuts: list[Cut], cut: np.ndarray, reason: str, mask: np.ndarray, time: np.ndarray
+) -> np.ndarray:
+    """Add to ``cuts`` the samples of ``mask`` not yet ``cut``; return the samples cut so far."""
+    new = mask & ~cut
+    if new.any():
+        cuts.append(Cut(reason, int(new.sum()), _spans(time, new)))
+    return cut | new
 
 
 def align(emg: Timed, angles: Timed | None, moments: Timed | None) -> Aligned:
@@ -123,16 +137,14 @@ def align(emg: Timed, angles: Timed | None, moments: Timed | None) -> Aligned:
         if values is not None:
             missing |= ~np.isfinite(values).all(axis=1)
     reasons.append(("with a missing (NaN) angle or moment", missing))
-    if angles is not None:
-        bad, example = _implausible_frames(time, angles)
-        reasons.append((f"with an IK angle beyond its joint's range ({example})", bad))
     cut = np.zeros(time.size, dtype=bool)
-    cuts = []
+    cuts: list[Cut] = []
     for reason, mask in reasons:
-        new = mask & ~cut
-        if new.any():
-            cuts.append(Cut(reason, int(new.sum()), _spans(time, new)))
-        cut |= new
+        cut = _record(cuts, cut, reason, mask, time)
+    if angles is not None:
+        bad, example = _implausible_frames(time, angles, cut)
+        reason = f"with an IK angle beyond its joint's range ({example})"
+        cut = _record(cuts, cut, reason, bad, time)
     kept = ~cut
     return Aligned(
         kept=kept,
