@@ -14,7 +14,7 @@ from kinemyo.cli import main
 from kinemyo.data.datasets import detect_kind, kinds, read_dataset, read_experiment_trials
 from kinemyo.data.manifest.draft import draft_manifest
 from kinemyo.errors import DataFormatError, KinemyoError
-from tests.lab_writer import MUSCLES, write_c3d_trial, write_opensim_trial
+from tests.lab_writer import MUSCLES, write_c3d_trial, write_csv_trial, write_opensim_trial
 
 
 def run(capsys: pytest.CaptureFixture, *args: object) -> tuple[int, str, str]:
@@ -142,3 +142,45 @@ def test_lstam_on_a_manifest_says_which_kinds_it_takes(capsys, lab: Path, tmp_pa
     manifest.write_text(draft_manifest(lab, manifest))
     code, _, err = run(capsys, "experiment", "lstam", "--data", manifest, "--out", tmp_path / "x")
     assert code == 1 and "experiment lstam needs trials with ambulation modes" in err
+
+
+def test_csv_and_c3d_sets_through_inspect_compare_and_predict(
+    capsys, lab: Path, tmp_path: Path
+) -> None:
+    pytest.importorskip("ezc3d")
+    for n in (1, 2):
+        write_csv_trial(tmp_path / "csv", f"w{n}", seed=n)
+    trials = "".join(
+        f"\n  - {{subject: S01, task: walk, trial: '{n}', emg: {{file: csv/w{n}_emg.csv}}, "
+        f"angles: {{file: csv/w{n}_angles.csv}}, moments: {{file: csv/w{n}_moments.csv}}, "
+        f"labels: {{file: csv/w{n}_events.csv, column: phase}}}}"
+        for n in (1, 2)
+    )
+    csv_manifest = tmp_path / "csv.yaml"
+    csv_manifest.write_text(f"subjects: {{S01: {{}}}}\ntrials:{trials}\n")
+    code, out, err = run(capsys, "data", "inspect", csv_manifest)
+    assert code == 0 and "| S01 | walk | 2 | 1000 | 4001 |" in out and "outside the moments" in err
+    code, _, err = run(
+        capsys, "compare", csv_manifest, "--protocol", "within-trial", "--models", "ridge,mean",
+        "--config", "kinemyo-lab", "--motions", "walk", "--out", tmp_path / "cmp",
+    )  # fmt: skip
+    assert code == 0, err
+    rows = {r["model"]: r for r in csv.DictReader((tmp_path / "cmp/table.csv").open())}
+    assert set(rows) == {"ridge", "mean"}
+
+    write_c3d_trial(tmp_path / "c3d/run1.c3d", seed=5)
+    c3d_manifest = tmp_path / "c3d.yaml"
+    code, _, _ = run(capsys, "data", "manifest", tmp_path / "c3d", "--out", c3d_manifest)
+    assert code == 0 and "columns: [tibant_r, gasmed_r]" in c3d_manifest.read_text()
+    code, out, _ = run(capsys, "data", "inspect", c3d_manifest)
+    assert code == 0 and "| S01 | run | 1 | 1000 | 6000 |" in out and "| - | - |" in out
+    fitted = tmp_path / "fit"  # EMG-only C3D trials take a model fitted on the OpenSim set
+    lab_manifest = tmp_path / "lab.yaml"
+    lab_manifest.write_text(draft_manifest(lab, lab_manifest))
+    assert run(capsys, "fit", "ridge", lab_manifest, "--config", "kinemyo-lab",
+               "--motions", "walk", "--out", fitted)[0] == 0  # fmt: skip
+    code, _, err = run(capsys, "predict", fitted, c3d_manifest, "--motions", "run",
+                       "--out", tmp_path / "p.csv")  # fmt: skip
+    assert code == 0, err
+    table = list(csv.DictReader((tmp_path / "p.csv").open()))
+    assert len(table) == 119 and table[0]["trial"] == "S01_run_1"  # (6000 - 100) / 50 + 1
