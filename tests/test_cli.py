@@ -82,7 +82,8 @@ def test_errors_are_one_paragraph_without_traceback(capsys, tmp_path: Path) -> N
     code, out, err = run(capsys, "data", "inspect", tmp_path)
     assert code == 1
     assert "Traceback" not in out + err
-    assert err.strip().startswith("error:") and "no SIAT-LLMD subject folders" in err
+    assert err.strip().startswith("error:") and "not a dataset kinemyo knows" in err
+    assert "siat-llmd: a SIAT-LLMD root (SubXX folders)" in err and "manifest: " in err
     assert err.strip().count("\n") == 0
 
 
@@ -360,7 +361,14 @@ def test_demo_writes_the_seed_table_report_and_figures(capsys, tmp_path: Path) -
     run_info = json.loads((out / "run.json").read_text())
     assert run_info["seed"] == 0 and len(run_info["data_fingerprint"]) == 64
     seed_chain = run_info["chains"]["seed-siat"]
-    assert seed_chain["window"] == {"length": 100, "step": 50, "split_on_status": True}
+    assert seed_chain["window"] == {
+        "length": 100,
+        "step": 50,
+        "length_s": None,
+        "step_s": None,
+        "rate_hz": 1920.0,
+        "split_on_status": True,
+    }
     assert run_info["chains"]["kinemyo-siat"]["targets"]["at"] == "last"
 
 

@@ -9,6 +9,7 @@ field, e.g. ``bandpass.high``.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Literal, Self
 
@@ -17,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from kinemyo.data.limits import CONFIG_YAML, check_file
 from kinemyo.data.siat_llmd import schema
-from kinemyo.errors import KinemyoError
+from kinemyo.errors import DataWarning, KinemyoError
 from kinemyo.fileio import atomic_file
 from kinemyo.settings import invalid
 
@@ -77,13 +78,96 @@ class BandpassConfig(_Strict):
         return self
 
 
-class WindowConfig(_Strict):
-    """Overlapping windows, in samples. Windows never cross a trial or Group boundary, nor a
-    Status change when ``split_on_status``."""
+MAX_WINDOW_S = 60.0
+"""Longest window and step, s."""
 
-    length: int = Field(100, ge=2, le=MAX_WINDOW, description="samples")
-    step: int = Field(50, ge=1, le=MAX_WINDOW, description="samples")
+SEED_WINDOW = {"length": 100, "step": 50}
+"""The seed's window, samples at 1920 Hz: what a sample form missing its length or step takes."""
+
+RATE_TOLERANCE = 0.01
+"""Relative difference between a recording's rate and ``window.rate_hz`` that goes unremarked."""
+
+
+class WindowConfig(_Strict):
+    """Overlapping windows, in samples (``length``, ``step``) or in seconds (``length_s``,
+    ``step_s``: exactly one of the two forms), resolved at the recordings' rate. Windows never
+    cross a trial or Group boundary, nor a Status change when ``split_on_status``.
+
+    ``rate_hz`` is the rate that sample counts were chosen for (the seed's 1920 Hz): at another
+    rate they last another time, and :meth:`samples` warns, naming both durations. Without any
+    of the four, windows are the seed's 100 samples every 50 at 1920 Hz; a sample form missing
+    its length or step takes the seed's.
+    """
+
+    length: int | None = Field(None, ge=2, le=MAX_WINDOW, description="samples")
+    step: int | None = Field(None, ge=1, le=MAX_WINDOW, description="samples")
+    length_s: float | None = Field(None, gt=0.0, le=MAX_WINDOW_S, description="s")
+    step_s: float | None = Field(None, gt=0.0, le=MAX_WINDOW_S, description="s")
+    rate_hz: float | None = Field(None, gt=0.0, le=100_000.0, description="Hz")
     split_on_status: bool = True
+
+    @model_validator(mode="before")
+    @classmethod
+    def _seed_default(cls, values: object) -> object:
+        if not isinstance(values, dict):
+            return values
+        given = {k for k in ("length", "step", "length_s", "step_s") if values.get(k) is not None}
+        if not given:
+            return {**SEED_WINDOW, "rate_hz": 1920.0} | {
+                k: v for k, v in values.items() if v is not None
+            }
+        if given <= set(SEED_WINDOW):
+            return SEED_WINDOW | {k: v for k, v in values.items() if v is not None}
+        return values
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Self:
+        samples = (self.length is not None, self.step is not None)
+        seconds = (self.length_s is not None, self.step_s is not None)
+        if not (all(samples) and not any(seconds)) and not (all(seconds) and not any(samples)):
+            raise ValueError(
+                "give length and step (samples) or length_s and step_s (seconds), one form only"
+            )
+        if all(seconds) and self.rate_hz is not None:
+            raise ValueError("rate_hz is the rate of sample counts; windows in seconds need none")
+        return self
+
+    @property
+    def steps_per_window(self) -> float:
+        """Window length / step, in either form (seconds: up to rounding to whole samples, which
+        moves it by less than one step)."""
+        if self.length_s is None:
+            return self.length / self.step
+        return self.length_s / self.step_s
+
+    def samples(self, fs: float) -> tuple[int, int]:
+        """(length, step) in samples at ``fs`` Hz: seconds rounded to whole samples.
+
+        Warns (:class:`~kinemyo.errors.DataWarning`) when sample counts chosen for ``rate_hz``
+        are used at another rate, naming both durations.
+
+        Raises:
+            KinemyoError: a window in seconds shorter than 2 samples, or a step shorter than 1.
+        """
+        if self.length_s is None:
+            if self.rate_hz is not None and abs(fs / self.rate_hz - 1) > RATE_TOLERANCE:
+                warnings.warn(
+                    f"window.length={self.length} samples was chosen for {self.rate_hz:g} Hz, "
+                    f"where it lasts {1000 * self.length / self.rate_hz:.1f} ms; the recordings "
+                    f"are at {fs:g} Hz, where it lasts {1000 * self.length / fs:.1f} ms. Give "
+                    "window.length_s and window.step_s to keep the duration.",
+                    DataWarning,
+                    stacklevel=3,
+                )
+            return self.length, self.step
+        length, step = round(self.length_s * fs), round(self.step_s * fs)
+        if length < 2 or step < 1:
+            raise KinemyoError(
+                f"window.length_s={self.length_s:g} s and window.step_s={self.step_s:g} s are "
+                f"{length} and {step} samples at {fs:g} Hz; a window needs >= 2 samples and a "
+                "step >= 1."
+            )
+        return length, step
 
 
 class FeatureConfig(_Strict):
@@ -116,6 +200,9 @@ class PipelineConfig(_Strict):
     thresholds, max-abs scales, feature statistics) is fitted on training data only; ``fit_per``
     says whether the first three are fitted per subject (a subject without training data gets
     the values fitted on all of it) or on all training data pooled.
+
+    Empty ``channels`` (``joints``) mean every EMG channel (every joint with angles and moments)
+    of the recordings, resolved when the pipeline first sees them and saved with it.
     """
 
     channels: tuple[str, ...] = schema.MUSCLES

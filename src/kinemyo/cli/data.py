@@ -79,7 +79,11 @@ def generate(
 @app.command()
 def inspect(
     path: Annotated[
-        Path, typer.Argument(exists=True, help="Dataset root, subject folder or one CSV file.")
+        Path,
+        typer.Argument(
+            exists=True,
+            help="Dataset: SIAT-LLMD root, subject folder or CSV file, Camargo root, or manifest.",
+        ),
     ],
     moment_unit: Annotated[
         MomentUnit, typer.Option(help="Moment unit to report (Nm/kg needs body masses).")
@@ -108,17 +112,28 @@ def inspect(
     ] = 0.01,
     trials: Annotated[bool, typer.Option("--trials", help="List every trial.")] = False,
 ) -> None:
-    """Summarise a SIAT-LLMD dataset: subjects, motions, durations, measured sampling rate,
-    channels, value ranges per column, label statistics, and every problem found (file, column,
-    row). Exits with status 1 when a trial cannot be read.
+    """Summarise a dataset. Of a manifest or a Camargo root: one row per trial (rate, samples,
+    duration, segments left after alignment, channels with units), and a warning per trial that
+    says what the alignment cut and why. Of a SIAT-LLMD dataset: subjects, motions, durations,
+    measured sampling rate, channels, value ranges per column, label statistics, and every
+    problem found (file, column, row). Exits with status 1 when a trial cannot be read.
 
     Example: kinemyo data inspect /tmp/cohort --trials
     """
     from kinemyo import units
     from kinemyo.cli.render import render_report
+    from kinemyo.data.datasets import detect_kind, read_dataset
     from kinemyo.data.inspection import inspect_siat_llmd
     from kinemyo.data.siat_llmd import ReadOptions
+    from kinemyo.data.summary import recordings_summary
+    from kinemyo.reporting.report import markdown_table
 
+    kind = detect_kind(path)
+    if kind.name != "siat-llmd":
+        recordings = read_dataset(path)
+        console.print(f"{path}: {kind.description}; {len(recordings)} trial(s).", soft_wrap=True)
+        console.print(markdown_table(recordings_summary(recordings)), soft_wrap=True)
+        return
     options = ReadOptions(
         moment_unit=units.parse_moment_unit(moment_unit.value),
         nan_policy=nan_policy,
@@ -130,6 +145,44 @@ def inspect(
     render_report(report, console, per_trial=trials)
     if report.errors:
         raise typer.Exit(code=1)
+
+
+@app.command()
+def manifest(
+    folder: Annotated[
+        Path,
+        typer.Argument(
+            exists=True, file_okay=False, help="Folder of OpenSim (.mot/.sto), C3D or CSV files."
+        ),
+    ],
+    out: Annotated[Path, typer.Option("--out", help="The manifest file to write (.yaml).")],
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace --out if it exists (never an input).")
+    ] = False,
+) -> None:
+    """Write a first dataset manifest for a folder of OpenSim or C3D files, to edit: files are
+    grouped into trials by stem (walk1_emg.mot, walk1_ik.mot, walk1_id.sto: trial walk1), C3D
+    analog channels are listed, and YAML comments mark what to check (body masses, tasks, the
+    EMG kind). Every command then takes the manifest as its dataset.
+
+    Example: kinemyo data manifest lab/opensim --out lab/manifest.yaml
+    """
+    from kinemyo.cli.outputs import output_file
+    from kinemyo.data.manifest.draft import draft_manifest
+    from kinemyo.data.manifest.schema import MANIFEST_SUFFIXES
+    from kinemyo.fileio import atomic_file
+
+    if out.suffix.lower() not in MANIFEST_SUFFIXES:
+        raise KinemyoError(f"--out {out}: a manifest is a .yaml file, e.g. {out.stem}.yaml.")
+    output_file(out, overwrite, folder)
+    text = draft_manifest(folder, out)
+    with atomic_file(out) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    trials = text.count("\n  - subject:")
+    console.print(
+        f"Wrote a manifest of {trials} trial(s) to [bold]{out}[/]; edit the lines marked EDIT, "
+        f"then e.g.: kinemyo data inspect {out}"
+    )
 
 
 @app.command("generate-camargo")

@@ -22,7 +22,9 @@ app = typer.Typer(help="Published experiments, run end to end.", no_args_is_help
 def lstam(
     data: Annotated[
         Path,
-        typer.Option("--data", exists=True, file_okay=False, help="Camargo-layout dataset folder."),
+        typer.Option(
+            "--data", exists=True, help="Dataset with ambulation modes: a Camargo-layout root."
+        ),
     ],
     subjects: Annotated[
         str | None, typer.Option(help="Comma-separated subjects, e.g. AB06,AB07 (default: all).")
@@ -59,7 +61,7 @@ def lstam(
 
     Example: kinemyo experiment lstam --data /tmp/camargo --subjects AB01,AB02 --out runs/lstam
     """
-    from kinemyo.data.camargo.reader import read_camargo
+    from kinemyo.data.datasets import read_experiment_trials
     from kinemyo.reporting.report import markdown_table
     from kinemyo.studies.lstam import ExperimentConfig, describe, run_experiment
     from kinemyo.studies.lstam_report import write_experiment
@@ -75,9 +77,7 @@ def lstam(
         seed=seed,
     )
     with progress_bar("Reading") as progress:
-        dataset = read_camargo(
-            data, subjects=comma_list(subjects), nan_moments="keep", progress=progress
-        )
+        dataset = read_experiment_trials(data, subjects=comma_list(subjects), progress=progress)
     for item in dataset.missing:
         console.print(f"[yellow]Missing:[/] {escape(str(item))}", highlight=False)
     with training_display("Experiment") as display:

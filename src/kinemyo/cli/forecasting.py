@@ -20,7 +20,9 @@ if TYPE_CHECKING:
 DataArgument = Annotated[
     Path,
     typer.Argument(
-        exists=True, help="SIAT-LLMD tree, or the knee-cycles .npz of the real fragments."
+        exists=True,
+        help="Dataset (a SIAT-LLMD tree, a Camargo root or a manifest .yaml), or the "
+        "knee-cycles .npz of the real fragments.",
     ),
 ]
 MAX_STEPS = 100_000
@@ -48,16 +50,12 @@ strides, so a stride is about 202 samples."""
 
 
 def _series(data: Path, fs: float, motions: str, subjects: str | None) -> list[JointSeries]:
-    from kinemyo.data.siat_llmd import read_siat_llmd
+    from kinemyo.data.datasets import read_dataset
     from kinemyo.forecasting.series import series_from_knee_cycles, series_from_recordings
 
     if data.suffix == ".npz":
         return series_from_knee_cycles(data)
-    recordings = read_siat_llmd(
-        data,
-        motions=comma_list(motions) or [],
-        subjects=comma_list(subjects),
-    )
+    recordings = read_dataset(data, subjects=comma_list(subjects), tasks=comma_list(motions) or [])
     return series_from_recordings(recordings, fs=fs)
 
 

@@ -25,7 +25,12 @@ if TYPE_CHECKING:
 # --help` and every command's --help start in a fraction of a second.
 
 DataPath = Annotated[
-    Path, typer.Argument(exists=True, help="SIAT-LLMD tree, subject folder or CSV file.")
+    Path,
+    typer.Argument(
+        exists=True,
+        help="Dataset: a SIAT-LLMD tree, subject folder or CSV file, a Camargo root, or a "
+        "manifest (.yaml) of OpenSim, C3D or CSV trials.",
+    ),
 ]
 RunPath = Annotated[
     Path, typer.Argument(exists=True, file_okay=False, help="Folder written by `kinemyo fit`.")
@@ -55,9 +60,9 @@ OutOption = Annotated[
 
 
 def _read(data: Path, subjects: str | None, motions: str | None) -> list[Recording]:
-    from kinemyo.data.siat_llmd import read_siat_llmd
+    from kinemyo.data.datasets import read_dataset
 
-    return read_siat_llmd(data, subjects=comma_list(subjects), motions=comma_list(motions))
+    return read_dataset(data, subjects=comma_list(subjects), tasks=comma_list(motions))
 
 
 def _windowed(

@@ -207,3 +207,23 @@ def read_c3d_analog(
         ),
         emg=SignalBlock(values=values, names=names, units=(units.MILLIVOLT,) * len(index)),
     )
+
+
+def analog_channels(path: str | Path) -> list[tuple[str, str]]:
+    """(name, unit) of every analog channel of a C3D file, in file order; unit "" when the file
+    gives none (nothing is converted or refused: for listing, e.g. in a draft manifest).
+
+    Raises:
+        KinemyoError: ezc3d is not installed.
+        DataFormatError: see :func:`read_c3d_analog`.
+    """
+    ezc3d = _import_ezc3d()
+    path = check_file(path, C3D)
+    _check_length(path)
+    try:
+        c3d = ezc3d.c3d(str(path))
+    except Exception as exc:
+        raise DataFormatError(f"cannot be read as a C3D file ({exc}).", path=path) from None
+    analog = c3d["parameters"].get("ANALOG", {})
+    labels, file_units = _strings(analog, "LABELS"), _strings(analog, "UNITS")
+    return [(name, file_units[i] if i < len(file_units) else "") for i, name in enumerate(labels)]

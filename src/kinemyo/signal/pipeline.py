@@ -160,6 +160,26 @@ class SignalWindows:
         return out
 
 
+def _named(config: PipelineConfig, first: Recording) -> PipelineConfig:
+    """``config`` with empty ``channels`` / ``joints`` replaced by those of ``first``: every EMG
+    channel, and the joints that its angle and moment blocks (those the targets use) share."""
+    update: dict[str, tuple[str, ...]] = {}
+    if not config.channels and first.emg is not None:
+        update["channels"] = first.emg.names
+    if not config.joints:
+        blocks = {"angle": first.angles, "moment": first.moments}
+        used = [blocks[q] for q in config.targets.quantities if blocks[q] is not None]
+        shared = [j for j in (used[0].names if used else ()) if all(j in b.names for b in used)]
+        if used and not shared:
+            raise KinemyoError(
+                f"joints: none given, and recording {first.meta.name}'s angles and moments share "
+                f"no joint name (angles {list(first.angles.names)}, moments "
+                f"{list(first.moments.names)}); name the joints in the config."
+            )
+        update["joints"] = tuple(shared)
+    return config.model_copy(update=update) if update else config
+
+
 class SignalPipeline:
     """The configured chain; see the module docstring.
 
@@ -174,6 +194,7 @@ class SignalPipeline:
     ) -> None:
         self.config = config or PipelineConfig()
         self.allow_implausible = allow_implausible
+        self.window_samples_: tuple[int, int] | None = None
         self.conditioning_: PerSubject[ConditioningState] | None = None
         self.scaler_: PerSubject[scalers.MaxAbsScaler] | None = None
         self.standardizer_: scalers.FeatureStandardizer | None = None
@@ -182,16 +203,23 @@ class SignalPipeline:
     def check(self, recordings: Sequence[Recording]) -> float:
         """Check that ``recordings`` suit the config before any work; returns their rate, Hz.
 
+        Empty ``channels`` or ``joints`` in the config become the first recording's EMG
+        channels and the joints its angles and moments share; windows given in seconds are
+        resolved at the rate (``window_samples_``).
+
         Raises:
             KinemyoError: naming the config field or the recording and channels at fault.
         """
-        cfg = self.config
         if not recordings:
             raise KinemyoError("No recordings to process.")
         rates = {rec.fs for rec in recordings}
         if len(rates) > 1:
             raise KinemyoError(f"Recordings have different sampling rates {sorted(rates)} Hz.")
         fs = rates.pop()
+        self.config = _named(self.config, recordings[0])
+        cfg = self.config
+        self.window_samples_ = cfg.window.samples(fs)
+        length = self.window_samples_[0]
         nyquist = fs / 2
         if cfg.bandpass.high >= nyquist:
             raise KinemyoError(
@@ -204,9 +232,9 @@ class SignalPipeline:
                 f"{nyquist:g} Hz."
             )
         shortest = min(recordings, key=lambda rec: rec.n_samples)
-        if cfg.window.length > shortest.n_samples:
+        if length > shortest.n_samples:
             raise KinemyoError(
-                f"window.length={cfg.window.length} samples is longer than recording "
+                f"window.length={length} samples is longer than recording "
                 f"{shortest.meta.name} ({shortest.n_samples} samples)."
             )
         if cfg.denoise.enabled:
@@ -297,7 +325,7 @@ class SignalPipeline:
         return SignalWindows(
             signals=tuple(signals),
             fs=fs,
-            length=cfg.window.length,
+            length=self.window_samples_[0],
             channels=cfg.channels,
             joints=cfg.joints,
             quantities=cfg.targets.quantities,
@@ -314,8 +342,9 @@ class SignalPipeline:
             if cfg.window.split_on_status:
                 boundaries.append(rec.labels.status)
         segments = windows.segment_ids(rec.n_samples, *boundaries)
-        starts = windows.window_starts(segments, length=cfg.window.length, step=cfg.window.step)
-        last = starts + cfg.window.length - 1
+        length, step = self.window_samples_
+        starts = windows.window_starts(segments, length=length, step=step)
+        last = starts + length - 1
         n = starts.size
         return {
             "Y": self._targets(rec, starts),
@@ -331,6 +360,7 @@ class SignalPipeline:
 
     def _targets(self, rec: Recording, starts: np.ndarray) -> np.ndarray | None:
         cfg = self.config
+        length = self.window_samples_[0]
         if rec.angles is None and rec.moments is None:
             return None
         rec = rec.with_moment_unit(cfg.targets.moment_unit)
@@ -342,13 +372,13 @@ class SignalPipeline:
                 raise KinemyoError(f"Recording {rec.meta.name} has no joint {quantity}s.")
             values = block.select(cfg.joints).values
             if cfg.targets.at == "last":
-                columns.append(values[starts + cfg.window.length - 1])
+                columns.append(values[starts + length - 1])
             else:
                 cumulative = np.vstack(
                     [np.zeros((1, values.shape[1])), np.cumsum(values, axis=0, dtype=np.float64)]
                 )
-                total = cumulative[starts + cfg.window.length] - cumulative[starts]
-                columns.append((total / cfg.window.length).astype(np.float32))
+                total = cumulative[starts + length] - cumulative[starts]
+                columns.append((total / length).astype(np.float32))
         return np.stack(columns, axis=-1)
 
     # ------------------------------------------------------------ fitted part

@@ -87,7 +87,7 @@ class StudyResult:
 
 def gap_windows(config: PipelineConfig) -> int:
     """Windows to drop between train and test so that none shares a sample: ceil(L/step) - 1."""
-    return max(0, math.ceil(config.window.length / config.window.step) - 1)
+    return max(0, math.ceil(config.window.steps_per_window) - 1)
 
 
 def _moment_rmse(scores: pd.DataFrame, keys: list[str]) -> pd.Series:
