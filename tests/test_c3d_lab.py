@@ -12,7 +12,7 @@ import pytest
 from kinemyo.data.c3d import read_c3d_analog
 from kinemyo.data.plausibility import flat_channels, likely_emg_unit
 from kinemyo.errors import DataFormatError, DataWarning
-from tests.test_c3d import N, RATE, write_c3d
+from tests.test_c3d import RATE, N, write_c3d
 
 
 def lab_signals() -> dict[str, np.ndarray]:
