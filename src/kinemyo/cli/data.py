@@ -79,7 +79,11 @@ def generate(
 @app.command()
 def inspect(
     path: Annotated[
-        Path, typer.Argument(exists=True, help="Dataset root, subject folder or one CSV file.")
+        Path,
+        typer.Argument(
+            exists=True,
+            help="Dataset root, subject folder or CSV file; or an OpenSim, C3D, .npz or .mat file.",
+        ),
     ],
     moment_unit: Annotated[
         MomentUnit, typer.Option(help="Moment unit to report (Nm/kg needs body masses).")
@@ -110,14 +114,23 @@ def inspect(
 ) -> None:
     """Summarise a SIAT-LLMD dataset: subjects, motions, durations, measured sampling rate,
     channels, value ranges per column, label statistics, and every problem found (file, column,
-    row). Exits with status 1 when a trial cannot be read.
+    row). On an OpenSim (.mot/.sto), C3D, .npz or .mat file: what it is (channels with units
+    and rates, duration, wrong-unit and flat channels) and what to do with it. Exits with status
+    1 when a trial or the file cannot be read.
 
     Example: kinemyo data inspect /tmp/cohort --trials
     """
     from kinemyo import units
-    from kinemyo.cli.render import render_report
-    from kinemyo.data.inspection import inspect_siat_llmd
+    from kinemyo.cli.render import render_description, render_report
+    from kinemyo.data.inspection import describe_file, inspect_siat_llmd
     from kinemyo.data.siat_llmd import ReadOptions
+
+    description = describe_file(path)
+    if description is not None:
+        render_description(description, console)
+        if description.errors:
+            raise typer.Exit(code=1)
+        return
 
     options = ReadOptions(
         moment_unit=units.parse_moment_unit(moment_unit.value),

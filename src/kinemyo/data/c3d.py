@@ -26,6 +26,7 @@ from __future__ import annotations
 import struct
 import warnings
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -142,6 +143,79 @@ def _scale_to_mv(unit: str | None, channel: str, path: Path) -> float:
     return TO_MILLIVOLT[unit]
 
 
+@dataclass(frozen=True, eq=False)
+class C3DContents:
+    """What a C3D file holds, as written (no unit conversion).
+
+    Attributes:
+        path: the file.
+        labels: ANALOG:LABELS, one per analog channel.
+        units: ANALOG:UNITS per channel ("" where the file gives none).
+        rate: ANALOG:RATE, Hz.
+        analogs: (channels, samples) values in each channel's own unit.
+        first_frame: the header's 0-based first analog frame.
+        point_labels: POINT:LABELS (markers and model outputs), possibly empty.
+        point_rate: POINT:RATE, Hz (0 when absent).
+        n_point_frames: frames of point data.
+    """
+
+    path: str
+    labels: tuple[str, ...]
+    units: tuple[str, ...]
+    rate: float
+    analogs: np.ndarray
+    first_frame: int
+    point_labels: tuple[str, ...]
+    point_rate: float
+    n_point_frames: int
+
+
+def read_c3d_contents(path: str | Path) -> C3DContents:
+    """Open a C3D file after the cheap checks and list its analog channels and points.
+
+    Raises:
+        KinemyoError: ezc3d is not installed.
+        DataFormatError: the file fails the checks of :mod:`kinemyo.data.limits`, is shorter
+            than its header announces, unreadable, has no ANALOG group, labels that do not
+            match the channels, or no positive ANALOG:RATE.
+    """
+    ezc3d = _import_ezc3d()
+    path = check_file(path, C3D)
+    _check_length(path)
+    try:
+        c3d = ezc3d.c3d(str(path))
+    except Exception as exc:
+        raise DataFormatError(f"cannot be read as a C3D file ({exc}).", path=path) from None
+    analog = c3d["parameters"].get("ANALOG")
+    if analog is None:
+        raise DataFormatError(
+            "no ANALOG parameter group: the file has no analog channels.", path=path
+        )
+    labels = _strings(analog, "LABELS")
+    samples = np.asarray(c3d["data"]["analogs"], dtype=np.float64)[0]
+    if samples.shape[0] != len(labels):
+        raise DataFormatError(
+            f"{samples.shape[0]} analog channels but {len(labels)} ANALOG:LABELS.", path=path
+        )
+    rate = float(np.ravel(analog["RATE"]["value"])[0]) if "RATE" in analog else 0.0
+    if not rate > 0:
+        raise DataFormatError("ANALOG:RATE is missing or not positive.", path=path)
+    file_units = _strings(analog, "UNITS")
+    point = c3d["parameters"].get("POINT", {})
+    points = np.asarray(c3d["data"]["points"])
+    return C3DContents(
+        path=str(path),
+        labels=tuple(labels),
+        units=tuple(file_units[i] if i < len(file_units) else "" for i in range(len(labels))),
+        rate=rate,
+        analogs=samples,
+        first_frame=int(c3d["header"]["analogs"]["first_frame"]),
+        point_labels=tuple(_strings(point, "LABELS")) if points.shape[1] else (),
+        point_rate=float(np.ravel(point["RATE"]["value"])[0]) if "RATE" in point else 0.0,
+        n_point_frames=int(points.shape[2]) if points.ndim == 3 else 0,
+    )
+
+
 def read_c3d_analog(
     path: str | Path,
     channels: Sequence[str] | None = None,
@@ -180,37 +254,18 @@ def read_c3d_analog(
         DataWarning: skipped channels; values beyond the plausible range; a channel whose peak
             suggests another unit (naming it); flat or dead channels.
     """
-    ezc3d = _import_ezc3d()
-    path = check_file(path, C3D)
-    _check_length(path)
-    try:
-        c3d = ezc3d.c3d(str(path))
-    except Exception as exc:
-        raise DataFormatError(f"cannot be read as a C3D file ({exc}).", path=path) from None
-    analog = c3d["parameters"].get("ANALOG")
-    if analog is None:
-        raise DataFormatError(
-            "no ANALOG parameter group: the file has no analog channels.", path=path
-        )
-    labels = _strings(analog, "LABELS")
-    samples = np.asarray(c3d["data"]["analogs"], dtype=np.float64)[0]
-    if samples.shape[0] != len(labels):
-        raise DataFormatError(
-            f"{samples.shape[0]} analog channels but {len(labels)} ANALOG:LABELS.", path=path
-        )
-    rate = float(np.ravel(analog["RATE"]["value"])[0]) if "RATE" in analog else 0.0
-    if not rate > 0:
-        raise DataFormatError("ANALOG:RATE is missing or not positive.", path=path)
-    file_units = _strings(analog, "UNITS")
+    contents = read_c3d_contents(path)
+    path, labels, rate = Path(contents.path), list(contents.labels), contents.rate
+    samples = contents.analogs
     unit_of = {
-        label: (fix_units or {}).get(label) or (file_units[i] if i < len(file_units) else "")
-        for i, label in enumerate(labels)
+        label: (fix_units or {}).get(label) or unit
+        for label, unit in zip(labels, contents.units, strict=True)
     }
     if channels is None:
         channels = _voltage_channels(labels, unit_of, assume_unit, path)
     index = _select(labels, channels, path)
     scales = [_scale_to_mv(unit_of[labels[i]] or assume_unit, labels[i], path) for i in index]
-    first = int(c3d["header"]["analogs"]["first_frame"])
+    first = contents.first_frame
     names = tuple(labels[i] for i in index)
     values = samples[index].T * np.asarray(scales)
     warn_implausible(path, values, (units.MILLIVOLT,) * len(index), names)

@@ -16,6 +16,8 @@ deg         360         a joint angle; OpenSim IK can pass it (-373 deg) when a
 rad         2 pi        the same in radians (OpenSim files with inDegrees=no)
 N·m         1000        peak hip/knee/ankle moments of running or jumping are < 400
 N·m/kg      20          the same per kg of body mass (peaks are < 5)
+rad/s       40          a joint's angular velocity (sprinting peaks are ~20 rad/s)
+deg/s       2300        the same in degrees per second
 ==========  ==========  ============================================================
 
 Units outside the table (N, m, unitless envelopes normalised to 1) are not checked.
@@ -49,6 +51,8 @@ PLAUSIBLE_ABS = {
     units.RADIAN: 2 * math.pi,
     units.NEWTON_METRE: 1000.0,
     units.NEWTON_METRE_PER_KG: 20.0,
+    "rad/s": 40.0,
+    "deg/s": 2300.0,
 }
 """Largest plausible magnitude of a sample, by unit (see the table above)."""
 
