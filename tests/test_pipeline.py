@@ -206,7 +206,9 @@ def test_config_yaml_round_trip_and_unknown_preset(tmp_path: Path) -> None:
     changed = config(window={"length": 200, "step": 100}, targets={"at": "last"})
     save_config(changed, tmp_path / "c.yaml")
     assert load_config(tmp_path / "c.yaml") == changed
-    with pytest.raises(KinemyoError, match=r"presets: kinemyo-envelope, kinemyo-siat, seed-sequence, seed-siat"):
+    with pytest.raises(
+        KinemyoError, match=r"presets: kinemyo-envelope, kinemyo-siat, seed-sequence, seed-siat"
+    ):
         load_config("seed-nope")
 
 

@@ -80,8 +80,10 @@ def _experiments(
 
 
 def comparison_table(runs: list[ModelRun], scores: pd.DataFrame) -> pd.DataFrame:
-    """The seed-style table per test task and model, plus training time and parameter count."""
+    """The seed-style table per test task and model, plus training time and parameter count;
+    ``attrs["notes"]``: the remarks on its R2 cells (see :func:`~kinemyo.experiment.seed_table`)."""
     table = seed_table(scores, METRICS)
+    notes = table.attrs.get("notes", [])
     cost = (
         pd.DataFrame(
             [
@@ -100,6 +102,7 @@ def comparison_table(runs: list[ModelRun], scores: pd.DataFrame) -> pd.DataFrame
     table = table.merge(cost, on=["gait", "model"])
     table["fit s"] = table["fit s"].map(lambda s: f"{s:.1f}")
     table["parameters"] = table["parameters"].map(lambda n: f"{n:,}")
+    table.attrs["notes"] = notes
     return table
 
 
@@ -259,6 +262,8 @@ def _report(
         "Table 1. Per test task and model: each metric averaged over the joints, "
         "mean ± sd across subjects; training time and parameter count.",
     )
+    if table.attrs.get("notes"):
+        report.text("Notes on Table 1", "\n\n".join(table.attrs["notes"]))
     rmse = scores[(scores["metric"] == "rmse") & (scores["quantity"] == "moment")]
     by_model = rmse.groupby("model")["value"].mean().sort_values()
     ranking = ", ".join(f"{m} {v:.3g}" for m, v in by_model.items())
