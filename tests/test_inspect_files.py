@@ -81,3 +81,21 @@ def test_npz_cycles_and_an_unreadable_mat(capsys, tmp_path: Path) -> None:
     mat.write_bytes(header.ljust(124, b" ") + b"\x00\x02IM" + b"\x00" * 400)
     assert main(["data", "inspect", str(mat)]) == 1
     assert "v7.3 (HDF5)" in capsys.readouterr().out
+
+
+def test_inspect_names_a_dead_emg_channel_of_a_siat_file(tmp_path: Path) -> None:
+    from kinemyo.data.inspection import inspect_siat_llmd
+    from kinemyo.data.siat_llmd import schema
+
+    fs, n = 1920, 3 * 1920
+    rng = np.random.default_rng(0)
+    emg = rng.normal(0, 0.05, size=(n, 9)).round(6)
+    emg[:, 4] = 0.0  # upper tibialis anterior: a dead lead, 0 throughout
+    lines = [",".join(schema.EMG_ONLY_COLUMNS)]
+    lines += [f"{i / fs:.6f}," + ",".join(f"{v:.6f}" for v in row) for i, row in enumerate(emg)]
+    path = tmp_path / "Sub01_WAK_Data.csv"
+    path.write_text("\n".join(lines) + "\n")
+    report = inspect_siat_llmd(path)
+    (flat,) = [p.message for p in report.problems if "flat or dead" in p.message]
+    assert "'upper tibialis anterior' is constant (0) over the whole trial" in flat
+    assert "soleus" not in flat

@@ -212,6 +212,10 @@ def _inspect_trial(data_file: Path, read: Callable[[], Recording], report: Datas
     if recording is None:
         return
     report.trials.append(_summarise(recording, data_file))
+    if recording.emg is not None:
+        flat = flat_channels(recording.emg.values, recording.fs, recording.emg.names)
+        if flat:
+            report.problems.append(Problem("warning", f"{data_file}: {describe_flat(flat)}."))
     for block_name in ("emg", "angles", "moments"):
         block = getattr(recording, block_name)
         if block is not None:
