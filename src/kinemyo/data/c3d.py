@@ -34,7 +34,7 @@ import numpy as np
 
 from kinemyo import units
 from kinemyo.data.limits import C3D, check_file, repeated_names
-from kinemyo.data.plausibility import EMG_PEAK_MV, likely_emg_unit, warn_flat, warn_implausible
+from kinemyo.data.plausibility import likely_emg_unit, warn_flat, warn_implausible
 from kinemyo.data.recording import Recording, RecordingMeta, SignalBlock
 from kinemyo.errors import DataFormatError, DataWarning, KinemyoError
 
@@ -313,7 +313,7 @@ def _warn_wrong_units(
     found = []
     for name, unit, peak_mv in zip(names, labelled, peaks, strict=True):
         in_unit = peak_mv / TO_MILLIVOLT.get(unit, 1.0)
-        likely = likely_emg_unit(in_unit, unit) if peak_mv > EMG_PEAK_MV[1] else None
+        likely = likely_emg_unit(in_unit, unit)
         if likely is not None:
             found.append(
                 f"'{name}' is labelled {unit} but peaks at {in_unit:.4g} {unit} "

@@ -21,8 +21,8 @@ from kinemyo.data.cycles import read_cycles
 from kinemyo.data.gaps import NanPolicy, nan_runs
 from kinemyo.data.opensim import column_units, read_storage
 from kinemyo.data.plausibility import (
-    EMG_PEAK_MV,
     PLAUSIBLE_ABS,
+    Flat,
     describe_flat,
     flat_channels,
     implausible,
@@ -330,12 +330,13 @@ def _ranges(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return np.nanmin(values, axis=0), np.nanmax(values, axis=0)
 
 
-def _flat_remarks(values: np.ndarray, fs: float, names: Sequence[str]) -> dict[str, str]:
+def _flat_remarks(found: Sequence[Flat]) -> dict[str, str]:
+    """Channel name -> a short remark on where it is flat."""
     return {
-        f.channel: "constant: dead?"
+        f.channel: "constant over the trial"
         if f.constant
         else f"flat {f.seconds:.3g} s from row {f.start_row}"
-        for f in flat_channels(values, fs, names)
+        for f in found
     }
 
 
@@ -359,14 +360,15 @@ def describe_c3d(path: Path) -> FileDescription:
     ]
     values = contents.analogs.T
     low, high = _ranges(values)
-    flat = _flat_remarks(values, contents.rate, contents.labels)
+    found_flat = flat_channels(values, contents.rate, contents.labels)
+    flat = _flat_remarks(found_flat)
     for k, (name, unit) in enumerate(zip(contents.labels, contents.units, strict=True)):
         remarks = []
         if unit and unit not in TO_MILLIVOLT:
             remarks.append("not a voltage: skipped as EMG (force plate?)")
         peak = max(abs(low[k]), abs(high[k]))
-        likely = likely_emg_unit(peak, unit) if unit in TO_MILLIVOLT else None
-        if likely is not None and peak * TO_MILLIVOLT[unit] > EMG_PEAK_MV[1]:
+        likely = likely_emg_unit(peak, unit)
+        if likely is not None:
             remarks.append(f"wrong unit? peaks at {peak:.4g} {unit}; likely {likely}")
             description.problems.append(
                 Problem(
@@ -385,7 +387,7 @@ def describe_c3d(path: Path) -> FileDescription:
         description.problems.append(
             Problem(
                 "warning",
-                f"{path}: {describe_flat(flat_channels(values, contents.rate, contents.labels))}.",
+                f"{path}: {describe_flat(found_flat)}.",
             )
         )
     description.advice = (
@@ -411,7 +413,7 @@ def describe_opensim(path: Path) -> FileDescription:
         ("inDegrees", {True: "yes", False: "no", None: "not given"}[table.in_degrees]),
     ]
     low, high = _ranges(table.values)
-    flat = _flat_remarks(table.values, fs, table.columns)
+    flat = _flat_remarks(flat_channels(table.values, fs, table.columns))
     for k, (name, unit) in enumerate(zip(table.columns, column_units(table), strict=True)):
         description.channels.append(
             ChannelLine(name, unit, fs, low[k], high[k], flat.get(name, ""))

@@ -215,22 +215,22 @@ def describe_flat(found: Sequence[Flat]) -> str:
 
 
 def likely_emg_unit(peak_abs: float, unit: str) -> str | None:
-    """The voltage unit that puts a raw EMG channel's peak in :data:`EMG_PEAK_MV`, when the unit
-    it is labelled with does not.
+    """The voltage unit that brings a raw EMG channel's peak down into :data:`EMG_PEAK_MV`, when
+    in the unit it is labelled with the peak lies above that range.
 
     Args:
         peak_abs: largest |x| of the channel, in ``unit``.
         unit: its labelled unit, "V", "mV" or "µV" ("uV" and "μV" too).
 
     Returns:
-        E.g. "µV" for a channel labelled V that peaks at 300 (0.3 mV in µV); None when the
-        labelled unit already fits, no unit does, or ``unit`` is not a voltage.
+        E.g. "µV" for a channel labelled V that peaks at 300 (0.3 mV in µV); None when the peak
+        is not above the usual range, no smaller unit fits, or ``unit`` is not a voltage.
     """
     unit = {"uV": "µV", "μV": "µV"}.get(unit, unit)
     if unit not in _TO_MV or not np.isfinite(peak_abs):
         return None
     low, high = EMG_PEAK_MV
-    if low <= peak_abs * _TO_MV[unit] <= high:
+    if peak_abs * _TO_MV[unit] <= high:
         return None
     fits = [u for u, factor in _TO_MV.items() if low <= peak_abs * factor <= high]
     return fits[0] if fits else None
