@@ -250,8 +250,8 @@ def verdicts(summary: pd.DataFrame) -> tuple[str, ...]:
         )
         if best["model"] == NAIVE and len(ranked) > 1:
             sentence += (
-                ". Seasonal naive, which repeats the last period, beat every fitted model: "
-                "they add nothing over it on these series."
+                ". Seasonal naive, which repeats the last period, beat every fitted model "
+                "on this score in this run."
             )
         sentences.append(sentence + ("" if sentence.endswith(".") else "."))
     return tuple(sentences)
