@@ -356,7 +356,12 @@ def _report(
     report.text("Which model wins", " ".join(verdicts(summary)))
     report.text(
         "What was done",
-        f"Lag-Llama ({model_note}) and the baselines forecast {settings.horizon} "
+        (
+            f"Lag-Llama ({model_note}) and the baselines forecast"
+            if "lag-llama" in set(summary["model"])
+            else f"Lag-Llama was {model_note}; the baselines forecast"
+        )
+        + f" {settings.horizon} "
         f"steps from a context of {settings.context_length}, {settings.num_samples} sample paths, "
         f"decoding mode `{settings.mode}`"
         + (
