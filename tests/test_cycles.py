@@ -107,3 +107,20 @@ def test_real_knee_cycles() -> None:
     }
     train, test = cycles.split(0.7)
     assert (train.size, test.size) == (460, 197) and not set(train) & set(test)
+
+
+def test_compare_on_cycles_scores_on_the_test_cycles_only(npz: Path) -> None:
+    from kinemyo.studies.cycles import compare_on_cycles
+
+    table = compare_on_cycles(
+        read_cycles(npz),
+        ["hip_angle_deg"],
+        "hip_torque_nm",
+        {"template": lambda: create("template", bins=3)},
+        0.5,
+    )
+    (row,) = table.itertuples()
+    # template 5, 6, 7 against cycles 2 and 3 (20..22, 30..32): errors 15 x 3 and 25 x 3
+    assert (row.train_cycles, row.test_cycles) == (2, 2)
+    assert row.mae == pytest.approx(20.0, rel=1e-5)
+    assert row.rmse == pytest.approx(np.sqrt((3 * 15**2 + 3 * 25**2) / 6), rel=1e-5)
