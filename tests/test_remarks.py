@@ -82,3 +82,13 @@ def test_seed_table_marks_the_r2_cell_and_numbers_the_note() -> None:
     (note,) = table.attrs["notes"]
     assert note.startswith("[1] WAK within-trial ridge, moment: 1 R2 value(s) need a remark;")
     assert "(S1, knee): R2 -1562: the test target is nearly constant (sd 0.01 N·m)" in note
+
+
+def test_markdown_tables_carry_their_notes() -> None:
+    from kinemyo.reporting.report import markdown_table
+
+    frame = pd.DataFrame({"model": ["ridge"], "moment R2": ["-1.56e+03 [1]"]})
+    frame.attrs["notes"] = ["[1] WAK ridge, moment: R2 -1562: ..."]
+    assert markdown_table(frame).endswith(
+        "| ridge | -1.56e+03 [1] |\n\n[1] WAK ridge, moment: R2 -1562: ..."
+    )

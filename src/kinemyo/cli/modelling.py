@@ -359,6 +359,4 @@ def compare(
             allow_implausible=allow_implausible,
         )
     console.print(markdown_table(result.table), soft_wrap=True)
-    for note in result.table.attrs.get("notes", []):
-        console.print(note, highlight=False, soft_wrap=True)
     console.print(f"Lowest moment RMSE: [bold]{result.winner}[/]. Report: [bold]{result.report}[/]")

@@ -262,8 +262,6 @@ def _report(
         "Table 1. Per test task and model: each metric averaged over the joints, "
         "mean ± sd across subjects; training time and parameter count.",
     )
-    if table.attrs.get("notes"):
-        report.text("Notes on Table 1", "\n\n".join(table.attrs["notes"]))
     rmse = scores[(scores["metric"] == "rmse") & (scores["quantity"] == "moment")]
     by_model = rmse.groupby("model")["value"].mean().sort_values()
     ranking = ", ".join(f"{m} {v:.3g}" for m, v in by_model.items())
