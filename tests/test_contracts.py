@@ -35,18 +35,8 @@ from kinemyo.models.networks import NETWORKS, SequenceNetwork, build_network
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 # The names the documentation promises (models/__init__.py, networks/__init__.py), typed out.
-DOCUMENTED_MODELS = {
-    "mean",
-    "template",
-    "ridge",
-    "gpr",
-    "lstm",
-    "tcn",
-    "transformer",
-    "slstm",
-    "mlstm",
-}
-DOCUMENTED_MODELS |= {"xlstm", "xlstmtime", "lstam", "ffn"}
+DOCUMENTED_MODELS = {"mean", "ridge", "gpr", "lstm", "tcn", "transformer", "slstm", "mlstm"}
+DOCUMENTED_MODELS |= {"xlstm", "xlstmtime", "lstam", "ffn", "template"}
 DOCUMENTED_NETWORKS = {"lstm", "tcn", "transformer", "slstm", "mlstm", "xlstm", "xlstmtime"}
 DOCUMENTED_NETWORKS |= {"lstam", "ffn"}
 
