@@ -64,6 +64,8 @@ def test_fix_units_reads_the_mislabelled_channel_in_its_real_unit(lab_c3d: Path)
         rec = read_c3d_analog(lab_c3d, ["EMG1", "EMG2"], fix_units={"EMG2": "uV"})
     assert not caught
     np.testing.assert_allclose(rec.emg.column("EMG2"), lab_signals()["EMG2"] * 1e-3, atol=1e-5)
+    with pytest.raises(DataFormatError, match=r"fix_units names no analog channel \['emg2'\]"):
+        read_c3d_analog(lab_c3d, ["EMG1"], fix_units={"emg2": "uV"})
 
 
 def test_a_dead_channel_is_named_with_its_flat_stretch(lab_c3d: Path) -> None:

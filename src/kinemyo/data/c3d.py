@@ -248,7 +248,8 @@ def read_c3d_analog(
         KinemyoError: ezc3d is not installed.
         DataFormatError: a file beyond the checks of :mod:`kinemyo.data.limits`, shorter than
             its header announces, unreadable, an unknown channel (the message lists the
-            channels), a unit that is not a voltage or is unknown, no voltage channel at all.
+            channels), a unit that is not a voltage or is unknown, no voltage channel at all,
+            a ``fix_units`` name that is no channel.
 
     Warns:
         DataWarning: skipped channels; values beyond the plausible range; a channel whose peak
@@ -257,6 +258,12 @@ def read_c3d_analog(
     contents = read_c3d_contents(path)
     path, labels, rate = Path(contents.path), list(contents.labels), contents.rate
     samples = contents.analogs
+    unknown = sorted(set(fix_units or {}) - set(labels))
+    if unknown:
+        raise DataFormatError(
+            f"fix_units names no analog channel {unknown}; channels are: {', '.join(labels)}.",
+            path=path,
+        )
     unit_of = {
         label: (fix_units or {}).get(label) or unit
         for label, unit in zip(labels, contents.units, strict=True)
