@@ -61,9 +61,9 @@ def test_unknown_channel_lists_the_channels(c3d_file: Path) -> None:
         read_c3d_analog(c3d_file, ["emg1"])  # names are case-sensitive
 
 
-def test_channel_not_in_volts_is_refused(c3d_file: Path) -> None:
+def test_channel_asked_for_but_not_in_volts_is_refused(c3d_file: Path) -> None:
     with pytest.raises(DataFormatError, match="'N' is not a voltage") as caught:
-        read_c3d_analog(c3d_file)  # all channels, Fz included
+        read_c3d_analog(c3d_file, ["EMG1", "Fz"])
     assert caught.value.column == "Fz"
 
 

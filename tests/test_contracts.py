@@ -36,7 +36,7 @@ pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 # The names the documentation promises (models/__init__.py, networks/__init__.py), typed out.
 DOCUMENTED_MODELS = {"mean", "ridge", "gpr", "lstm", "tcn", "transformer", "slstm", "mlstm"}
-DOCUMENTED_MODELS |= {"xlstm", "xlstmtime", "lstam", "ffn"}
+DOCUMENTED_MODELS |= {"xlstm", "xlstmtime", "lstam", "ffn", "template"}
 DOCUMENTED_NETWORKS = {"lstm", "tcn", "transformer", "slstm", "mlstm", "xlstm", "xlstmtime"}
 DOCUMENTED_NETWORKS |= {"lstam", "ffn"}
 

@@ -14,7 +14,12 @@ from kinemyo.errors import KinemyoError
 from kinemyo.forecasting.finetune import FinetuneConfig, finetune, load_network, save_network
 from kinemyo.forecasting.series import JointSeries, series_from_knee_cycles
 from kinemyo.models.lagllama import LagLlamaNetwork, write_synthetic_checkpoint
-from kinemyo.studies.forecast import ForecastSettings, normalised_training_parts, run_forecast_study
+from kinemyo.studies.forecast import (
+    ForecastSettings,
+    normalised_training_parts,
+    run_forecast_study,
+    verdicts,
+)
 from tests.conftest import requires_real_data
 
 torch.set_num_threads(1)
@@ -135,11 +140,47 @@ def test_zero_shot_from_a_checkpoint_through_the_cli(capsys, tmp_path: Path) -> 
     assert "zero-shot" in (tmp_path / "fc" / "run.json").read_text()
 
 
-def test_forecast_needs_exactly_one_network_source(capsys, tmp_path: Path) -> None:
+def test_forecast_takes_at_most_one_network_source(capsys, tmp_path: Path) -> None:
     data = tmp_path / "x.npz"
     data.write_bytes(b"")
-    code = main(["forecast", str(data), "--out", str(tmp_path / "fc")])
-    assert code == 1 and "exactly one of --ckpt" in capsys.readouterr().err
+    ckpt = tmp_path / "lag-llama.ckpt"
+    ckpt.write_bytes(b"")
+    code = main(["forecast", str(data), "--ckpt", str(ckpt), "--run", str(tmp_path)])
+    assert code == 1 and "at most one of --ckpt" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_baselines_run_alone_without_lag_llama_and_the_winner_is_named(
+    capsys, tmp_path: Path
+) -> None:
+    path = requires_real_data("siat_llmd_right_knee_wak_cycles.npz")
+    args = ["forecast", str(path), "--context", "64", "--horizon", "16", "--samples", "10"]
+    args += ["--windows", "2", "--xlstmtime-epochs", "1", "--out", str(tmp_path / "fc")]
+    code = main(args)
+    out = capsys.readouterr().out
+    assert code == 0
+    scores = pd.read_csv(tmp_path / "fc" / "scores.csv")
+    assert set(scores["model"]) == {"seasonal naive", "xlstmtime"}
+    summary = pd.read_csv(tmp_path / "fc" / "summary.csv")
+    for quantity, rows in summary.groupby("quantity"):
+        best = rows.loc[rows["crps_wql_mean"].idxmin(), "model"]
+        assert f"{quantity}: {best} wins" in out
+    report = (tmp_path / "fc" / "report.md").read_text()
+    assert "Which model wins" in report and "baselines only" in report
+
+
+def test_verdicts_say_plainly_when_seasonal_naive_wins() -> None:
+    summary = pd.DataFrame(
+        {
+            "quantity": ["angle", "angle", "moment", "moment"],
+            "model": ["seasonal naive", "xlstmtime", "seasonal naive", "xlstmtime"],
+            "crps_wql_mean": [0.10, 0.25, 0.40, 0.30],
+        }
+    )
+    angle, moment = verdicts(summary)
+    assert angle.startswith("angle: seasonal naive wins (crps_wql 0.1000; xlstmtime 0.2500)")
+    assert "beat every fitted model" in angle
+    assert moment == "moment: xlstmtime wins (crps_wql 0.3000; seasonal naive 0.4000)."
 
 
 def test_xlstmtime_baseline_learns_a_periodic_series() -> None:

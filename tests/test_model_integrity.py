@@ -12,7 +12,7 @@ from safetensors.numpy import load_file, save_file
 from kinemyo.cli import main
 from kinemyo.errors import DataFormatError, KinemyoError
 from kinemyo.models import RidgeRegression, load_model
-from kinemyo.models.base import WEIGHTS_FILE
+from kinemyo.models.base import WEIGHTS_FILE, _finite
 from tests.test_models import _smooth
 
 
@@ -68,3 +68,13 @@ def test_predict_writes_nothing_with_a_damaged_model(
     assert code == 1
     assert "x_scale" in text and "Traceback" not in text
     assert not out.exists()
+
+
+def test_the_non_finite_message_counts_the_windows_that_hold_one() -> None:
+    values = np.zeros((5, 2, 3))
+    values[1, 0, 2] = np.nan  # windows 1 and 3 are bad, window 3 twice
+    values[3, 1, 0] = np.inf
+    values[3, 0, 0] = -np.inf
+    with pytest.raises(KinemyoError, match=r"in 2 window\(s\) of 5 \(the first is window 1,"):
+        _finite(values, "X")
+    assert _finite(np.ones((4, 1)), "X").dtype == np.float64

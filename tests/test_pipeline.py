@@ -207,7 +207,8 @@ def test_config_yaml_round_trip_and_unknown_preset(tmp_path: Path) -> None:
     save_config(changed, tmp_path / "c.yaml")
     assert load_config(tmp_path / "c.yaml") == changed
     with pytest.raises(
-        KinemyoError, match=r"presets: kinemyo-lab, kinemyo-siat, seed-sequence, seed-siat"
+        KinemyoError,
+        match=r"presets: kinemyo-envelope, kinemyo-lab, kinemyo-siat, seed-sequence, seed-siat",
     ):
         load_config("seed-nope")
 

@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from kinemyo.data.siat_llmd import read_siat_llmd
-from kinemyo.errors import DataFormatError
 from tests.conftest import SPEC_MUSCLES, requires_real_data
 
 
@@ -38,7 +37,8 @@ def test_real_session_values_match_a_plain_parse_of_the_file() -> None:
     np.testing.assert_allclose(rec.emg.column("soleus")[:5], expected, rtol=1e-6)
 
 
-def test_real_calibration_file_with_an_extra_column_is_refused_by_name() -> None:
+def test_real_calibration_file_reads_its_label_column_as_task_labels() -> None:
     path = requires_real_data("siat_llmd_semg_Sub10_calibration.csv.gz")
-    with pytest.raises(DataFormatError, match="unexpected 'label'"):
-        read_siat_llmd(path)
+    (rec,) = read_siat_llmd(path)
+    assert set(rec.labels.status) == {"DNS", "STDUP", "UPS", "WAK"}
+    assert int(rec.labels.group.max()) == 11  # 12 contiguous chunks

@@ -63,8 +63,10 @@ class NotchConfig(_Strict):
 
 class BandpassConfig(_Strict):
     """Butterworth band-pass, Hz: one causal pass (``causal``) or zero-phase forward-backward;
-    in transfer-function form ``ba`` (the seed's) or second-order sections ``sos``."""
+    in transfer-function form ``ba`` (the seed's) or second-order sections ``sos``. Off
+    (``enabled: false``) for EMG that is already an envelope."""
 
+    enabled: bool = True
     low: float = Field(15.0, gt=0.0, description="Hz")
     high: float = Field(400.0, gt=0.0, description="Hz")
     order: int = Field(7, ge=1, le=50)
@@ -207,6 +209,12 @@ class PipelineConfig(_Strict):
 
     channels: tuple[str, ...] = schema.MUSCLES
     joints: tuple[str, ...] = schema.JOINTS
+    emg: Literal["raw", "envelope"] = Field(
+        "raw",
+        description="raw sEMG, or an envelope already (rectified, low-passed, e.g. normalised "
+        "to 1: OpenSim's EMG.mot); an envelope chain has no band-pass, notch or denoising and "
+        "refuses recordings that look raw",
+    )
     baseline: BaselineConfig = BaselineConfig()
     denoise: DenoiseConfig = DenoiseConfig()
     notch: NotchConfig = NotchConfig()
@@ -216,6 +224,25 @@ class PipelineConfig(_Strict):
     window: WindowConfig = WindowConfig()
     features: FeatureConfig = FeatureConfig()
     targets: TargetConfig = TargetConfig()
+
+    @model_validator(mode="after")
+    def _envelope_is_not_filtered(self) -> Self:
+        if self.emg == "envelope":
+            on = [
+                name
+                for name, enabled in (
+                    ("bandpass", self.bandpass.enabled),
+                    ("notch", self.notch.enabled),
+                    ("denoise", self.denoise.enabled),
+                )
+                if enabled
+            ]
+            if on:
+                raise ValueError(
+                    f"emg=envelope takes no {', '.join(on)}: an envelope is already smoothed "
+                    f"(set {', '.join(f'{n}.enabled: false' for n in on)})"
+                )
+        return self
 
 
 def load_config(source: str | Path) -> PipelineConfig:

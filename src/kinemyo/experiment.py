@@ -15,11 +15,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from kinemyo.config import PipelineConfig
 from kinemyo.data.windowed import Prediction, WindowedDataset
-from kinemyo.evaluation.metrics import average_over, score, summarise
+from kinemyo.evaluation.metrics import TARGET_SD, average_over, remarks, score, summarise
 from kinemyo.evaluation.protocols import Split
 from kinemyo.models.base import Estimator
 from kinemyo.models.registry import create
@@ -109,10 +110,10 @@ def run_split(
 
 def score_runs(runs: list[ModelRun]) -> pd.DataFrame:
     """Per-subject, per-task, per-joint metrics of every run, with "model", "split" and
-    "protocol" columns."""
+    "protocol" columns, and the test target's sd (metric ``target_sd``) for the remarks."""
     tables = []
     for run in runs:
-        table = score(run.truth, run.prediction, by=("subject", "task"))
+        table = score(run.truth, run.prediction, by=("subject", "task"), with_target_sd=True)
         tables.append(table.assign(model=run.model, split=run.split, protocol=run.protocol))
     return pd.concat(tables, ignore_index=True)
 
@@ -136,7 +137,9 @@ def seed_table(scores: pd.DataFrame, metrics: tuple[str, ...]) -> pd.DataFrame:
     """The seed study's table: one row per gait (task), chain (when scores have a "chain"
     column), protocol and model; one column per quantity and metric. Each cell is the metric
     averaged over the joints and over the splits that tested a subject (the folds of a k-fold),
-    then "mean ± sd" across subjects."""
+    then "mean ± sd" across subjects. An R2 cell built from an R2 below
+    :data:`~kinemyo.evaluation.metrics.R2_FLOOR` or on a nearly constant target (scores with
+    ``target_sd`` rows) is marked "[n]", and ``table.attrs["notes"]`` holds note n."""
     per_joint = average_over(scores[scores["metric"].isin(metrics)], "joint")
     summary = summarise(average_over(per_joint, "split"), across="subject")
     summary["cell"] = [
@@ -156,4 +159,27 @@ def seed_table(scores: pd.DataFrame, metrics: tuple[str, ...]) -> pd.DataFrame:
     ]
     table = table[order].reset_index().rename(columns={"task": "gait"})
     table.columns.name = None
+    return _with_remarks(table, scores, rows)
+
+
+def _with_remarks(table: pd.DataFrame, scores: pd.DataFrame, rows: list[str]) -> pd.DataFrame:
+    """Mark each R2 cell built from an R2 that needs a remark (:func:`remarks`) with "[n]" and
+    put the numbered notes in ``table.attrs["notes"]``."""
+    found = remarks(scores[scores["metric"].isin(["r2", TARGET_SD])])
+    notes: list[str] = []
+    for keys, group in found.groupby([*rows, "quantity", "unit"], sort=True):
+        *row_keys, quantity, unit = keys
+        worst = group.loc[group["value"].idxmin()]
+        where = ", ".join(f"{worst[k]}" for k in ("subject", "joint") if k in group.columns)
+        notes.append(
+            f"[{len(notes) + 1}] {' '.join(str(k) for k in row_keys)}, {quantity}: "
+            f"{len(group)} R2 value(s) need a remark; the lowest ({where}): {worst['remark']}."
+        )
+        mask = np.ones(len(table), dtype=bool)
+        for key, value in zip(rows, row_keys, strict=True):
+            mask &= table["gait" if key == "task" else key].to_numpy() == value
+        column = _column_label(quantity, "r2", unit)
+        if column in table.columns:
+            table.loc[mask, column] = table.loc[mask, column] + f" [{len(notes)}]"
+    table.attrs["notes"] = notes
     return table

@@ -82,7 +82,8 @@ def inspect(
         Path,
         typer.Argument(
             exists=True,
-            help="Dataset: SIAT-LLMD root, subject folder or CSV file, Camargo root, or manifest.",
+            help="Dataset: SIAT-LLMD root, subject folder or CSV file, Camargo root or manifest; "
+            "or one OpenSim, C3D, .npz or .mat file.",
         ),
     ],
     moment_unit: Annotated[
@@ -112,22 +113,30 @@ def inspect(
     ] = 0.01,
     trials: Annotated[bool, typer.Option("--trials", help="List every trial.")] = False,
 ) -> None:
-    """Summarise a dataset. Of a manifest or a Camargo root: one row per trial (rate, samples,
-    duration, segments left after alignment, channels with units), and a warning per trial that
-    says what the alignment cut and why. Of a SIAT-LLMD dataset: subjects, motions, durations,
-    measured sampling rate, channels, value ranges per column, label statistics, and every
-    problem found (file, column, row). Exits with status 1 when a trial cannot be read.
+    """Summarise a dataset, or say what one file is. Of a manifest or a Camargo root: one row per
+    trial (rate, samples, duration, segments left after alignment, channels with units), and a
+    warning per trial that says what the alignment cut and why. Of a SIAT-LLMD dataset: subjects,
+    motions, durations, measured sampling rate, channels, value ranges per column, label
+    statistics, and every problem found (file, column, row). Of an OpenSim (.mot/.sto), C3D, .npz
+    or .mat file: what it is (channels with units and rates, duration, wrong-unit and flat
+    channels) and what to do with it. Exits with status 1 when a trial or the file cannot be read.
 
     Example: kinemyo data inspect /tmp/cohort --trials
     """
     from kinemyo import units
-    from kinemyo.cli.render import render_report
+    from kinemyo.cli.render import render_description, render_report
     from kinemyo.data.datasets import detect_kind, read_dataset
-    from kinemyo.data.inspection import inspect_siat_llmd
+    from kinemyo.data.inspection import describe_file, inspect_siat_llmd
     from kinemyo.data.siat_llmd import ReadOptions
     from kinemyo.data.summary import recordings_summary
     from kinemyo.reporting.report import markdown_table
 
+    description = describe_file(path)
+    if description is not None:
+        render_description(description, console)
+        if description.errors:
+            raise typer.Exit(code=1)
+        return
     kind = detect_kind(path)
     if kind.name != "siat-llmd":
         recordings = read_dataset(path)

@@ -1,4 +1,5 @@
-"""``kinemyo finetune`` and ``kinemyo forecast``: Lag-Llama on joint angle and moment series."""
+"""``kinemyo finetune`` and ``kinemyo forecast``: Lag-Llama and baselines on joint angle and moment
+series."""
 
 from __future__ import annotations
 
@@ -183,12 +184,13 @@ def forecast(
     ] = 20,
     overwrite: OverwriteOption = False,
 ) -> None:
-    """Forecast joint series at rolling origins in their held-out part with Lag-Llama (zero-shot
-    from --ckpt or fine-tuned from --run) and two baselines, seasonal naive and xLSTMTime with a
-    Student-t head (trained on the training parts); write the CRPS table
-    (weighted quantile loss and sample CRPS), coverage, forecast figures and report.md.
+    """Forecast joint series at rolling origins in their held-out part with two baselines,
+    seasonal naive and xLSTMTime with a Student-t head (trained on the training parts), and
+    Lag-Llama when given (zero-shot from --ckpt or fine-tuned from --run; without either, the
+    baselines run alone); write the CRPS table (weighted quantile loss and sample CRPS),
+    coverage, which model wins per quantity, forecast figures and report.md.
 
-    Example: kinemyo forecast KNEE.npz --run runs/ll --context 256 --horizon 128 --fast
+    Example: kinemyo forecast KNEE.npz --xlstmtime-epochs 5 --out runs/forecast
     """
     from kinemyo.forecasting.baselines import SeasonalNaive
     from kinemyo.forecasting.finetune import load_network
@@ -202,15 +204,14 @@ def forecast(
         run_forecast_study,
     )
 
-    if (ckpt is None) == (run is None):
-        raise KinemyoError("Give exactly one of --ckpt (zero-shot) or --run (fine-tuned).")
+    if ckpt is not None and run is not None:
+        raise KinemyoError("Give at most one of --ckpt (zero-shot) or --run (fine-tuned).")
     destination = output_folder(out, overwrite, data, ckpt, run)
+    network, note = None, "not run (no --ckpt or --run): baselines only"
     if ckpt is not None:
-        network, note = (
-            network_from_checkpoint(ckpt, rope_scaling=_rope(context, horizon)),
-            (f"zero-shot from {ckpt}"),
-        )
-    else:
+        network = network_from_checkpoint(ckpt, rope_scaling=_rope(context, horizon))
+        note = f"zero-shot from {ckpt}"
+    elif run is not None:
         network, meta = load_network(run)
         note = f"fine-tuned in {run} (from {meta.get('source', '?')})"
     series = _series(data, fs, motions, subjects)
@@ -251,4 +252,6 @@ def forecast(
             progress=status.update,
         )
     console.print(markdown_table(result.table), soft_wrap=True)
+    for sentence in result.verdicts:
+        console.print(sentence, highlight=False)
     console.print(f"Report: [bold]{result.report}[/]")

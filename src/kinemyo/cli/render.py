@@ -1,4 +1,4 @@
-"""Rich tables for ``kinemyo data inspect``."""
+"""Rich tables for ``kinemyo data inspect``: a SIAT-LLMD report, or the description of one file."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from kinemyo.data.inspection import DatasetReport, TrialSummary
+from kinemyo.data.inspection import DatasetReport, FileDescription, TrialSummary
 
 
 def _status_text(trials: list[TrialSummary]) -> str:
@@ -143,7 +143,33 @@ def _range_table(report: DatasetReport) -> Table:
     return table
 
 
-def _print_problems(report: DatasetReport, console: Console) -> None:
+def render_description(description: FileDescription, console: Console) -> None:
+    """Print what a file is, its facts, one line per channel, its problems and what to do."""
+    console.print(
+        f"[bold]{escape(description.path)}[/]: {escape(description.kind)}", soft_wrap=True
+    )
+    for label, value in description.facts:
+        console.print(f"  {label}: {escape(value)}", highlight=False, soft_wrap=True)
+    if description.channels:
+        table = Table(title="Channels", title_justify="left")
+        for name in ("channel", "unit", "rate Hz", "min", "max", "remark"):
+            table.add_column(name, justify="right" if name in ("rate Hz", "min", "max") else "left")
+        for line in description.channels:
+            table.add_row(
+                escape(line.name),
+                escape(line.unit) or "?",
+                "-" if np.isnan(line.rate_hz) else f"{line.rate_hz:g}",
+                f"{line.minimum:.4g}",
+                f"{line.maximum:.4g}",
+                escape(line.remark),
+            )
+        console.print(table)
+    _print_problems(description, console)
+    if description.advice:
+        console.print(f"[bold]What to do:[/] {escape(description.advice)}", soft_wrap=True)
+
+
+def _print_problems(report: DatasetReport | FileDescription, console: Console) -> None:
     if not report.problems:
         console.print("[green]No problems found.[/]")
         return

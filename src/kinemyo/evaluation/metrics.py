@@ -7,6 +7,12 @@ is zero for a column (a target that does not vary) is NaN there.
 :func:`score` turns a dataset and a prediction into a long table, one row per group x joint x
 quantity x metric; :func:`summarise` gives the mean and sd across subjects and :func:`average_over`
 averages over joints (or any other key), as in the seed study's table of MAE/RMSE per quantity.
+
+An R2 far below 0 is rarely a model's fault alone: on a test target that barely varies (a joint
+held still, a moment near 0) its denominator is tiny and any error gives R2 in the hundreds below
+0. :func:`score` can add each group's test-target sd (``with_target_sd=True``) and :func:`remarks`
+turns R2 values below :data:`R2_FLOOR`, or targets with an sd below :data:`NEAR_CONSTANT_SD`, into
+sentences for the tables, instead of a bare -1562.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
+from kinemyo import units
 from kinemyo.data.windowed import Prediction, WindowedDataset
 from kinemyo.errors import KinemyoError
 
@@ -93,6 +100,29 @@ def vaf(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
     return 100.0 * (1.0 - _ratio((y_true - y_pred).var(axis=0), y_true.var(axis=0)))
 
 
+def target_sd(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+    """Population standard deviation of the true values over windows, in the target unit (not a
+    score: how much the test target varies, for :func:`remarks`; ``y_pred`` is not used)."""
+    y_true, _ = _pair(y_true, y_pred)
+    return y_true.std(axis=0)
+
+
+TARGET_SD = "target_sd"
+"""The name :func:`score` gives the test-target sd rows (``with_target_sd=True``)."""
+
+R2_FLOOR = -1.0
+"""An R2 below this gets a remark in the tables."""
+
+NEAR_CONSTANT_SD = {
+    units.DEGREE: 0.5,
+    units.RADIAN: 0.01,
+    units.NEWTON_METRE: 0.5,
+    units.NEWTON_METRE_PER_KG: 0.01,
+}
+"""Test-target sd below which a target counts as nearly constant, by unit (half a degree, half a
+N·m): R2 is not meaningful there."""
+
+
 METRICS: dict[str, Metric] = {
     "mae": mae,
     "rmse": rmse,
@@ -108,6 +138,8 @@ def score(
     prediction: Prediction,
     by: Sequence[str] = ("subject", "task"),
     metrics: Sequence[str] = tuple(METRICS),
+    *,
+    with_target_sd: bool = False,
 ) -> pd.DataFrame:
     """Metrics of ``prediction`` against the targets of ``truth``, per group of windows.
 
@@ -117,6 +149,8 @@ def score(
         by: per-window keys to group by, among "subject", "task", "trial", "segment"; () scores
             all windows as one group.
         metrics: names from :data:`METRICS`.
+        with_target_sd: also add, per group, rows of metric :data:`TARGET_SD` (the test target's sd,
+            in its unit), which :func:`remarks` reads.
 
     Returns:
         A long table with columns ``[*by, "joint", "quantity", "unit", "metric", "value"]``, one
@@ -145,6 +179,9 @@ def score(
     if unknown:
         raise KinemyoError(f"Unknown metric(s) {unknown}; available: {list(METRICS)}.")
 
+    functions = [METRICS[name] for name in metrics]
+    if with_target_sd:
+        metrics, functions = [*metrics, TARGET_SD], [*functions, target_sd]
     J, Q = truth.Y.shape[1:]
     joint = np.repeat(truth.joints, Q)
     quantity = np.tile(truth.quantities, J)
@@ -154,7 +191,7 @@ def score(
     blocks = []
     for group, index in groups.items():
         values = np.stack(
-            [METRICS[name](truth.Y[index], prediction.mean[index]).ravel() for name in metrics]
+            [metric(truth.Y[index], prediction.mean[index]).ravel() for metric in functions]
         )
         levels = group if isinstance(group, tuple) else (group,)
         blocks.append(
@@ -204,3 +241,48 @@ def average_over(table: pd.DataFrame, column: str = "joint") -> pd.DataFrame:
     """
     keys = _keys(table, column)
     return table.groupby(keys, sort=True, dropna=False)["value"].mean().reset_index()
+
+
+def remark(r2_value: float, sd: float, unit: str) -> str:
+    """A sentence on an R2 that should not stand bare, "" when it can.
+
+    Args:
+        r2_value: the R2 of one group, joint and quantity.
+        sd: the sd of its test target, in ``unit``.
+        unit: the target's unit (see :data:`NEAR_CONSTANT_SD`).
+
+    Returns:
+        E.g. "R2 -1562: the test target is nearly constant (sd 0.01 N·m); R2 is not meaningful
+        here" or "R2 -3.2: worse than predicting the test target's own mean (sd 4.1 N·m);
+        judge by the RMSE".
+    """
+    if sd < NEAR_CONSTANT_SD.get(unit, 0.0):
+        return (
+            f"R2 {r2_value:.4g}: the test target is nearly constant (sd {sd:.2g} {unit}); "
+            "R2 is not meaningful here"
+        )
+    if r2_value < R2_FLOOR:
+        return (
+            f"R2 {r2_value:.4g}: worse than predicting the test target's own mean (sd {sd:.3g} "
+            f"{unit}); judge by the RMSE"
+        )
+    return ""
+
+
+def remarks(table: pd.DataFrame) -> pd.DataFrame:
+    """The rows of a :func:`score` table (with ``with_target_sd=True``) whose R2 needs a remark.
+
+    Returns:
+        The R2 rows (all key columns and ``value``) with a column ``remark``, one per group,
+        joint and quantity whose R2 is below :data:`R2_FLOOR` or whose target is nearly
+        constant; empty when none (or when the table has no target-sd rows).
+    """
+    keys = [c for c in table.columns if c not in ("metric", "value")]
+    r2_rows = table[table["metric"] == "r2"]
+    sd_rows = table[table["metric"] == TARGET_SD][[*keys, "value"]]
+    both = r2_rows.merge(sd_rows, on=keys, suffixes=("", "_sd"))
+    both["remark"] = [
+        remark(v, sd, u)
+        for v, sd, u in zip(both["value"], both["value_sd"], both["unit"], strict=True)
+    ]
+    return both[both["remark"] != ""].drop(columns="value_sd").reset_index(drop=True)

@@ -105,12 +105,14 @@ def fit_scaling(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _finite(values: np.ndarray, what: str) -> np.ndarray:
-    """``values`` as float64, or KinemyoError if any is NaN or infinite."""
+    """``values`` (N, ...) as float64, or KinemyoError naming how many of the N windows hold a
+    NaN or infinite value and the first of them (0-based)."""
     values = np.asarray(values, dtype=np.float64)
-    if not np.isfinite(values).all():
-        bad = int(np.count_nonzero((~np.isfinite(values)).reshape(len(values), -1).any(axis=1)))
+    bad = ~np.isfinite(values).reshape(values.shape[0] if values.ndim else 1, -1).all(axis=1)
+    if bad.any():
         raise KinemyoError(
-            f"{what} has NaN or infinite values in {bad} window(s); clean them first."
+            f"{what} has NaN or infinite values in {int(bad.sum())} window(s) of {bad.size} "
+            f"(the first is window {int(np.argmax(bad))}, 0-based); clean them first."
         )
     return values
 

@@ -1,4 +1,5 @@
-"""Reference models every other model must beat: the training mean and ridge regression."""
+"""Reference models every other model must beat: the training mean, the mean cycle (template) and
+ridge regression."""
 
 from __future__ import annotations
 
@@ -55,3 +56,48 @@ class RidgeRegression(Estimator):
 
     def _predict(self, X: np.ndarray, runs: Runs) -> tuple[np.ndarray, None]:
         return (X @ self.coef_).reshape(len(X), *self.y_mean_.shape), None
+
+
+@register
+class TemplatePredictor(Estimator):
+    """Predicts, for every window, the mean of the training windows at the same gait phase
+    ("template"): the mean cycle, the floor every model must beat on cyclic data.
+
+    The phase of a window is its place in its cycle: ``position / (length - 1)`` in its run
+    (:class:`~kinemyo.training.sequences.Runs`: the consecutive windows of one trial and one
+    segment). On cycle-normalised data (:mod:`kinemyo.data.cycles`: one trial per cycle, one
+    window per point) that is the point of the cycle, 0..1; on continuous data whose segments
+    are gait cycles (SIAT-LLMD Groups) it is the time within the cycle, normalised by the cycle's
+    length, so it uses the cycle's bounds (its labels), as any gait-phase template does. Phases
+    are binned into ``bins`` equal bins; the template is the mean of the training targets in
+    each bin (bins no training window falls in take the nearest filled bin). It never reads the
+    inputs, and test targets are never seen.
+
+    Args:
+        bins: number of phase bins over 0..1 (101: one per point of a 101-point cycle).
+    """
+
+    name = "template"
+    fitted_arrays = ("template_",)
+
+    def __init__(self, bins: Annotated[int, Field(ge=1, le=100_000)] = 101) -> None:
+        self.bins = bins
+
+    def _bin(self, runs: Runs) -> np.ndarray:
+        """(N,) phase bin of every window."""
+        lengths = np.bincount(runs.run[runs.run >= 0], minlength=1)
+        length = np.where(runs.run >= 0, lengths[np.maximum(runs.run, 0)], 1)
+        phase = runs.position / np.maximum(length - 1, 1)
+        return np.clip(np.rint(phase * (self.bins - 1)).astype(int), 0, self.bins - 1)
+
+    def _fit(self, X: np.ndarray, Y: np.ndarray, runs: Runs) -> None:
+        which = self._bin(runs)
+        counts = np.bincount(which, minlength=self.bins)
+        sums = np.zeros((self.bins, *Y.shape[1:]))
+        np.add.at(sums, which, Y)
+        filled = np.flatnonzero(counts)
+        nearest = filled[np.abs(np.arange(self.bins)[:, None] - filled[None, :]).argmin(axis=1)]
+        self.template_ = sums[nearest] / counts[nearest].reshape(-1, *[1] * (Y.ndim - 1))
+
+    def _predict(self, X: np.ndarray, runs: Runs) -> tuple[np.ndarray, None]:
+        return self.template_[self._bin(runs)], None

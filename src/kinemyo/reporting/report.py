@@ -172,11 +172,14 @@ def cell_text(value: object, digits: int = 3) -> str:
 
 
 def markdown_table(frame: pd.DataFrame, digits: int = 3) -> str:
-    """A GitHub-flavoured Markdown table of ``frame`` (numbers to ``digits`` significant)."""
+    """A GitHub-flavoured Markdown table of ``frame`` (numbers to ``digits`` significant),
+    followed by its numbered notes (``frame.attrs["notes"]``, e.g. the remarks on R2 cells of
+    :func:`~kinemyo.experiment.seed_table`), one paragraph each."""
     header = [str(c) for c in frame.columns]
     rows: list[Sequence[str]] = []
     for values in frame.itertuples(index=False):
         rows.append([cell_text(v, digits) for v in values])
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
-    return "\n".join(lines)
+    notes = frame.attrs.get("notes", [])
+    return "\n".join(lines) + "".join(f"\n\n{note}" for note in notes)

@@ -117,6 +117,8 @@ def condition(
     if config.notch.enabled:
         n = config.notch
         y = filters.notch(y, fs, freq=n.freq, quality=n.quality, causal=b.causal)
+    if not b.enabled:
+        return y
     return filters.bandpass(
         y, fs, low=b.low, high=b.high, order=b.order, causal=b.causal, form=b.form
     )

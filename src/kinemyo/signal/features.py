@@ -151,6 +151,42 @@ def cc(w: np.ndarray) -> np.ndarray:
     return (with_all - varying[..., 0]) / (n_channels - 1)
 
 
+def mean(w: np.ndarray) -> np.ndarray:
+    """Mean over the window, signal units (for an envelope, its level; unlike ``mav`` the sign
+    is kept)."""
+    return _channel_major(w).mean(axis=-1)
+
+
+def last(w: np.ndarray) -> np.ndarray:
+    """The window's last sample, signal units: the newest value a controller has."""
+    return _channel_major(w)[..., -1].copy()
+
+
+def slope(w: np.ndarray) -> np.ndarray:
+    """Least-squares slope over the window, signal units per sample (rising or falling
+    activation; ``sum((i - i_mean) x_i) / sum((i - i_mean)²)``, 0 for one sample)."""
+    a = _channel_major(w)
+    i = np.arange(a.shape[-1]) - (a.shape[-1] - 1) / 2
+    denominator = float(np.square(i).sum())
+    return (_centred(a) @ i) / denominator if denominator else np.zeros(a.shape[:2])
+
+
+def minimum(w: np.ndarray) -> np.ndarray:
+    """Smallest value in the window, signal units."""
+    return _channel_major(w).min(axis=-1)
+
+
+def maximum(w: np.ndarray) -> np.ndarray:
+    """Largest value in the window, signal units."""
+    return _channel_major(w).max(axis=-1)
+
+
+ENVELOPE_FEATURES = ("mean", "last", "slope", "min", "max")
+"""Features that make sense on an EMG envelope (a smooth, non-negative activation): level, newest
+value, trend and range. Zero crossings, slope sign changes and spectral features do not (an
+envelope neither crosses its mean like raw EMG nor has the EMG spectrum)."""
+
+
 def _power_spectrum(w: np.ndarray, fs: float) -> tuple[np.ndarray, np.ndarray]:
     """(K,) frequencies in Hz without DC and (N, C, K) periodogram of each window.
 
@@ -260,6 +296,11 @@ FEATURES: dict[str, Feature] = {
         Feature("cc", lambda w, s: cc(w)),
         Feature("mnf", lambda w, s: mnf(w, s.fs), suffix="Hz"),
         Feature("mdf", lambda w, s: mdf(w, s.fs), suffix="Hz"),
+        Feature("mean", lambda w, s: mean(w), signal_power=1),
+        Feature("last", lambda w, s: last(w), signal_power=1),
+        Feature("slope", lambda w, s: slope(w), signal_power=1),
+        Feature("min", lambda w, s: minimum(w), signal_power=1),
+        Feature("max", lambda w, s: maximum(w), signal_power=1),
     )
 }
 """Every feature by name."""

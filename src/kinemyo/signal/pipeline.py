@@ -54,6 +54,29 @@ from kinemyo.signal import denoise, features, scalers, windows
 from kinemyo.signal.conditioning import ConditioningState, condition, fit_conditioning
 from kinemyo.signal.per_subject import PerSubject, prefixed
 
+RAW_NEGATIVE_SHARE = 0.01
+"""Share of negative EMG samples beyond which an envelope chain refuses a recording: an envelope
+is >= 0 (a filter's undershoot leaves a few small negatives); raw sEMG is about half negative."""
+
+
+def _refuse_raw_looking(rec: Recording, channels: Sequence[str]) -> None:
+    """KinemyoError when a channel of ``rec`` looks raw (more than :data:`RAW_NEGATIVE_SHARE`
+    of its samples negative) for a chain configured for envelopes."""
+    values = rec.emg.select(channels).values
+    share = (values < 0).mean(axis=0) if len(values) else np.zeros(len(channels))
+    raw = [
+        f"'{c}' ({100 * s:.0f}% negative)"
+        for c, s in zip(channels, share, strict=True)
+        if s > RAW_NEGATIVE_SHARE
+    ]
+    if raw:
+        raise KinemyoError(
+            f"Recording {rec.meta.name}: the chain is for EMG envelopes (emg: envelope), but "
+            f"{', '.join(raw)} look like raw sEMG: an envelope is never negative. Use a raw "
+            "chain (e.g. the kinemyo-siat preset), or rectify and low-pass the EMG first."
+        )
+
+
 _PER_WINDOW = ("source", "start", "rank", "subject", "task", "trial", "segment", "time")
 _UNITS = {"angle": units.DEGREE}
 
@@ -221,7 +244,7 @@ class SignalPipeline:
         self.window_samples_ = cfg.window.samples(fs)
         length = self.window_samples_[0]
         nyquist = fs / 2
-        if cfg.bandpass.high >= nyquist:
+        if cfg.bandpass.enabled and cfg.bandpass.high >= nyquist:
             raise KinemyoError(
                 f"bandpass.high={cfg.bandpass.high:g} Hz is not below the Nyquist frequency "
                 f"{nyquist:g} Hz of recordings sampled at {fs:g} Hz."
@@ -274,6 +297,8 @@ class SignalPipeline:
                 raise KinemyoError(
                     f"Recording {rec.meta.name} lacks the joint {quantity}(s) {absent}."
                 )
+        if cfg.emg == "envelope":
+            _refuse_raw_looking(rec, cfg.channels)
         if not self.allow_implausible:
             self._refuse_implausible(rec)
 

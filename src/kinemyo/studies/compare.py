@@ -85,8 +85,10 @@ def _experiments(
 
 
 def comparison_table(runs: list[ModelRun], scores: pd.DataFrame) -> pd.DataFrame:
-    """The seed-style table per test task and model, plus training time and parameter count."""
+    """The seed-style table per test task and model, plus training time and parameter count;
+    ``attrs["notes"]``: the remarks on its R2 cells (see :func:`~kinemyo.experiment.seed_table`)."""
     table = seed_table(scores, METRICS)
+    notes = table.attrs.get("notes", [])
     cost = (
         pd.DataFrame(
             [
@@ -105,6 +107,7 @@ def comparison_table(runs: list[ModelRun], scores: pd.DataFrame) -> pd.DataFrame
     table = table.merge(cost, on=["gait", "model"])
     table["fit s"] = table["fit s"].map(lambda s: f"{s:.1f}")
     table["parameters"] = table["parameters"].map(lambda n: f"{n:,}")
+    table.attrs["notes"] = notes
     return table
 
 

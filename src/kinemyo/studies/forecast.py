@@ -218,10 +218,43 @@ def forecast_series(
 
 @dataclass(frozen=True)
 class ForecastResult:
-    """Where the study wrote its report, and its score table."""
+    """Where the study wrote its report, its score table, and which model won per quantity."""
 
     report: Path
     table: pd.DataFrame
+    verdicts: tuple[str, ...] = ()
+
+
+WINNER_SCORE = "crps_wql_mean"
+"""The score that ranks models: the mean weighted quantile loss across series (lower wins)."""
+
+NAIVE = "seasonal naive"
+
+
+def verdicts(summary: pd.DataFrame) -> tuple[str, ...]:
+    """One sentence per quantity naming the model with the lowest :data:`WINNER_SCORE`, and
+    saying plainly when that is the seasonal-naive baseline (no fitted model beat it).
+
+    Args:
+        summary: rows of ``quantity``, ``model`` and :data:`WINNER_SCORE` (the study's table).
+    """
+    sentences = []
+    for quantity, rows in summary.groupby("quantity", sort=True):
+        ranked = rows.sort_values(WINNER_SCORE)
+        best = ranked.iloc[0]
+        others = ", ".join(
+            f"{r.model} {getattr(r, WINNER_SCORE):.4f}" for r in ranked.iloc[1:].itertuples()
+        )
+        sentence = f"{quantity}: {best['model']} wins (crps_wql {best[WINNER_SCORE]:.4f}" + (
+            f"; {others})" if others else ")"
+        )
+        if best["model"] == NAIVE and len(ranked) > 1:
+            sentence += (
+                ". Seasonal naive, which repeats the last period, beat every fitted model "
+                "on this score in this run."
+            )
+        sentences.append(sentence + ("" if sentence.endswith(".") else "."))
+    return tuple(sentences)
 
 
 def run_forecast_study(
@@ -241,7 +274,7 @@ def run_forecast_study(
     default to a seasonal-naive forecaster."""
     check_series(series, settings)
     say = progress or (lambda message: None)
-    baselines = baselines if baselines is not None else {"seasonal naive": SeasonalNaive()}
+    baselines = baselines if baselines is not None else {NAIVE: SeasonalNaive()}
     per_model: dict[str, tuple[list, list, list]] = {}  # windows' samples, truths, series
     per_window = []
     examples = {}
@@ -308,7 +341,7 @@ def run_forecast_study(
         }
         (tmp / "run.json").write_text(json.dumps(info, indent=2, default=str))
         _report(summary, settings, model_note, figures, info, tmp).write(tmp / "report.md")
-    return ForecastResult(Destination.of(out_dir).path / "report.md", summary)
+    return ForecastResult(Destination.of(out_dir).path / "report.md", summary, verdicts(summary))
 
 
 def _report(
@@ -320,9 +353,15 @@ def _report(
     folder: Path,
 ) -> Report:
     report = Report("kinemyo: probabilistic forecasting of joint series")
+    report.text("Which model wins", " ".join(verdicts(summary)))
     report.text(
         "What was done",
-        f"Lag-Llama ({model_note}) and the baselines forecast {settings.horizon} "
+        (
+            f"Lag-Llama ({model_note}) and the baselines forecast"
+            if "lag-llama" in set(summary["model"])
+            else f"Lag-Llama was {model_note}; the baselines forecast"
+        )
+        + f" {settings.horizon} "
         f"steps from a context of {settings.context_length}, {settings.num_samples} sample paths, "
         f"decoding mode `{settings.mode}`"
         + (

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from kinemyo.data.c3d import TO_MILLIVOLT, analog_channels
+from kinemyo.data.c3d import TO_MILLIVOLT, read_c3d_contents
 from kinemyo.data.manifest.schema import ENVELOPE_UNIT, STREAM_SUFFIXES
 from kinemyo.data.manifest.streams import MOMENT_SUFFIX
 from kinemyo.data.opensim import read_storage
@@ -97,7 +97,8 @@ def _looks_like_envelope(paths: Iterable[Path]) -> bool:
 def _emg_lines(path: Path, relative: str) -> list[str]:
     if path.suffix.lower() != ".c3d":
         return [f"    emg: {_flow({'file': relative})}"]
-    channels = analog_channels(path)
+    contents = read_c3d_contents(path)
+    channels = list(zip(contents.labels, contents.units, strict=True))
     voltage = [name for name, unit in channels if unit in TO_MILLIVOLT]
     listed = ", ".join(f"{name} ({unit or 'no unit'})" for name, unit in channels)
     lines = [f"    # analog channels: {listed}"]

@@ -192,3 +192,12 @@ def pair_labels(
         stacklevel=3,
     )
     return Labels(status=status, group=group)
+
+
+def task_labels(tasks: np.ndarray) -> Labels:
+    """Labels from a per-row task code (a calibration file's ``label`` column): Status = the
+    code, Group = the 0-based index of its contiguous chunk (a new Group wherever the code
+    changes)."""
+    tasks = np.asarray(tasks, dtype=str)
+    changes = np.r_[False, tasks[1:] != tasks[:-1]] if tasks.size else np.zeros(0, bool)
+    return Labels(status=tasks, group=np.cumsum(changes))

@@ -34,6 +34,7 @@ from kinemyo.data.siat_llmd.labels import (
     junctions,
     pair_labels,
     read_label_table,
+    task_labels,
 )
 from kinemyo.data.siat_llmd.subjects import read_subject_info
 from kinemyo.data.table_cache import TableCache, default_cache_dir
@@ -302,6 +303,11 @@ def read_trial(
 ) -> Recording:
     """Read one Data (or EMG-only) CSV file with the Label file and subject row given.
 
+    A calibration file's extra ``label`` column (the task code of each row) becomes the labels
+    when no Label file is given: Status = the task code, Group = the index of its contiguous
+    chunk, so windows never cross two tasks (:func:`~kinemyo.data.siat_llmd.sessions.split_tasks`
+    gives one Recording per chunk).
+
     Real stair files are stitched gait cycles whose Time repeats where a new Group begins: such a
     row is a junction (kept, and listed in ``meta.extra[schema.JUNCTION_ROWS]``), each segment's
     rate is checked on its own, and the Recording's time moves each later segment on by one
@@ -321,10 +327,17 @@ def read_trial(
     header = read_header(path, SIAT_CSV)
     has_kinematics = any(c.startswith(("Kinematic:", "Kinetic:")) for c in header)
     expected = schema.DATA_COLUMNS if has_kinematics else schema.EMG_ONLY_COLUMNS
-    check_columns(path, header, expected)
+    task_labelled = schema.TASK_LABEL_COLUMN in header
+    check_columns(
+        path, header, (*expected, schema.TASK_LABEL_COLUMN) if task_labelled else expected
+    )
     columns = read_table(
         path,
-        {schema.TIME_COLUMN: np.float64, **dict.fromkeys(expected[1:], np.float32)},
+        {
+            schema.TIME_COLUMN: np.float64,
+            **dict.fromkeys(expected[1:], np.float32),
+            **({schema.TASK_LABEL_COLUMN: str} if task_labelled else {}),
+        },
         cache=options.cache,
         limits=SIAT_CSV,
     )
@@ -342,6 +355,8 @@ def read_trial(
     label_block = None
     if table is not None:
         label_block = pair_labels(table, time, junction_rows, fs)
+    elif task_labelled:
+        label_block = task_labels(columns[schema.TASK_LABEL_COLUMN])
     elif warn_missing_labels:
         warnings.warn(f"{path}: no Label file; the trial has no labels.", DataWarning, stacklevel=2)
 

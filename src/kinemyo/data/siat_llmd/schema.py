@@ -57,6 +57,8 @@ EMG_ONLY_COLUMNS = (TIME_COLUMN, *EMG_COLUMNS)
 """The columns of an EMG-only file (such as the published sEMG fragments)."""
 
 LABEL_COLUMNS = ("Time", "Status", "Group")
+TASK_LABEL_COLUMN = "label"
+"""An extra Data column of calibration files: the task code (e.g. "WAK") of each row."""
 
 
 MOTIONS: dict[str, str] = {
