@@ -88,14 +88,15 @@ class LSTAMState(NamedTuple):
     """What ``LSTAM.step`` carries between steps.
 
     Attributes:
-        position: index of the next step (0 before the first).
+        position: index of the next step (0 before the first); an int, or a 0-d int64 tensor
+            (as in an exported ONNX step, where it is a state input).
         window: the last ``window`` inputs (B, window, n_inputs), zeros before the start.
         lstm: the LSTM's (h, c), each (layers, B, hidden).
         outputs: the last ``attention_span`` LSTM outputs (B, attention_span, hidden); None
             without attention.
     """
 
-    position: int
+    position: int | torch.Tensor
     window: torch.Tensor
     lstm: tuple[torch.Tensor, torch.Tensor]
     outputs: torch.Tensor | None
@@ -362,7 +363,8 @@ class LSTAM(SequenceNetwork):
         if self.temporal_attention is None:
             return self.head(h[:, 0]), LSTAMState(state.position + 1, window, lstm, None)
         outputs = push_window(state.outputs, h[:, 0])
-        valid = window_valid(torch.tensor([state.position], device=x.device), self.attention_span)
+        position = torch.as_tensor(state.position, device=x.device).reshape(1)
+        valid = window_valid(position, self.attention_span)
         keys = self.temporal_attention.key(outputs)
         y = self._attend(h, outputs[:, None], keys[:, None], valid)[:, 0]
         return y, LSTAMState(state.position + 1, window, lstm, outputs)
