@@ -399,7 +399,7 @@ def export_onnx(
         except torch.onnx.errors.UnsupportedOperatorError as error:
             raise NotExportableError(
                 f"Model '{model.name}' cannot be exported to ONNX: torch's exporter has no ONNX "
-                f"form of an operator its step uses ({error})."
+                f"form of an operator its step uses ({str(error).splitlines()[0]})."
             ) from None
     sidecar = _sidecar(model, pipeline, export, opset, fs, out)
     with atomic_file(sidecar_path(out)) as tmp:
