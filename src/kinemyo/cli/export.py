@@ -42,8 +42,7 @@ def export(
     inside the graph. A JSON sidecar (<out>.json) gives the input, output and state names,
     shapes and initial values, the channel, feature, joint and quantity names with units, the
     sampling rate, window and step, and the pipeline config. Needs onnx and onnxruntime (the
-    'runtime' extra). Models without a step form (gpr, lstam, xlstmtime) are refused with the
-    reason.
+    'runtime' extra). A model without a step form (gpr) is refused with the reason.
 
     Example: kinemyo export runs/xlstm --format onnx --out runs/xlstm.onnx
     """

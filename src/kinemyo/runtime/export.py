@@ -19,17 +19,26 @@ C or C++ controller needs nothing else.
 
 What exports: every sequence network whose ``step`` keeps a state of fixed form (tensors and
 integer step counters; a key/value cache that grows up to ``max_length`` is a dynamic axis),
-``ridge`` (a linear map) and ``mean`` (a constant). What is refused, with the reason:
-:data:`REFUSED` (models by name) and any network whose state changes form between steps.
+``ridge`` (a linear map) and ``mean`` (a constant): today every registered model but ``gpr``.
+What is refused, with the reason: :data:`REFUSED` (models by name), any model without a step
+form, any network whose state changes form between steps or that uses an operator torch's
+exporter cannot write.
+
+The graph is traced from the network's own ``step`` (torch's TorchScript exporter,
+``dynamo=False``); LSTAM's spectrum is computed there as a real DFT (two matrix products), since
+that exporter has no rfft (see :func:`kinemyo.models.networks.lstam.tapered_magnitudes`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
+import os
 import re
+import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -57,8 +66,6 @@ REFUSED: dict[str, str] = {
     "gpr": "its estimate is a kernel expansion over the stored training windows and its "
     "standard deviation a triangular solve with their Cholesky factor; no fixed step graph "
     "carries that (export ridge or a network for a controller).",
-    "xlstmtime": "its moving-average embedding has no state before the first window (it pads "
-    "with the first window repeated), so its state changes form after one step.",
 }
 """Models that cannot be exported, by registry name, with the reason."""
 
@@ -383,7 +390,7 @@ def export_onnx(
             dynamic[f"state_in.{leaf.name}"] = axis
             dynamic[f"state_out.{leaf.name}"] = axis
     out = Path(out)
-    with atomic_file(out) as tmp, warnings.catch_warnings():
+    with atomic_file(out) as tmp, warnings.catch_warnings(), _native_stdout_silenced():
         warnings.simplefilter("ignore")  # tracer warnings on step counters and shape checks
         try:
             torch.onnx.export(
@@ -405,6 +412,23 @@ def export_onnx(
     with atomic_file(sidecar_path(out)) as tmp:
         tmp.write_text(json.dumps(sidecar, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return sidecar
+
+
+@contextlib.contextmanager
+def _native_stdout_silenced() -> Iterator[None]:
+    """Send the process's standard output (file descriptor 1) to the null device meanwhile:
+    torch 2.13's TorchScript exporter always logs its whole IR graph there when an operator
+    has no ONNX form (its logging switch is tested as a function, which is always true)."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with Path(os.devnull).open("wb") as null:
+            os.dup2(null.fileno(), 1)
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 def _example_state(leaf: StateLeaf) -> np.ndarray:

@@ -117,7 +117,14 @@ def tapered_magnitudes(frames: torch.Tensor) -> torch.Tensor:
     scale[0] = 1.0
     if n % 2 == 0:
         scale[-1] = 1.0
-    return torch.fft.rfft(frames * taper[:, None], dim=-2).abs() * (scale / taper.sum())
+    tapered = frames * taper[:, None]
+    if torch.jit.is_tracing():  # an ONNX export: torch's exporter has no rfft; the same DFT
+        bins = torch.arange(n // 2 + 1, dtype=torch.float64)[:, None]
+        angle = (bins * torch.arange(n, dtype=torch.float64)[None, :] % n) * (2 * math.pi / n)
+        real = torch.cos(angle).to(frames.dtype) @ tapered
+        imaginary = torch.sin(angle).to(frames.dtype) @ tapered
+        return torch.sqrt(real.square() + imaginary.square()) * (scale / taper.sum())
+    return torch.fft.rfft(tapered, dim=-2).abs() * (scale / taper.sum())
 
 
 class _FrequencyAttention(nn.Module):
