@@ -107,3 +107,34 @@ def test_models_without_adaptation_and_bad_settings_are_refused(cohort) -> None:
     for field, value in (("epochs", 0), ("learning_rate", -1.0), ("forgetting", 1.5)):
         with pytest.raises(KinemyoError, match=field):
             Adaptation(**{field: value})
+
+
+def test_adapt_command_writes_an_adapted_run_whose_trials_evaluate_refuses(
+    tmp_path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from kinemyo.cli import main
+    from kinemyo.data.siat_llmd import read_siat_llmd
+
+    cohort, run, adapted = tmp_path / "cohort", tmp_path / "run", tmp_path / "adapted"
+    generate = ["data", "generate", "--out", str(cohort), "--subjects", "3", "--motions", "WAK"]
+    assert main([*generate, "--seconds", "10"]) == 0
+    fit = ["fit", "ridge", str(cohort), "--config", "kinemyo-siat", "--out", str(run)]
+    assert main([*fit, "--subjects", "Sub01,Sub02"]) == 0
+    adapt = ["adapt", str(run), str(cohort), "--subjects", "Sub03", "--out", str(adapted)]
+    assert main([*adapt, "--forgetting", "0.5"]) == 0
+    # The same adaptation through the Python API, as the oracle of what the command wrote.
+    pipeline = SignalPipeline.load(run / "pipeline")
+    new = pipeline.transform(pipeline.window(read_siat_llmd(cohort, subjects=["Sub03"])))
+    expected = load_model(run / "model").partial_fit(new, Adaptation(forgetting=0.5))
+    np.testing.assert_array_equal(load_model(adapted / "model").coef_, expected.coef_)
+    capsys.readouterr()
+    assert main(["evaluate", str(adapted), str(cohort), "--subjects", "Sub03"]) == 1
+    assert "Sub03_WAK" in capsys.readouterr().err
+    again = ["adapt", str(run), str(cohort), "--subjects", "Sub01", "--out", str(tmp_path / "x")]
+    assert main(again) == 0  # a training trial again: same name, same data, allowed
+    other = tmp_path / "other"
+    assert main([*generate[:3], str(other), *generate[4:], "--seconds", "10", "--seed", "5"]) == 0
+    capsys.readouterr()
+    clash = ["adapt", str(run), str(other), "--subjects", "Sub01", "--out", str(tmp_path / "y")]
+    assert main(clash) == 1  # same name, other data: run.json could not keep both
+    assert "['Sub01_WAK'] have the names of training trials" in capsys.readouterr().err
