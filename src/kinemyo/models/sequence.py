@@ -181,9 +181,7 @@ class SequenceRegressor(Estimator):
         )
         chunks = training_chunks(runs, self.sequence_length, max(1, self.sequence_length // 2))
         no_validation = np.zeros((0, self.sequence_length), dtype=int)
-        train(
-            self.network_, X, Y.reshape(len(Y), -1), chunks, no_validation, config, self.on_epoch
-        )
+        train(self.network_, X, Y.reshape(len(Y), -1), chunks, no_validation, config, self.on_epoch)
 
     def _predict(self, X: np.ndarray, runs: Runs) -> tuple[np.ndarray, None]:
         with torch_threads(self.threads), torch.no_grad():

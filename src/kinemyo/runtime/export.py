@@ -112,11 +112,6 @@ class StateLeaf:
     initial: float
     limit: int | None = None
 
-    def initial_array(self) -> np.ndarray:
-        """The initial value, with 0 for the dynamic dimension."""
-        shape = tuple(0 if size is None else size for size in self.shape)
-        return np.full(shape, self.initial, dtype=self.dtype)
-
     def describe(self, direction: str) -> dict[str, Any]:
         """A JSON-able description of this leaf as ``state_in`` or ``state_out``."""
         initial = self.initial if math.isfinite(self.initial) else str(self.initial)
@@ -281,6 +276,7 @@ class _ConstantStep(nn.Module):
         self.n_outputs = n_outputs
 
     def forward(self, x: torch.Tensor, state: None) -> tuple[torch.Tensor, None]:
+        # 0 * x keeps the features input in the graph (the exporter drops unused inputs).
         return x[:, :1] * 0.0 + torch.zeros(1, self.n_outputs), state
 
 
