@@ -66,7 +66,8 @@ def torch_estimates(model, features: np.ndarray) -> np.ndarray:
 def test_onnxruntime_reproduces_torch_over_1000_steps(name: str, tmp_path: Path) -> None:
     model = fitted(name)
     out = tmp_path / "model.onnx"
-    if name in REFUSED:
+    has_step = issubclass(model_class(name), SequenceRegressor) or name in ("ridge", "mean")
+    if name in REFUSED or not has_step:
         with pytest.raises(NotExportableError, match=r"cannot be exported to ONNX: .{20,}"):
             export_onnx(model, out)
         assert not out.exists() and not sidecar_path(out).exists()
