@@ -453,7 +453,6 @@ def _sidecar(
             "length_s": config.window.length / fs,
             "step_s": config.window.step / fs,
         }
-    standardised = pipeline is not None and pipeline.standardizer_ is not None
     return {
         "format": SIDECAR_FORMAT,
         "format_version": 1,
@@ -469,12 +468,7 @@ def _sidecar(
                 "shape": [1, len(schema.channels) * len(schema.features)],
                 "dtype": "float32",
                 "order": "channel-major: index = channel * n_features + feature",
-                "meaning": "the window's features as the pipeline computes them, "
-                + (
-                    "before its feature standardisation (the graph applies it)"
-                    if standardised
-                    else "unstandardised (the pipeline config has none)"
-                ),
+                "meaning": _input_meaning(pipeline),
             },
             *(leaf.describe("in") for leaf in export.state),
         ],
@@ -507,6 +501,17 @@ def _sidecar(
         "window": window,
         "pipeline": None if config is None else config.model_dump(mode="json"),
     }
+
+
+def _input_meaning(pipeline: SignalPipeline | None) -> str:
+    if pipeline is None:
+        return "the window's features as in the WindowedDataset the model was fitted on"
+    if pipeline.standardizer_ is not None:
+        return (
+            "the window's features as the pipeline computes them, before its feature "
+            "standardisation (the graph applies it)"
+        )
+    return "the window's features as the pipeline computes them (its config standardises none)"
 
 
 def _max_steps(model: Estimator) -> int | None:
