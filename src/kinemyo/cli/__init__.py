@@ -16,8 +16,10 @@ from rich.markup import escape
 
 from kinemyo import __version__
 from kinemyo.cli import data, experiment, forecasting, modelling
+from kinemyo.cli.adapt import adapt
 from kinemyo.cli.console import errors
 from kinemyo.cli.demo import demo
+from kinemyo.cli.export import export
 from kinemyo.errors import KinemyoError
 
 app = typer.Typer(
@@ -36,6 +38,8 @@ app.command()(modelling.predict)
 app.command()(modelling.compare)
 app.command()(forecasting.finetune)
 app.command()(forecasting.forecast)
+app.command()(export)
+app.command()(adapt)
 
 
 def _version(value: bool) -> None:

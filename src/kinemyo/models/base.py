@@ -36,6 +36,7 @@ from kinemyo.data.limits import MODEL_JSON
 from kinemyo.data.windowed import Prediction, WindowedDataset
 from kinemyo.errors import DataFormatError, KinemyoError
 from kinemyo.fileio import atomic_directory
+from kinemyo.models.adaptation import Adaptation
 from kinemyo.models.registry import create
 from kinemyo.saved import read_json, read_tensors
 from kinemyo.settings import check_values, settings, settings_from
@@ -188,6 +189,45 @@ class Estimator(abc.ABC):
         self.schema_ = Schema.of(data)
         self.x_mean_, self.x_scale_, self.y_mean_, self.y_scale_ = x_mean, x_scale, y_mean, y_scale
         return self
+
+    def partial_fit(self, data: WindowedDataset, adaptation: Adaptation | None = None) -> Self:
+        """Adapt the fitted model to newly labelled windows (opt-in online learning); returns self.
+
+        The input and target scaling stay those of :meth:`fit` (see
+        :mod:`kinemyo.models.adaptation`); what changes is model-specific (``_partial_fit``).
+
+        Raises:
+            KinemyoError: the model is not fitted or has no online adaptation, ``data`` has no
+                targets, other names than the fitted ones, or non-finite values.
+        """
+        self._check_fitted()
+        self.schema_.check_inputs(data, type(self).__name__)
+        targets = Schema.of(data) if data.Y is not None else None
+        if targets is None or targets != self.schema_:
+            raise KinemyoError(
+                f"{type(self).__name__}.partial_fit needs targets with the fitted joints "
+                f"{list(self.schema_.joints)}, quantities {list(self.schema_.quantities)} and "
+                f"units {list(self.schema_.units)}; the data has "
+                + ("no Y." if targets is None else f"{list(data.joints)}, {list(data.units)}.")
+            )
+        X = _finite(data.flat_features(), "Adaptation X")
+        Y = _finite(data.Y, "Adaptation Y")
+        self._partial_fit(
+            (X - self.x_mean_) / self.x_scale_,
+            (Y - self.y_mean_) / self.y_scale_,
+            Runs.of(data),
+            adaptation or Adaptation(),
+        )
+        return self
+
+    def _partial_fit(
+        self, X: np.ndarray, Y: np.ndarray, runs: Runs, adaptation: Adaptation
+    ) -> None:
+        """Adapt to standardised windows X (N, D), Y (N, J, Q); default: refuse."""
+        raise KinemyoError(
+            f"Model '{self.name}' has no online adaptation (partial_fit); ridge and the sequence "
+            "models have one. Refit it on the old and the new windows instead."
+        )
 
     def predict(self, data: WindowedDataset) -> Prediction:
         """Estimates of the targets of every window of ``data`` (its Y, if any, is not used).

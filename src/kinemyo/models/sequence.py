@@ -15,6 +15,7 @@ contract. The weights are saved as safetensors (``net.*``) with the loss history
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from pathlib import Path
 from typing import Any, ClassVar
@@ -24,6 +25,7 @@ import torch
 
 from kinemyo.errors import DataFormatError, KinemyoError
 from kinemyo.models import networks
+from kinemyo.models.adaptation import Adaptation
 from kinemyo.models.base import Estimator
 from kinemyo.models.registry import register
 from kinemyo.training.sequences import Runs, context_sequences, training_chunks
@@ -161,6 +163,25 @@ class SequenceRegressor(Estimator):
         self.history_ = train(
             self.network_, X, flat, train_chunks, validation_chunks, config, self.on_epoch
         )
+
+    def _partial_fit(
+        self, X: np.ndarray, Y: np.ndarray, runs: Runs, adaptation: Adaptation
+    ) -> None:
+        """A few epochs of Adam at a small constant learning rate on chunks of the new windows,
+        from the fitted weights, through the one training loop (no schedule, no early stopping;
+        the weights of the epoch with the lowest training RMSE are kept). ``history`` stays that
+        of :meth:`fit`."""
+        config = dataclasses.replace(
+            self._training_config(),
+            epochs=adaptation.epochs,
+            learning_rate=adaptation.learning_rate,
+            batch_size=adaptation.batch_size,
+            schedule="none",
+            patience=0,
+        )
+        chunks = training_chunks(runs, self.sequence_length, max(1, self.sequence_length // 2))
+        no_validation = np.zeros((0, self.sequence_length), dtype=int)
+        train(self.network_, X, Y.reshape(len(Y), -1), chunks, no_validation, config, self.on_epoch)
 
     def _predict(self, X: np.ndarray, runs: Runs) -> tuple[np.ndarray, None]:
         with torch_threads(self.threads), torch.no_grad():

@@ -88,14 +88,15 @@ class LSTAMState(NamedTuple):
     """What ``LSTAM.step`` carries between steps.
 
     Attributes:
-        position: index of the next step (0 before the first).
+        position: index of the next step (0 before the first); an int, or a 0-d int64 tensor
+            (as in an exported ONNX step, where it is a state input).
         window: the last ``window`` inputs (B, window, n_inputs), zeros before the start.
         lstm: the LSTM's (h, c), each (layers, B, hidden).
         outputs: the last ``attention_span`` LSTM outputs (B, attention_span, hidden); None
             without attention.
     """
 
-    position: int
+    position: int | torch.Tensor
     window: torch.Tensor
     lstm: tuple[torch.Tensor, torch.Tensor]
     outputs: torch.Tensor | None
@@ -116,7 +117,14 @@ def tapered_magnitudes(frames: torch.Tensor) -> torch.Tensor:
     scale[0] = 1.0
     if n % 2 == 0:
         scale[-1] = 1.0
-    return torch.fft.rfft(frames * taper[:, None], dim=-2).abs() * (scale / taper.sum())
+    tapered = frames * taper[:, None]
+    if torch.jit.is_tracing():  # an ONNX export: torch's exporter has no rfft; the same DFT
+        bins = torch.arange(n // 2 + 1, dtype=torch.float64)[:, None]
+        angle = (bins * torch.arange(n, dtype=torch.float64)[None, :] % n) * (2 * math.pi / n)
+        real = torch.cos(angle).to(frames.dtype) @ tapered
+        imaginary = torch.sin(angle).to(frames.dtype) @ tapered
+        return torch.sqrt(real.square() + imaginary.square()) * (scale / taper.sum())
+    return torch.fft.rfft(tapered, dim=-2).abs() * (scale / taper.sum())
 
 
 class _FrequencyAttention(nn.Module):
@@ -362,7 +370,8 @@ class LSTAM(SequenceNetwork):
         if self.temporal_attention is None:
             return self.head(h[:, 0]), LSTAMState(state.position + 1, window, lstm, None)
         outputs = push_window(state.outputs, h[:, 0])
-        valid = window_valid(torch.tensor([state.position], device=x.device), self.attention_span)
+        position = torch.as_tensor(state.position, device=x.device).reshape(1)
+        valid = window_valid(position, self.attention_span)
         keys = self.temporal_attention.key(outputs)
         y = self._attend(h, outputs[:, None], keys[:, None], valid)[:, 0]
         return y, LSTAMState(state.position + 1, window, lstm, outputs)

@@ -50,12 +50,13 @@ class TransformerState(NamedTuple):
     """What ``TransformerNetwork.step`` carries between steps.
 
     Attributes:
-        position: index of the next step (0 before the first).
+        position: index of the next step (0 before the first); an int, or a 0-d int64 tensor
+            (as in an exported ONNX step, where it is a state input).
         keys: per layer, the cached keys (B, heads, n, hidden / heads), n <= max_length.
         values: per layer, the cached values, same shapes as ``keys``.
     """
 
-    position: int
+    position: int | torch.Tensor
     keys: list[torch.Tensor]
     values: list[torch.Tensor]
 
@@ -167,7 +168,7 @@ class TransformerNetwork(SequenceNetwork):
         if self.context == "error" and state.position >= self.max_length:
             raise self._too_long(state.position + 1)
         batch, width = x.shape[0], self.hidden
-        position = torch.tensor([state.position], device=x.device)
+        position = torch.as_tensor(state.position, device=x.device).reshape(1)
         h = self.projection(x) + sinusoidal_encoding(position, width).to(x.dtype)
         keys, values = [], []
         for layer, past_keys, past_values in zip(

@@ -42,8 +42,8 @@ class CausalDecomposition(nn.Module):
     """Per-step embedding W_t trend_t + W_s (x_t - trend_t), trend_t the trailing mean of the
     last ``kernel`` steps (the first step repeated before the start).
 
-    Shapes: (B, T, n_inputs) -> (B, T, hidden); state: the last K - 1 inputs (B, K-1, n_inputs),
-    None before the first step.
+    Shapes: (B, T, n_inputs) -> (B, T, hidden); state: the last K - 1 inputs (B, K-1, n_inputs)
+    and whether a step was taken (B, 1, 1), 0 or 1.
     """
 
     def __init__(self, n_inputs: int, hidden: int, kernel: int) -> None:
@@ -64,15 +64,22 @@ class CausalDecomposition(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self._run(x, None)[0]
 
-    def initial_state(self, batch: int) -> None:
-        return None
+    def initial_state(self, batch: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """Zero history (B, K-1, n) and ``started`` (B, 1, 1) zeros: before the first step the
+        history is not read (the first step stands in for it), so the state keeps one form
+        from the start (an exported ONNX step carries it as inputs)."""
+        like = self.trend_proj.weight
+        history = like.new_zeros(batch, self.kernel - 1, self.trend_proj.in_features)
+        return history, like.new_zeros(batch, 1, 1)
 
     def step(
-        self, x: torch.Tensor, state: torch.Tensor | None
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        """(B, n) -> (B, hidden) and the updated history."""
-        y, state = self._run(x[:, None], state)
-        return y[:, 0], state
+        self, x: torch.Tensor, state: tuple[torch.Tensor, torch.Tensor]
+    ) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
+        """(B, n) and (history, started) -> (B, hidden) and the next (history, started)."""
+        history, started = state
+        first = x[:, None].expand(-1, self.kernel - 1, -1)
+        y, history = self._run(x[:, None], torch.where(started > 0, history, first))
+        return y[:, 0], (history, torch.ones_like(started))
 
 
 @register_network

@@ -1,0 +1,1 @@
+"""Real-time use of fitted models: streaming, ONNX export, Lab Streaming Layer."""
