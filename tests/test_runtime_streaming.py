@@ -1,0 +1,67 @@
+"""The streaming estimator equals the offline pipeline + predict for any chunking and every model;
+chains that cannot stream are refused naming the stage."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from kinemyo.config import load_config
+from kinemyo.errors import KinemyoError
+from kinemyo.models.registry import available, create, model_class
+from kinemyo.models.sequence import SequenceRegressor
+from kinemyo.runtime.streaming import StreamingEstimator, StreamOutput
+from kinemyo.signal.pipeline import SignalPipeline
+from tests.conftest import make_recording
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
+TINY = {"hidden": 8, "layers": 1, "sequence_length": 5, "epochs": 1, "batch_size": 8}
+"""A sequence model small enough to fit in a fraction of a second."""
+
+
+def _models() -> list[str]:
+    """Every registered model: the point models and every sequence network."""
+    return available()
+
+
+def _params(name: str) -> dict:
+    if issubclass(model_class(name), SequenceRegressor):
+        return dict(TINY)
+    return {}
+
+
+@pytest.fixture(scope="module")
+def fitted() -> tuple[SignalPipeline, object, object]:
+    """kinemyo-siat fitted on a continuous recording (no Group/Status boundaries), its offline
+    windows and the recording."""
+    recording = make_recording(n=1800, labels=False, seed=3)
+    pipeline = SignalPipeline(load_config("kinemyo-siat"))
+    windows = pipeline.window([recording])
+    train = pipeline.fit_transform(windows)
+    return pipeline, train, recording
+
+
+def _stream(estimator: StreamingEstimator, recording, chunk: int):
+    emg = recording.emg.select(estimator.schema.channels).values
+    parts = [
+        estimator.push(emg[i : i + chunk], recording.time[i : i + chunk])
+        for i in range(0, len(emg), chunk)
+    ]
+    return parts
+
+
+@pytest.mark.parametrize("name", _models())
+def test_streaming_equals_offline_for_any_chunking(name: str, fitted) -> None:
+    pipeline, train, recording = fitted
+    model = create(name, **_params(name)).fit(train)
+    offline_data = pipeline.transform(pipeline.window([recording]))
+    offline = model.predict(offline_data)
+    for chunk in (1, 7, 1000):
+        estimator = StreamingEstimator(pipeline, model, subject="Sub01")
+        out = StreamOutput.join(_stream(estimator, recording, chunk), estimator.schema)
+        assert out.flags.tolist() == [0] * len(offline_data), (name, chunk)
+        np.testing.assert_array_equal(out.times, offline_data.time)
+        np.testing.assert_allclose(out.values, offline.mean, rtol=1e-5, atol=1e-5, err_msg=name)
+        if offline.std is not None:
+            np.testing.assert_allclose(out.std, offline.std, rtol=1e-5, atol=1e-5)
