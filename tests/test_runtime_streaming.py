@@ -65,3 +65,17 @@ def test_streaming_equals_offline_for_any_chunking(name: str, fitted) -> None:
         np.testing.assert_allclose(out.values, offline.mean, rtol=1e-5, atol=1e-5, err_msg=name)
         if offline.std is not None:
             np.testing.assert_allclose(out.std, offline.std, rtol=1e-5, atol=1e-5)
+
+
+def test_a_chain_that_cannot_stream_is_refused_naming_the_stage(fitted) -> None:
+    _, train, _ = fitted
+    model = create("ridge").fit(train)
+    seed = SignalPipeline(load_config("seed-siat"))  # refused before anything is fitted
+    with pytest.raises(KinemyoError, match=r"denoise\.enabled=true.*bandpass\.form='ba'"):
+        StreamingEstimator(seed, model)
+    siat = load_config("kinemyo-siat")
+    zero_phase = siat.model_copy(
+        update={"bandpass": siat.bandpass.model_copy(update={"causal": False})}
+    )
+    with pytest.raises(KinemyoError, match=r"bandpass\.causal=false \(bandpass and notch"):
+        StreamingEstimator(SignalPipeline(zero_phase), model)
