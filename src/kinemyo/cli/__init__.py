@@ -18,6 +18,7 @@ from kinemyo import __version__
 from kinemyo.cli import data, experiment, forecasting, modelling
 from kinemyo.cli.console import errors
 from kinemyo.cli.demo import demo
+from kinemyo.cli.runtime import stream
 from kinemyo.errors import KinemyoError
 
 app = typer.Typer(
@@ -36,6 +37,7 @@ app.command()(modelling.predict)
 app.command()(modelling.compare)
 app.command()(forecasting.finetune)
 app.command()(forecasting.forecast)
+app.command()(stream)
 
 
 def _version(value: bool) -> None:
