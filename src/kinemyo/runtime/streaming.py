@@ -110,8 +110,10 @@ class StreamOutput:
     @classmethod
     def join(cls, parts: list[StreamOutput], schema: StreamSchema) -> StreamOutput:
         """The outputs of several pushes as one, in order."""
-        shape = (0, len(schema.joints), len(schema.quantities))
         parts = [p for p in parts if len(p)]
+        if len(parts) == 1:
+            return parts[0]
+        shape = (0, len(schema.joints), len(schema.quantities))
         with_std = bool(parts) and all(p.std is not None for p in parts)
         return cls(
             times=np.concatenate([np.zeros(0), *(p.times for p in parts)]),
@@ -195,6 +197,7 @@ class StreamingEstimator:
         inputs = (1, len(schema.channels), len(schema.features))
         self._gives_std = self._context is None and self._estimate(np.zeros(inputs))[1] is not None
         self._previous: float | None = None  # timestamp of the last sample seen
+        self._empty = StreamOutput.join([], self.schema)
         self._in_fault = False
         self.restart()
 
@@ -217,10 +220,20 @@ class StreamingEstimator:
             faults=faults,
         )
 
+    @property
+    def model_path(self) -> str:
+        """How the model runs per window: "point" (each window on its own), "staggered step"
+        (batched ``step`` states) or "forward" (``forward`` over the context); see
+        :mod:`kinemyo.runtime.context`."""
+        if self._context is None:
+            return "point"
+        return "staggered step" if self._context.staggered else "forward"
+
     def restart(self) -> None:
         """Start a new signal: filters at rest, no window in progress, no network context."""
         self._conditioner.reset()
         self._tail = np.zeros((0, len(self.schema.channels)))
+        self._pending: list[np.ndarray] = []  # raw samples not filtered yet
         self._seen = 0  # usable samples since the restart
         if self._context is not None:
             self._context.reset()
@@ -279,20 +292,24 @@ class StreamingEstimator:
         )
 
     def _run(self, samples: np.ndarray, timestamps: np.ndarray) -> StreamOutput:
-        """Filter clean samples, cut the windows they complete and estimate them."""
+        """Filter clean samples, cut the windows they complete and estimate them. Samples
+        that complete no window wait, raw, for the chunk that does (the filters carry their
+        state either way; filtering them in one call is what keeps 1-sample chunks cheap)."""
         if samples.shape[0]:
             self._in_fault = False
         length, step = self.schema.window, self.schema.step
-        filtered = self._conditioner(samples)
-        buffer = np.concatenate([self._tail, filtered]) if self._tail.size else filtered
-        base = self._seen - self._tail.shape[0]  # sample number of buffer[0] since the restart
         first = max(self._seen, length - 1)
         first += (-(first - (length - 1))) % step
         ends = np.arange(first, self._seen + samples.shape[0], step)
         self._seen += samples.shape[0]
-        self._tail = buffer[-(length - 1) :] if length > 1 else buffer[:0]
+        self._pending.append(samples)
         if ends.size == 0:
-            return StreamOutput.join([], self.schema)
+            return self._empty
+        raw = np.concatenate(self._pending) if len(self._pending) > 1 else samples
+        self._pending = []
+        buffer = np.concatenate([self._tail, self._conditioner(raw)])
+        base = self._seen - buffer.shape[0]  # sample number of buffer[0] since the restart
+        self._tail = buffer[-(length - 1) :] if length > 1 else buffer[:0]
         cut = windows.sliding_windows(buffer, ends - (length - 1) - base, length)
         X = self.pipeline.window_features(cut, self.subject, self.schema.fs)
         mean, std = self._estimate(X)
