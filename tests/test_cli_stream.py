@@ -64,3 +64,36 @@ def test_one_source_is_required(run_and_trial, tmp_path: Path, capsys) -> None:
     code = main(["stream", str(run), "--replay", str(trial)])
     assert code == 1
     assert "Give --out FILE, --lsl-out NAME or both" in capsys.readouterr().err
+
+
+def test_lsl_in_writes_the_offline_estimates(run_and_trial, tmp_path: Path) -> None:
+    import os
+    import threading
+
+    from tests.conftest import FS, SPEC_MUSCLES
+
+    pylsl = pytest.importorskip("pylsl", reason="pylsl (the runtime extra) is not installed")
+    run, trial, (time, mean) = run_and_trial
+    name = f"kinemyo-cli-emg-{os.getpid()}"
+    info = pylsl.StreamInfo(name, "EMG", 9, FS, "double64", name)
+    channels = info.desc().append_child("channels")
+    for label in SPEC_MUSCLES:
+        channels.append_child("channel").append_child_value("label", label)
+    source = pylsl.StreamOutlet(info)
+    out = tmp_path / "lsl.csv"
+    codes = []
+    command = ["stream", str(run), "--lsl-in", name, "--seconds", "2", "--out", str(out)]
+    thread = threading.Thread(target=lambda: codes.append(main(command)), daemon=True)
+    thread.start()
+    assert source.wait_for_consumers(10.0)
+    recording = read_trial_file(trial)
+    emg = recording.emg.select(tuple(SPEC_MUSCLES)).values
+    t0 = pylsl.local_clock()  # a timestamp of 0 means "now" to LSL
+    source.push_chunk(emg, timestamp=(t0 + recording.time).tolist())
+    thread.join(15.0)
+    assert codes == [0]
+    table = pd.read_csv(out)
+    assert (table["flags"] == 0).all()
+    np.testing.assert_allclose(table["time (s)"] - t0, time, rtol=0, atol=1e-6)
+    values = table.iloc[:, 1:-1].to_numpy().reshape(mean.shape)
+    np.testing.assert_allclose(values, mean, rtol=1e-5, atol=1e-5)

@@ -44,7 +44,7 @@ def test_estimates_over_lsl_equal_offline() -> None:
     estimator = StreamingEstimator(pipeline, model, subject="Sub01")
 
     name = f"kinemyo-test-emg-{os.getpid()}"
-    order = SPEC_MUSCLES[::-1] + ["trigger"]  # another order and an extra channel
+    order = [*SPEC_MUSCLES[::-1], "trigger"]  # another order and an extra channel
     source = _emg_outlet(name, order)
     stop, failure = threading.Event(), []
 

@@ -114,5 +114,5 @@ def stream(
     )
     if out is not None:
         with atomic_file(out) as tmp:
-            table.to_csv(tmp, index=False, float_format="%.9g")
+            table.to_csv(tmp, index=False)  # full precision: LSL clock times are large
         console.print(f"Estimates written to [bold]{out}[/]")

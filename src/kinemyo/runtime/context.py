@@ -5,11 +5,14 @@ the ``sequence_length - 1`` windows before it in its run (from a fresh network s
 of them; ``prediction_stride`` 1). A stream is one run from the last restart, so
 :class:`WindowContext` gives every new window that same estimate:
 
-* networks whose step state has a fixed size (LSTM, TCN, the xLSTM family, FFN, xLSTMTime) keep
-  one state per window of the context, started at consecutive windows, batched along the
-  state's batch dimension: each new window is one ``step`` of at most ``sequence_length``
-  states, read from the oldest, which then leaves. Every state sees exactly the windows its
-  offline context holds.
+* networks whose output depends on at most ``sequence_length`` windows (a ``receptive_field``
+  no longer than the context: TCN, FFN) run one ``step`` state from the restart: the inputs
+  before the context would not change the output anyway.
+* other networks whose step state has a fixed size (LSTM, the xLSTM family) keep one state per
+  window of the context, started at consecutive windows, batched along the state's batch
+  dimension: each new window is one ``step`` of at most ``sequence_length`` states, read from
+  the oldest, which then leaves. Every state sees exactly the windows its offline context
+  holds.
 * networks whose state grows (the Transformer's key/value cache, LSTAM's position) run
   ``forward`` over the last ``sequence_length`` windows.
 
@@ -65,10 +68,18 @@ class WindowContext:
     def __init__(self, network: SequenceNetwork, length: int) -> None:
         self.network = network
         self.length = length
+        self.single = getattr(network, "receptive_field", length + 1) <= length
         with torch.inference_mode():
-            self._dims = _batch_dims(network)
+            self._dims = None if self.single else _batch_dims(network)
         self.staggered = self._dims is not None
         self.reset()
+
+    @property
+    def path(self) -> str:
+        """How windows are run: "single step", "staggered step" or "forward"."""
+        if self.single:
+            return "single step"
+        return "staggered step" if self.staggered else "forward"
 
     def reset(self) -> None:
         """Forget every window: the next one starts a new run."""
@@ -79,6 +90,11 @@ class WindowContext:
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
         """The network's (n_outputs,) estimate for the next window's (n_inputs,) input."""
         with torch.inference_mode():
+            if self.single:
+                if self._states is None:
+                    self._states = self.network.initial_state(1)
+                y, self._states = self.network.step(x[None], self._states)
+                return y[0]
             if not self.staggered:
                 self._inputs.append(x)
                 return self.network(torch.stack(tuple(self._inputs))[None])[0, -1]

@@ -222,12 +222,9 @@ class StreamingEstimator:
 
     @property
     def model_path(self) -> str:
-        """How the model runs per window: "point" (each window on its own), "staggered step"
-        (batched ``step`` states) or "forward" (``forward`` over the context); see
-        :mod:`kinemyo.runtime.context`."""
-        if self._context is None:
-            return "point"
-        return "staggered step" if self._context.staggered else "forward"
+        """How the model runs per window: "point" (each window on its own), or for a sequence
+        model "single step", "staggered step" or "forward" (see :mod:`kinemyo.runtime.context`)."""
+        return "point" if self._context is None else self._context.path
 
     def restart(self) -> None:
         """Start a new signal: filters at rest, no window in progress, no network context."""
