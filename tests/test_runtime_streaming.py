@@ -79,3 +79,32 @@ def test_a_chain_that_cannot_stream_is_refused_naming_the_stage(fitted) -> None:
     )
     with pytest.raises(KinemyoError, match=r"bandpass\.causal=false \(bandpass and notch"):
         StreamingEstimator(SignalPipeline(zero_phase), model)
+
+
+def test_a_run_records_its_rate_and_a_bad_one_is_refused(fitted, tmp_path) -> None:
+    import json
+
+    from kinemyo.errors import DataFormatError
+
+    pipeline, _, _ = fitted
+    pipeline.save(tmp_path / "pipeline")
+    assert SignalPipeline.load(tmp_path / "pipeline").fs_ == 1920.0
+    meta_file = tmp_path / "pipeline" / "pipeline.json"
+    meta = json.loads(meta_file.read_text())
+    meta["fs"] = -5
+    meta_file.write_text(json.dumps(meta))
+    with pytest.raises(DataFormatError, match=r"fs=-5 is not a sampling rate in Hz"):
+        SignalPipeline.load(tmp_path / "pipeline")
+
+
+def test_wrong_shapes_and_unknown_subjects_are_refused(fitted) -> None:
+    pipeline, train, _ = fitted
+    model = create("ridge").fit(train)
+    with pytest.raises(KinemyoError, match=r"subject 'Sub09' has no fitted values.*Sub01"):
+        StreamingEstimator(pipeline, model, subject="Sub09")
+    estimator = StreamingEstimator(pipeline, model)
+    with pytest.raises(KinemyoError, match=r"samples must be \(n, 9\)"):
+        estimator.push(np.zeros((4, 8)), np.arange(4) / 1920)
+    with pytest.raises(KinemyoError, match=r"timestamps must be \(4,\)"):
+        estimator.push(np.zeros((4, 9)), np.arange(3) / 1920)
+    assert len(estimator.push(np.zeros((0, 9)), np.zeros(0))) == 0
