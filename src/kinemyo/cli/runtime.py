@@ -104,7 +104,9 @@ def stream(
         columns = lsl.matching_columns(inlet.info(), schema)
         stop = threading.Event()
         if seconds is not None:
-            threading.Timer(seconds, stop.set).start()
+            timer = threading.Timer(seconds, stop.set)
+            timer.daemon = True  # an error before it fires must not keep the process alive
+            timer.start()
         console.print(f"Streaming '{lsl_in}' through {run}; Ctrl-C to stop.")
         outputs = pump(estimator, lsl.lsl_chunks(inlet, columns, stop), sinks)
     table = estimates_table(outputs, schema)
