@@ -70,8 +70,7 @@ def stream(
     flags channel for stream faults) and/or written to --out. The chain must be causal (e.g.
     --config kinemyo-siat when fitting). An LSL stream runs until --seconds or Ctrl-C.
 
-    Example: kinemyo stream runs/lstm --replay runs/cohort/Sub01/Data/Sub01_WAK_Data.csv --fast
-    --out est.csv
+    Example: kinemyo stream runs/lstm --replay Sub01_WAK_Data.csv --fast --out est.csv
     """
     import threading
 
