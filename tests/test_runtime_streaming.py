@@ -108,3 +108,24 @@ def test_wrong_shapes_and_unknown_subjects_are_refused(fitted) -> None:
     with pytest.raises(KinemyoError, match=r"timestamps must be \(4,\)"):
         estimator.push(np.zeros((4, 9)), np.arange(3) / 1920)
     assert len(estimator.push(np.zeros((0, 9)), np.zeros(0))) == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "params", "path"),
+    [
+        ("ffn", {"options": {"window": 3}}, "single step"),  # reads 3 of its 5 context windows
+        ("tcn", {"layers": 2, "sequence_length": 13}, "single step"),  # field 1 + 2 * 2 * 3 = 13
+        ("tcn", {"layers": 2, "sequence_length": 12}, "staggered step"),  # one window short
+    ],
+)
+def test_a_network_that_forgets_within_its_context_streams_one_state(
+    name, params, path, fitted
+) -> None:
+    pipeline, train, recording = fitted
+    model = create(name, **(TINY | params)).fit(train)
+    offline_data = pipeline.transform(pipeline.window([recording]))
+    offline = model.predict(offline_data).mean
+    estimator = StreamingEstimator(pipeline, model, subject="Sub01")
+    assert estimator.model_path == path
+    out = StreamOutput.join(_stream(estimator, recording, 7), estimator.schema)
+    np.testing.assert_allclose(out.values, offline, rtol=1e-5, atol=1e-5)
