@@ -129,3 +129,22 @@ def test_a_network_that_forgets_within_its_context_streams_one_state(
     assert estimator.model_path == path
     out = StreamOutput.join(_stream(estimator, recording, 7), estimator.schema)
     np.testing.assert_allclose(out.values, offline, rtol=1e-5, atol=1e-5)
+
+
+def test_real_semg_streams_like_offline_without_false_faults(fitted) -> None:
+    """The real Sub10 sEMG with its own Time column (6 decimals: steps of 0.000520 and
+    0.000521 s) raises no fault, and its streamed estimates equal the offline ones."""
+    from kinemyo.data.siat_llmd import read_siat_llmd
+    from tests.conftest import requires_real_data
+
+    (real,) = read_siat_llmd(requires_real_data("siat_llmd_semg_Sub10_session.csv.gz"))
+    pipeline, train, _ = fitted
+    model = create("lstm", **TINY).fit(train)
+    offline_data = pipeline.transform(pipeline.window([real]))  # Sub10: the pooled values
+    offline = model.predict(offline_data).mean
+    for chunk in (32, 5000):
+        estimator = StreamingEstimator(pipeline, model)
+        out = StreamOutput.join(_stream(estimator, real, chunk), estimator.schema)
+        assert not out.flags.any()
+        np.testing.assert_array_equal(out.times, offline_data.time)
+        np.testing.assert_allclose(out.values, offline, rtol=1e-5, atol=1e-5)
