@@ -87,14 +87,18 @@ def stream(
         output_file(out, overwrite, run, replay)
     estimator = StreamingEstimator.from_run(run, subject=subject)
     schema = estimator.schema
-    sinks = []
-    if lsl_out is not None:
-        outlet = lsl.open_outlet(lsl_out, schema)
-        sinks.append(lambda output: lsl.publish(outlet, output))
+    recording = None
     if replay is not None:
         from kinemyo.data.siat_llmd.reader import read_trial_file
 
         recording = read_trial_file(replay)
+    sinks = []
+    if lsl_out is not None:
+        outlet = lsl.open_outlet(lsl_out, schema)
+        # a replay's estimates are stamped on the LSL clock, from the start of the replay
+        offset = 0.0 if recording is None else lsl.lsl_clock() - recording.time[0]
+        sinks.append(lambda output: lsl.publish(outlet, output, offset))
+    if recording is not None:
         with progress_bar(f"Streaming {replay.name}") as progress:
             chunks = replay_chunks(recording, schema, chunk, 0.0 if fast else speed, progress)
             outputs = pump(estimator, chunks, sinks)

@@ -120,11 +120,17 @@ def open_outlet(name: str, schema: StreamSchema) -> pylsl.StreamOutlet:
     return lsl.StreamOutlet(info)
 
 
-def publish(outlet: pylsl.StreamOutlet, output: StreamOutput) -> None:
-    """Push the rows of ``output`` with their window times as timestamps."""
+def publish(outlet: pylsl.StreamOutlet, output: StreamOutput, offset: float = 0.0) -> None:
+    """Push the rows of ``output`` stamped with their window times plus ``offset``, s (e.g. from
+    a replayed recording's time to the LSL clock)."""
     if len(output):
         rows = np.column_stack([output.values.reshape(len(output), -1), output.flags])
-        outlet.push_chunk(rows, timestamp=output.times.tolist())
+        outlet.push_chunk(rows, timestamp=(output.times + offset).tolist())
+
+
+def lsl_clock() -> float:
+    """LSL's clock now, s (what the stamps of local streams use)."""
+    return _pylsl().local_clock()
 
 
 def lsl_chunks(
