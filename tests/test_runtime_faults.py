@@ -65,7 +65,7 @@ def _clock_jump(emg, time):
 
 
 @pytest.mark.parametrize("inject", [_nan_burst, _gap, _repeated, _backwards, _clock_jump])
-@pytest.mark.parametrize("chunk", [7, 1000])
+@pytest.mark.parametrize("chunk", [1, 7, 1000])
 def test_each_fault_is_flagged_and_recovered_from_within_one_window(clean, inject, chunk) -> None:
     pipeline, model, emg, time = clean
     bad_emg, bad_time, restart, fault = inject(emg, time)
@@ -105,3 +105,10 @@ def test_classify_flags_each_kind_on_its_sample() -> None:
         Fault.GAP,  # 3 periods after the previous sample
         Fault.CLOCK_JUMP,  # 2 s after it
     ]
+
+
+def test_a_non_finite_timestamp_is_a_clock_jump_and_its_sample_dropped() -> None:
+    time = np.array([0.0, 1.0, np.nan, 3.0, 4.0]) / FS
+    flags = classify(np.zeros((5, 1)), time, None, FS, FaultSettings())
+    # the NaN time is a bad sample (dropped); the step from it is a jump: that sample restarts
+    assert flags.tolist() == [0, 0, Fault.NONFINITE | Fault.CLOCK_JUMP, Fault.CLOCK_JUMP, 0]

@@ -1,8 +1,8 @@
 """Faults of a live stream, as a controller must see them: each sample is classified on arrival.
 
-A sample is *bad* when a value is NaN or infinite (:attr:`Fault.NONFINITE`) or its timestamp
-repeats (:attr:`Fault.REPEATED`) or goes back (:attr:`Fault.BACKWARDS`) from the previous
-sample's: it is dropped. A sample after a step longer than ``gap_tolerance`` sample periods
+A sample is *bad* when a value or its time is NaN or infinite (:attr:`Fault.NONFINITE`) or its
+timestamp repeats (:attr:`Fault.REPEATED`) or goes back (:attr:`Fault.BACKWARDS`) from the
+previous sample's: it is dropped. A sample after a step longer than ``gap_tolerance`` sample periods
 (:attr:`Fault.GAP`: samples were lost) or ``clock_jump`` seconds (:attr:`Fault.CLOCK_JUMP`: the
 clock was set) is kept, but the signal before it is no longer continuous with it. After any
 fault the streaming chain restarts from rest (see :mod:`kinemyo.runtime.streaming`)::
@@ -25,7 +25,7 @@ class Fault(enum.IntFlag):
     """Bit flags of a stream output (0: a clean estimate)."""
 
     NONFINITE = 1
-    """A sample value was NaN or infinite."""
+    """A sample value or its timestamp was NaN or infinite."""
     REPEATED = 2
     """A timestamp equal to the previous sample's."""
     BACKWARDS = 4
@@ -77,7 +77,8 @@ def classify(
     longest = min(settings.gap_tolerance / fs, settings.clock_jump)
     if np.isfinite(values).all() and step.min(initial=1.0) > 0 and step.max(initial=0) <= longest:
         return np.zeros(len(step), np.int64)  # the usual case, in a few operations
-    flags = np.where(np.isfinite(values).all(axis=1), 0, int(Fault.NONFINITE))
+    finite = np.isfinite(values).all(axis=1) & np.isfinite(timestamps)
+    flags = np.where(finite, 0, int(Fault.NONFINITE))
     with np.errstate(invalid="ignore"):
         flags |= np.where(step == 0, int(Fault.REPEATED), 0)
         flags |= np.where(step < 0, int(Fault.BACKWARDS), 0)
