@@ -20,6 +20,7 @@ from kinemyo.cli.adapt import adapt
 from kinemyo.cli.console import errors
 from kinemyo.cli.demo import demo
 from kinemyo.cli.export import export
+from kinemyo.cli.runtime import stream
 from kinemyo.errors import KinemyoError
 
 app = typer.Typer(
@@ -40,6 +41,7 @@ app.command()(forecasting.finetune)
 app.command()(forecasting.forecast)
 app.command()(export)
 app.command()(adapt)
+app.command()(stream)
 
 
 def _version(value: bool) -> None:

@@ -130,6 +130,9 @@ class Estimator(abc.ABC):
 
     name: ClassVar[str]
     fitted_arrays: ClassVar[tuple[str, ...]] = ()
+    not_causal: ClassVar[str] = ""
+    """Why a window's estimate needs later windows ("" when it uses only that window and earlier
+    ones); such a model cannot stream (:mod:`kinemyo.runtime.streaming` refuses it)."""
 
     @abc.abstractmethod
     def _fit(self, X: np.ndarray, Y: np.ndarray, runs: Runs) -> None:

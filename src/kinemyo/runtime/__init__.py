@@ -1,1 +1,2 @@
-"""Real-time use of fitted models: streaming, ONNX export, Lab Streaming Layer."""
+"""Real time: the streaming estimator, stream faults, Lab Streaming Layer in and out, and ONNX
+export of the step network."""

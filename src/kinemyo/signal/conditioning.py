@@ -122,3 +122,61 @@ def condition(
     return filters.bandpass(
         y, fs, low=b.low, high=b.high, order=b.order, causal=b.causal, form=b.form
     )
+
+
+def streaming_problems(config: PipelineConfig) -> list[str]:
+    """The stages of ``config`` that cannot run on a live stream, each named with its field and
+    why (empty when the filter stage streams)."""
+    problems = []
+    if config.denoise.enabled:
+        problems.append(
+            "denoise.enabled=true (wavelet denoising decomposes the whole signal at once, "
+            "future samples included)"
+        )
+    if not config.bandpass.causal:
+        stages = "bandpass and notch" if config.notch.enabled else "bandpass"
+        problems.append(
+            f"bandpass.causal=false ({stages} run zero-phase, forward and backward over the "
+            "whole signal)"
+        )
+    elif config.bandpass.form != "sos":
+        problems.append(
+            "bandpass.form='ba' (the transfer-function form; streaming runs second-order "
+            "sections: set form: sos)"
+        )
+    return problems
+
+
+class StreamingConditioner:
+    """:func:`condition` chunk by chunk, for a causal filter stage: feeding a signal in chunks of
+    any sizes gives what ``condition`` gives on the whole signal (both start from rest).
+
+    Args:
+        state: the fitted baseline (its thresholds must be empty: no denoising).
+        config: a chain whose filter stage streams (see :func:`streaming_problems`).
+        fs: sampling rate, Hz.
+
+    Raises:
+        KinemyoError: a stage cannot stream, naming it.
+    """
+
+    def __init__(self, state: ConditioningState, config: PipelineConfig, fs: float) -> None:
+        problems = streaming_problems(config)
+        if problems:
+            raise KinemyoError(f"The filter stage cannot stream: {'; '.join(problems)}.")
+        self.offset = state.offset
+        b = config.bandpass
+        stages = []
+        if config.notch.enabled:
+            stages.append(filters.notch_sos(fs, config.notch.freq, config.notch.quality))
+        stages.append(filters.bandpass_sos(fs, b.low, b.high, b.order))
+        # one cascade of sections: the same arithmetic as the stages one after the other
+        self._filter = filters.CausalFilter(np.vstack(stages))
+
+    def reset(self) -> None:
+        """Return the filters to rest: the next chunk starts a new signal."""
+        self._filter.reset()
+
+    def __call__(self, chunk: np.ndarray) -> np.ndarray:
+        """Filter the next (t, C) chunk of raw sEMG; returns (t, C) float64, same units."""
+        return self._filter(filters.as_signal(chunk, name="chunk") - self.offset)

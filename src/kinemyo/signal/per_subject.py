@@ -45,8 +45,9 @@ class PerSubject(Generic[T]):
     pooled: T
     subjects: Mapping[str, T] = field(default_factory=dict)
 
-    def __getitem__(self, subject: str) -> T:
-        """The value for ``subject``: its own, or the pooled one when it had no training data."""
+    def __getitem__(self, subject: str | None) -> T:
+        """The value for ``subject``: its own, or the pooled one when it had no training data
+        (or ``subject`` is None)."""
         return self.subjects.get(subject, self.pooled)
 
     @classmethod

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -221,6 +222,7 @@ class SignalPipeline:
         self.conditioning_: PerSubject[ConditioningState] | None = None
         self.scaler_: PerSubject[scalers.MaxAbsScaler] | None = None
         self.standardizer_: scalers.FeatureStandardizer | None = None
+        self.fs_: float | None = None
 
     # ----------------------------------------------------------------- checks
     def check(self, recordings: Sequence[Recording]) -> float:
@@ -435,6 +437,7 @@ class SignalPipeline:
         if len(data) == 0:
             raise KinemyoError("Cannot fit the pipeline on zero windows.")
         cfg = self.config
+        self.fs_ = data.fs
         per_subject = cfg.fit_per == "subject"
         training = data.training_signals()
         samples = defaultdict(list)
@@ -468,7 +471,17 @@ class SignalPipeline:
     def _condition(self, x: np.ndarray, subject: str, fs: float) -> np.ndarray:
         return condition(x, self.conditioning_[subject], self.config, fs)
 
-    def _features(self, emg: np.ndarray, subject: str, fs: float) -> np.ndarray:
+    def window_features(self, filtered: np.ndarray, subject: str | None, fs: float) -> np.ndarray:
+        """The (n, C, F) float32 features of filtered (n, L, C) windows of ``subject`` (None:
+        the values fitted on all subjects pooled), as :meth:`transform` gives them (max-abs
+        scaled and standardised when configured); what a streaming estimator computes on each
+        completed window."""
+        X = self._features(filtered, subject, fs)
+        if self.standardizer_ is not None:
+            X = self.standardizer_.transform(X)
+        return X.astype(np.float32, copy=False)
+
+    def _features(self, emg: np.ndarray, subject: str | None, fs: float) -> np.ndarray:
         """(n, C, F) features of filtered (n, L, C) windows of ``subject`` (max-abs scaled when
         configured)."""
         if self.scaler_ is not None:
@@ -517,7 +530,11 @@ class SignalPipeline:
         }
         if self.standardizer_ is not None:
             arrays.update({f"standardizer.{k}": v for k, v in self.standardizer_.state().items()})
-        meta = {"config": self.config.model_dump(mode="json"), "subjects": subjects}
+        meta = {
+            "config": self.config.model_dump(mode="json"),
+            "subjects": subjects,
+            "fs": self.fs_,
+        }
         with atomic_directory(directory) as tmp:
             (tmp / "pipeline.json").write_text(json.dumps(meta, indent=2))
             save_file(arrays, str(tmp / "scalers.safetensors"))
@@ -546,6 +563,10 @@ class SignalPipeline:
         ):
             raise DataFormatError("needs a config and a list of subjects.", path=meta_file)
         pipeline = cls(config_from_dict(meta["config"], str(meta_file)))
+        fs = meta.get("fs")  # absent from pipelines saved before streaming came
+        if fs is not None and not (isinstance(fs, int | float) and math.isfinite(fs) and fs > 0):
+            raise DataFormatError(f"fs={fs!r} is not a sampling rate in Hz.", path=meta_file)
+        pipeline.fs_ = None if fs is None else float(fs)
         cfg = pipeline.config
         try:
             pipeline.conditioning_ = PerSubject.from_state(

@@ -70,6 +70,11 @@ class FeedForwardNetwork(SequenceNetwork):
         ]
         self.mlp = nn.Sequential(*hidden_layers, nn.Linear(self.hidden, self.n_outputs))
 
+    @property
+    def receptive_field(self) -> int:
+        """R: the output at step t depends on the inputs at steps t - R + 1 .. t only."""
+        return self.window
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """(B, T, n_inputs) -> (B, T, n_outputs)."""
         return self.mlp(causal_windows(x, self.window).flatten(2))

@@ -1,0 +1,123 @@
+"""``kinemyo stream``: a fitted run on a live Lab Streaming Layer stream or a replayed trial."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from kinemyo.cli.console import console, progress_bar
+from kinemyo.cli.options import finite
+from kinemyo.cli.outputs import output_file
+from kinemyo.errors import KinemyoError
+
+# numpy, torch, pylsl and the runtime are imported inside the command, so that `kinemyo --help`
+# stays fast.
+
+
+def stream(
+    run: Annotated[
+        Path, typer.Argument(exists=True, file_okay=False, help="Folder written by `kinemyo fit`.")
+    ],
+    lsl_in: Annotated[
+        str | None, typer.Option("--lsl-in", help="Name of the LSL EMG stream to read.")
+    ] = None,
+    replay: Annotated[
+        Path | None,
+        typer.Option(exists=True, dir_okay=False, help="Play this SIAT-LLMD trial CSV instead."),
+    ] = None,
+    lsl_out: Annotated[
+        str | None, typer.Option("--lsl-out", help="Publish the estimates as this LSL stream.")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Also write the estimates to this CSV file.")
+    ] = None,
+    speed: Annotated[
+        float,
+        typer.Option(
+            min=0.01, max=1000.0, callback=finite, help="Replay at this many times real time."
+        ),
+    ] = 1.0,
+    fast: Annotated[
+        bool, typer.Option("--fast", help="Replay as fast as possible (ignores --speed).")
+    ] = False,
+    chunk: Annotated[
+        int, typer.Option(min=1, max=100_000, help="Samples per replayed chunk.")
+    ] = 32,
+    seconds: Annotated[
+        float | None,
+        typer.Option(
+            min=0.1, max=1e6, callback=finite, help="Stop an LSL stream after this long, s."
+        ),
+    ] = None,
+    timeout: Annotated[
+        float,
+        typer.Option(min=0.1, max=600.0, callback=finite, help="Wait this long for --lsl-in, s."),
+    ] = 10.0,
+    subject: Annotated[
+        str | None,
+        typer.Option(help="Use this training subject's fitted values (default: all pooled)."),
+    ] = None,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace --out if it exists (never an input).")
+    ] = False,
+) -> None:
+    """Run a fitted model on a live sEMG stream (--lsl-in) or a recorded trial (--replay).
+
+    Every window completed by the stream gives one estimate of each joint angle and moment,
+    published on --lsl-out (one channel per joint quantity, units in the stream's metadata, and a
+    flags channel for stream faults) and/or written to --out. The chain must be causal (e.g.
+    --config kinemyo-siat when fitting). An LSL stream runs until --seconds or Ctrl-C.
+
+    Example: kinemyo stream runs/lstm --replay Sub01_WAK_Data.csv --fast --out est.csv
+    """
+    import threading
+
+    from kinemyo.fileio import atomic_file
+    from kinemyo.runtime import lsl
+    from kinemyo.runtime.session import estimates_table, pump, replay_chunks
+    from kinemyo.runtime.streaming import StreamingEstimator
+
+    if (lsl_in is None) == (replay is None):
+        raise KinemyoError("Give exactly one source: --lsl-in NAME or --replay TRIAL.")
+    if out is None and lsl_out is None:
+        raise KinemyoError("Give --out FILE, --lsl-out NAME or both: the estimates go there.")
+    if out is not None:
+        output_file(out, overwrite, run, replay)
+    estimator = StreamingEstimator.from_run(run, subject=subject)
+    schema = estimator.schema
+    recording = None
+    if replay is not None:
+        from kinemyo.data.siat_llmd.reader import read_trial_file
+
+        recording = read_trial_file(replay)
+    sinks = []
+    if lsl_out is not None:
+        outlet = lsl.open_outlet(lsl_out, schema)
+        # a replay's estimates are stamped on the LSL clock, from the start of the replay
+        offset = 0.0 if recording is None else lsl.lsl_clock() - recording.time[0]
+        sinks.append(lambda output: lsl.publish(outlet, output, offset))
+    if recording is not None:
+        with progress_bar(f"Streaming {replay.name}") as progress:
+            chunks = replay_chunks(recording, schema, chunk, 0.0 if fast else speed, progress)
+            outputs = pump(estimator, chunks, sinks)
+    else:
+        inlet = lsl.open_inlet(lsl_in, timeout)
+        columns = lsl.matching_columns(inlet.info(), schema)
+        stop = threading.Event()
+        if seconds is not None:
+            timer = threading.Timer(seconds, stop.set)
+            timer.daemon = True  # an error before it fires must not keep the process alive
+            timer.start()
+        console.print(f"Streaming '{lsl_in}' through {run}; Ctrl-C to stop.")
+        outputs = pump(estimator, lsl.lsl_chunks(inlet, columns, stop), sinks)
+    table = estimates_table(outputs, schema)
+    faults = int((table["flags"] != 0).sum())
+    console.print(
+        f"{len(table) - faults} estimates every {schema.step_s * 1e3:.3g} ms, {faults} fault rows."
+    )
+    if out is not None:
+        with atomic_file(out) as tmp:
+            table.to_csv(tmp, index=False)  # full precision: LSL clock times are large
+        console.print(f"Estimates written to [bold]{out}[/]")
