@@ -121,6 +121,9 @@ def test_ridge_graph_with_pipeline_standardisation_equals_predict(tmp_path: Path
         "step_s": 50 / 1920,
     }
     assert sidecar["pipeline"]["features"]["standardise"] is True
+    pipeline.fs_ = 1000.0  # as if fitted on 1000 Hz recordings: the sidecar takes the fitted rate
+    other = export_onnx(model, tmp_path / "ridge1000.onnx", pipeline=pipeline)
+    assert other["fs_hz"] == 1000.0 and other["window"]["length_s"] == 0.1
 
 
 def test_sidecar_gives_state_names_shapes_and_initial_values(tmp_path: Path) -> None:

@@ -357,8 +357,8 @@ def export_onnx(
         pipeline: the fitted pipeline of the run (its feature standardisation goes into the graph,
             its config into the sidecar); None: the graph's input is what the model takes.
         opset: ONNX opset, in :mod:`kinemyo.runtime.opsets`' range.
-        fs: sampling rate of the raw signals, Hz (None: SIAT-LLMD's 1920 Hz, the rate
-            ``kinemyo fit``'s reader requires).
+        fs: sampling rate of the raw signals, Hz (None: the rate the pipeline was fitted at,
+            else SIAT-LLMD's 1920 Hz).
 
     Returns:
         The sidecar, as written.
@@ -443,7 +443,9 @@ def _sidecar(
     out: Path,
 ) -> dict[str, Any]:
     schema = model.schema_
-    fs = SAMPLING_RATE_HZ if fs is None else float(fs)
+    if fs is None:
+        fs = pipeline.fs_ if pipeline is not None and pipeline.fs_ is not None else SAMPLING_RATE_HZ
+    fs = float(fs)
     config = None if pipeline is None else pipeline.config
     window = None
     if config is not None:
