@@ -6,6 +6,10 @@ statistics, all from the training windows' samples), then each model is fitted o
 features and predicts the test windows. Nothing about the test windows is used before prediction;
 a leaky protocol (random k-fold, whose test windows overlap training windows) stays leaky, and
 every table names the protocol of its rows.
+
+Every model carries split-conformal intervals: it is fitted on part of the split's training
+windows and calibrated on the rest, chosen to suit the protocol (held-out subjects under LOSO;
+see :mod:`kinemyo.evaluation.calibration`), so every table reports their coverage.
 """
 
 from __future__ import annotations
@@ -19,7 +23,8 @@ import pandas as pd
 
 from kinemyo.config import PipelineConfig
 from kinemyo.data.windowed import Prediction, WindowedDataset
-from kinemyo.evaluation.metrics import average_over, score, summarise
+from kinemyo.evaluation.calibration import IntervalSettings, fit_with_intervals
+from kinemyo.evaluation.metrics import average_over, interval_metrics, score, summarise
 from kinemyo.evaluation.protocols import Split
 from kinemyo.models.base import Estimator
 from kinemyo.models.registry import create
@@ -55,14 +60,17 @@ def fit_model(
     params: Mapping[str, Any],
     train: WindowedDataset,
     on_epoch: EpochCallback | None = None,
+    intervals: IntervalSettings | None = None,
 ) -> tuple[Estimator, float]:
-    """A model of registry ``name`` with ``params``, fitted on ``train``, and the fit's wall time
-    in s; sequence models report each epoch to ``on_epoch``."""
+    """A model of registry ``name`` with ``params``, fitted and calibrated on ``train`` (see
+    :func:`~kinemyo.evaluation.calibration.fit_with_intervals`; default settings: the last 20%
+    of every training trial in time calibrates), and the wall time in s; sequence models report
+    each epoch to ``on_epoch``."""
     model = create(name, **params)
     if isinstance(model, SequenceRegressor):
         model.on_epoch = on_epoch
     started = time.perf_counter()
-    model.fit(train)
+    fit_with_intervals(model, train, intervals or IntervalSettings())
     return model, time.perf_counter() - started
 
 
@@ -91,7 +99,8 @@ def run_split(
     for name, params in models.items():
         if progress is not None:
             progress(name)
-        model, seconds = fit_model(name, params, train, on_epoch)
+        intervals = IntervalSettings.for_protocol(split.protocol)
+        model, seconds = fit_model(name, params, train, on_epoch, intervals)
         runs.append(
             ModelRun(
                 name,
@@ -122,7 +131,14 @@ _UNITLESS = ("r2", "pearson_r")
 
 
 def _column_label(quantity: str, metric: str, unit: str) -> str:
-    """E.g. 'moment RMSE (N·m)', 'angle NRMSE (%)', 'angle R2'."""
+    """E.g. 'moment RMSE (N·m)', 'angle NRMSE (%)', 'angle R2', 'moment cover 90% (%)',
+    'moment GPR-posterior cover 90% (%)', 'angle width 90% (deg)'."""
+    kind, _, level = metric.rpartition("_")
+    if kind == "width":
+        return f"{quantity} width {level}% ({unit})"
+    if kind in ("coverage", "posterior_coverage"):
+        name = "cover" if kind == "coverage" else "posterior cover"
+        return f"{quantity} {name} {level}% (%)"
     name = {"r2": "R2", "pearson_r": "r"}.get(metric, metric.upper())
     if metric in _UNITLESS:
         return f"{quantity} {name}"
@@ -136,7 +152,10 @@ def seed_table(scores: pd.DataFrame, metrics: tuple[str, ...]) -> pd.DataFrame:
     """The seed study's table: one row per gait (task), chain (when scores have a "chain"
     column), protocol and model; one column per quantity and metric. Each cell is the metric
     averaged over the joints and over the splits that tested a subject (the folds of a k-fold),
-    then "mean ± sd" across subjects."""
+    then "mean ± sd" across subjects. The interval metrics of ``scores`` (coverage of the
+    calibrated intervals, GPR's posterior coverage, widths) follow ``metrics``; "–" where a
+    model has none (e.g. the posterior coverage of a point model)."""
+    metrics = (*metrics, *interval_metrics(scores))
     per_joint = average_over(scores[scores["metric"].isin(metrics)], "joint")
     summary = summarise(average_over(per_joint, "split"), across="subject")
     summary["cell"] = [
@@ -153,7 +172,8 @@ def seed_table(scores: pd.DataFrame, metrics: tuple[str, ...]) -> pd.DataFrame:
         _column_label(q, m, u)
         for q, u in summary[["quantity", "unit"]].drop_duplicates().itertuples(index=False)
         for m in metrics
+        if _column_label(q, m, u) in table.columns
     ]
-    table = table[order].reset_index().rename(columns={"task": "gait"})
+    table = table[order].fillna("–").reset_index().rename(columns={"task": "gait"})
     table.columns.name = None
     return table

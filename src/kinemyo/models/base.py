@@ -12,8 +12,12 @@ from a training :class:`WindowedDataset` and sets trailing-underscore state, ``p
   units. ``runs`` (:class:`~kinemyo.training.sequences.Runs`) says which windows are consecutive;
   point models ignore it, sequence models build their sequences from it.
 
+A fitted model may carry conformal prediction intervals (:meth:`Estimator.calibrate`, see
+:mod:`kinemyo.models.conformal`): every prediction then has bounds at the calibrated levels.
+
 A fitted model is saved as a folder with ``model.json`` (model name, parameters, package version,
-input and target names and units) and ``weights.safetensors`` (every fitted array): no pickle.
+input and target names and units, interval levels) and ``weights.safetensors`` (every fitted
+array, and the calibrated interval quantiles): no pickle.
 :func:`load_model` rebuilds it through the registry, without refitting.
 """
 
@@ -22,7 +26,7 @@ from __future__ import annotations
 import abc
 import inspect
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Self
@@ -33,9 +37,10 @@ from safetensors.numpy import save_file
 
 from kinemyo import __version__
 from kinemyo.data.limits import MODEL_JSON
-from kinemyo.data.windowed import Prediction, WindowedDataset
+from kinemyo.data.windowed import DEFAULT_LEVELS, Prediction, WindowedDataset
 from kinemyo.errors import DataFormatError, KinemyoError
 from kinemyo.fileio import atomic_directory
+from kinemyo.models.conformal import ConformalIntervals
 from kinemyo.models.registry import create
 from kinemyo.saved import read_json, read_tensors
 from kinemyo.settings import check_values, settings, settings_from
@@ -47,6 +52,8 @@ FORMAT = "kinemyo-model"
 FORMAT_VERSION = 1
 
 _SCALING = ("x_mean_", "x_scale_", "y_mean_", "y_scale_")
+_QUANTILES = "conformal_quantiles"
+"""The weights-file key of the calibrated interval quantiles (L levels x J x Q)."""
 
 
 Names = Annotated[tuple[str, ...], Field(strict=False, min_length=1)]
@@ -127,6 +134,8 @@ class Estimator(abc.ABC):
 
     name: ClassVar[str]
     fitted_arrays: ClassVar[tuple[str, ...]] = ()
+    intervals_: ConformalIntervals | None = None
+    """Calibrated prediction intervals (set by :meth:`calibrate`), or None."""
 
     @abc.abstractmethod
     def _fit(self, X: np.ndarray, Y: np.ndarray, runs: Runs) -> None:
@@ -183,6 +192,7 @@ class Estimator(abc.ABC):
         x_mean, x_scale = fit_scaling(X)
         y_mean, y_scale = fit_scaling(Y)
         self._fit((X - x_mean) / x_scale, (Y - y_mean) / y_scale, Runs.of(data))
+        self.intervals_ = None
         self.schema_ = Schema.of(data)
         self.x_mean_, self.x_scale_, self.y_mean_, self.y_scale_ = x_mean, x_scale, y_mean, y_scale
         return self
@@ -191,8 +201,9 @@ class Estimator(abc.ABC):
         """Estimates of the targets of every window of ``data`` (its Y, if any, is not used).
 
         Returns:
-            Prediction with mean (N, J, Q) in the training target units and, for probabilistic
-            models, std (N, J, Q) in the same units (else None).
+            Prediction with mean (N, J, Q) in the training target units, for probabilistic
+            models std (N, J, Q) in the same units (else None) and, for a calibrated model,
+            bounds at each calibrated level (else none).
 
         Raises:
             KinemyoError: the model is not fitted, or the data's channels or features differ from
@@ -214,7 +225,37 @@ class Estimator(abc.ABC):
             joints=self.schema_.joints,
             quantities=self.schema_.quantities,
             units=self.schema_.units,
+            bounds={} if self.intervals_ is None else self.intervals_.bounds(mean, std),
         )
+
+    def calibrate(
+        self,
+        data: WindowedDataset,
+        levels: Sequence[float] = DEFAULT_LEVELS,
+        description: str = "",
+    ) -> Self:
+        """Calibrate split-conformal intervals at ``levels`` on windows ``data`` the model was
+        NOT fitted on (see :mod:`kinemyo.models.conformal`); later predictions carry bounds.
+
+        Args:
+            data: calibration windows with targets.
+            levels: nominal coverages in (0, 1).
+            description: what the calibration windows are, in words, for the model file.
+
+        Raises:
+            KinemyoError: the model is not fitted, ``data`` has no targets or non-finite ones,
+                or too few windows for a level.
+        """
+        self._check_fitted()
+        if data.Y is None:
+            raise KinemyoError(f"{type(self).__name__}.calibrate needs targets; the data has no Y.")
+        truth = _finite(data.Y, "Calibration Y")
+        self.intervals_ = None
+        estimate = self.predict(data)
+        self.intervals_ = ConformalIntervals.calibrate(
+            truth, estimate.mean, estimate.std, levels, description or f"{len(data)} windows"
+        )
+        return self
 
     def _refuse_non_finite(self, label: str, values: np.ndarray) -> None:
         bad = ~np.isfinite(values)
@@ -274,6 +315,9 @@ class Estimator(abc.ABC):
             for attribute in _SCALING
         }
         arrays.update(self._fitted_state())
+        if self.intervals_ is not None:
+            header["intervals"] = self.intervals_.header()
+            arrays[_QUANTILES] = np.ascontiguousarray(self.intervals_.quantiles)
         target = Path(directory)
         with atomic_directory(target) as tmp:
             text = json.dumps(header, indent=2, ensure_ascii=False) + "\n"
@@ -369,12 +413,36 @@ def load_model(directory: str | Path) -> Estimator:
     header = settings_from(_Header, header, path=model_file, key="model file")
     arrays = read_tensors(weights_file)
     _check_arrays(arrays, weights_file)
+    quantiles = arrays.pop(_QUANTILES, None)
     try:
         model = create(header.name, **header.params)
     except KinemyoError as error:
         raise DataFormatError(f"invalid 'params' ({error})", path=model_file) from None
-    model._restore(Schema.from_json(header.schema, model_file), arrays, weights_file)
+    schema = Schema.from_json(header.schema, model_file)
+    model._restore(schema, arrays, weights_file)
+    if header.intervals is not None or quantiles is not None:
+        model.intervals_ = _saved_intervals(header.intervals, quantiles, schema, model_file)
     return model
+
+
+def _saved_intervals(
+    header: dict[str, Any] | None, quantiles: np.ndarray | None, schema: Schema, source: Path
+) -> ConformalIntervals:
+    """The calibrated intervals of a model file, or DataFormatError naming ``source``."""
+    shape = (len(schema.joints), len(schema.quantities))
+    try:
+        if header is None or quantiles is None:
+            raise KinemyoError("the interval levels and the interval quantiles come together")
+        intervals = ConformalIntervals.from_saved(header, quantiles)
+        if intervals.quantiles.shape[1:] != shape:
+            raise KinemyoError(
+                f"quantiles for {intervals.quantiles.shape[1:]} targets, not {shape}"
+            )
+    except (KinemyoError, KeyError, TypeError, ValueError) as error:
+        raise DataFormatError(
+            f"damaged conformal intervals ({error}).", path=source, hint="Refit the model."
+        ) from None
+    return intervals
 
 
 @settings
@@ -387,6 +455,7 @@ class _Header:
     params: dict[str, Any]
     schema: dict[str, Any]
     kinemyo_version: str | None = None
+    intervals: dict[str, Any] | None = None
 
 
 def _check_arrays(arrays: dict[str, np.ndarray], source: Path) -> None:
