@@ -41,3 +41,19 @@ class TableFormat(StrEnum):
 
     CSV = "csv"
     MAT = "mat"
+
+
+class PredictionFormat(StrEnum):
+    """``--format`` of ``kinemyo predict``: a CSV table, or OpenSim storage files (.sto)."""
+
+    CSV = "csv"
+    STO = "sto"
+
+
+class CalibrateOn(StrEnum):
+    """``--calibrate-on``: which training windows calibrate the intervals (see
+    :mod:`kinemyo.evaluation.calibration`)."""
+
+    SUBJECT = "subject"
+    TASK = "task"
+    TIME = "time"
