@@ -10,12 +10,18 @@ import numpy as np
 import pytest
 from safetensors.numpy import load_file, save_file
 
+from kinemyo.config import PipelineConfig
+from kinemyo.data.synthetic import CohortConfig, generate_cohort
 from kinemyo.data.windowed import Prediction, WindowedDataset
 from kinemyo.errors import DataFormatError, KinemyoError
 from kinemyo.evaluation.calibration import IntervalSettings, calibration_split, fit_with_intervals
 from kinemyo.evaluation.metrics import coverage, interval_metrics, mean_width, score
+from kinemyo.evaluation.protocols import leave_one_subject_out
+from kinemyo.experiment import run_split, score_runs
 from kinemyo.models import create, load_model
 from kinemyo.models.conformal import conformal_quantile
+from kinemyo.signal.pipeline import SignalPipeline
+from kinemyo.studies.compare import comparison_table
 
 CHANNELS = ("soleus", "rectus femoris")
 FEATURES = ("rms",)
@@ -165,3 +171,19 @@ def test_score_reports_interval_and_posterior_coverage_per_joint_and_quantity() 
     inside = (np.abs(y[:, 0, 1]) <= 1.6448536).mean() * 100
     assert values["moment", "posterior_coverage_90"] == pytest.approx(inside)
     assert interval_metrics(table) == ("coverage_90", "posterior_coverage_90", "width_90")
+
+
+def test_comparison_table_shows_coverage_beside_gpr_posterior_coverage() -> None:
+    cohort = generate_cohort(CohortConfig(subjects=3, motions=("DNS",), seconds=3, seed=4))
+    config = PipelineConfig()
+    windows = SignalPipeline(config).window(cohort.recordings)
+    split = leave_one_subject_out(windows)[0]
+    runs = run_split(windows, split, config, {"mean": {}, "gpr": {"max_exact": 200}})
+    assert all(set(run.prediction.bounds) == {0.5, 0.9} for run in runs)
+    table = comparison_table(runs, score_runs(runs)).set_index("model")
+    for column in ("moment cover 90% (%)", "angle cover 50% (%)", "moment width 90% (N·m)"):
+        assert column in table.columns
+    posterior = "moment posterior cover 90% (%)"
+    assert table.loc["mean", posterior] == "–" and table.loc["gpr", posterior] != "–"
+    coverage = score_runs(runs).query("metric == 'coverage_90'")["value"]
+    assert coverage.between(0, 100).all() and len(coverage) == 2 * 8 * 2

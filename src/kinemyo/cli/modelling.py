@@ -382,8 +382,9 @@ def compare(
     allow_implausible: AllowImplausibleOption = False,
 ) -> None:
     """Fit and score several models under one protocol; write a table (MAE, RMSE, NRMSE, R2, r
-    for angles and moments, training time, parameters), training curves, predictions per joint
-    and report.md. Every number is on test windows the models did not train on.
+    for angles and moments, coverage and width of the calibrated 90% and 50% intervals, GPR's
+    posterior coverage, training time, parameters), training curves, predictions per joint and
+    report.md. Every number is on test windows the models did not train on.
 
     Example: kinemyo compare runs/cohort --models gpr,ridge,lstm,xlstm --protocol within-trial
     """
