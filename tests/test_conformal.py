@@ -14,7 +14,12 @@ from kinemyo.config import PipelineConfig
 from kinemyo.data.synthetic import CohortConfig, generate_cohort
 from kinemyo.data.windowed import Prediction, WindowedDataset
 from kinemyo.errors import DataFormatError, KinemyoError
-from kinemyo.evaluation.calibration import IntervalSettings, calibration_split, fit_with_intervals
+from kinemyo.evaluation.calibration import (
+    IntervalSettings,
+    calibration_split,
+    fit_with_intervals,
+    group_folds,
+)
 from kinemyo.evaluation.metrics import coverage, interval_metrics, mean_width, score
 from kinemyo.evaluation.protocols import leave_one_subject_out
 from kinemyo.experiment import run_split, score_runs
@@ -87,9 +92,9 @@ def test_time_calibration_takes_the_end_of_each_trial_with_a_gap() -> None:
     assert len(fit) == 2 * 39 and "last 20% of every training trial" in description
 
 
-def test_loso_calibrates_on_held_out_training_subjects() -> None:
+def test_split_conformal_under_loso_calibrates_on_held_out_training_subjects() -> None:
     train = _linear(500, 0, subjects=5)
-    settings = IntervalSettings.for_protocol("loso")
+    settings = IntervalSettings(held_out="subject", method="split")
     fit, calibration, description = calibration_split(train, settings)
     assert set(train.subject[calibration]) == {"Sub05"}
     assert set(train.subject[fit]) == {"Sub01", "Sub02", "Sub03", "Sub04"}
@@ -97,6 +102,24 @@ def test_loso_calibrates_on_held_out_training_subjects() -> None:
     one = _linear(100, 0, subjects=1)
     _, _, fallback = calibration_split(one, settings)
     assert "one training subject only" in fallback
+
+
+def test_cross_conformal_deals_whole_subjects_into_folds_and_fits_on_everything() -> None:
+    train = _linear(600, 0, subjects=6)
+    settings = IntervalSettings.for_protocol("loso")
+    assert settings.held_out == "subject" and settings.method == "cross"
+    folds = group_folds(train, IntervalSettings(held_out="subject", folds=4))
+    dealt = [sorted(set(train.subject[index])) for index in folds]
+    assert dealt == [["Sub01", "Sub05"], ["Sub02", "Sub06"], ["Sub03"], ["Sub04"]]
+    model = fit_with_intervals(create("ridge"), train, settings)
+    plain = create("ridge").fit(train)  # the point model is fitted on all training windows
+    test = _linear(20000, 1)
+    np.testing.assert_allclose(model.predict(test).mean, plain.predict(test).mean, atol=1e-4)
+    assert "cross-conformal" in model.intervals_.calibration
+    # out-of-fold errors of 600 windows: coverage near nominal on exchangeable data
+    lower, upper = model.predict(test).bounds[0.9]
+    inside = ((lower <= test.Y) & (upper >= test.Y)).mean()
+    assert abs(inside - 0.9) < 0.03
 
 
 def test_bounds_do_not_depend_on_the_test_windows() -> None:

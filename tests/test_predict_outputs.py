@@ -42,7 +42,7 @@ def test_opensim_column_names() -> None:
 def test_predict_csv_and_sto_carry_the_interval_bounds(capsys, fitted, tmp_path) -> None:
     cohort, model = fitted
     header = (model / "model" / "model.json").read_text()
-    assert "held-out training subject(s) Sub02" in header  # calibrated on a held-out subject
+    assert "2 folds of held-out training subjects" in header  # cross-conformal by subject
     data = [cohort, "--subjects", "Sub03", "--motions", "DNS,UPS"]
     code, _, err = run(capsys, "predict", model, *data, "--out", tmp_path / "p.csv")
     assert code == 0, err

@@ -15,15 +15,16 @@ see :mod:`kinemyo.evaluation.calibration`), so every table reports their coverag
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from kinemyo.config import PipelineConfig
 from kinemyo.data.windowed import Prediction, WindowedDataset
-from kinemyo.evaluation.calibration import IntervalSettings, fit_with_intervals
+from kinemyo.evaluation.calibration import Fold, IntervalSettings, fit_with_intervals, group_folds
 from kinemyo.evaluation.metrics import average_over, interval_metrics, score, summarise
 from kinemyo.evaluation.protocols import Split
 from kinemyo.models.base import Estimator
@@ -61,17 +62,35 @@ def fit_model(
     train: WindowedDataset,
     on_epoch: EpochCallback | None = None,
     intervals: IntervalSettings | None = None,
+    folds: Sequence[Fold] | None = None,
 ) -> tuple[Estimator, float]:
     """A model of registry ``name`` with ``params``, fitted and calibrated on ``train`` (see
     :func:`~kinemyo.evaluation.calibration.fit_with_intervals`; default settings: the last 20%
-    of every training trial in time calibrates), and the wall time in s; sequence models report
-    each epoch to ``on_epoch``."""
+    of every training trial in time calibrates; ``folds`` from :func:`calibration_folds`), and
+    the wall time in s; sequence models report each epoch to ``on_epoch``."""
     model = create(name, **params)
     if isinstance(model, SequenceRegressor):
         model.on_epoch = on_epoch
     started = time.perf_counter()
-    fit_with_intervals(model, train, intervals or IntervalSettings())
+    fit_with_intervals(model, train, intervals or IntervalSettings(), folds)
     return model, time.perf_counter() - started
+
+
+def calibration_folds(
+    windows: SignalWindows, config: PipelineConfig, settings: IntervalSettings
+) -> list[Fold]:
+    """The cross-conformal folds of the training ``windows`` (see
+    :func:`~kinemyo.evaluation.calibration.group_folds`), each through a pipeline fitted on the
+    fold's fit windows only: a held-out subject's features are then computed as a test
+    subject's are (e.g. with the pooled max-abs scales, not its own), so its errors are those
+    a new subject would see. [] when ``settings`` asks for no cross-conformal."""
+    everything = np.arange(len(windows))
+    folds = []
+    for index in group_folds(windows, settings):
+        pipeline = SignalPipeline(config)
+        fit = pipeline.fit_transform(windows.subset(np.setdiff1d(everything, index)))
+        folds.append((fit, pipeline.transform(windows.subset(index))))
+    return folds
 
 
 def run_split(
@@ -95,12 +114,13 @@ def run_split(
     pipeline = SignalPipeline(config)
     train = pipeline.fit_transform(windows.subset(split.train))
     test = pipeline.transform(windows.subset(split.test))
+    intervals = IntervalSettings.for_protocol(split.protocol)
+    folds = calibration_folds(windows.subset(split.train), config, intervals)
     runs = []
     for name, params in models.items():
         if progress is not None:
             progress(name)
-        intervals = IntervalSettings.for_protocol(split.protocol)
-        model, seconds = fit_model(name, params, train, on_epoch, intervals)
+        model, seconds = fit_model(name, params, train, on_epoch, intervals, folds)
         runs.append(
             ModelRun(
                 name,

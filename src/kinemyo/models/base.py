@@ -233,14 +233,18 @@ class Estimator(abc.ABC):
         data: WindowedDataset,
         levels: Sequence[float] = DEFAULT_LEVELS,
         description: str = "",
+        estimates: Prediction | None = None,
     ) -> Self:
-        """Calibrate split-conformal intervals at ``levels`` on windows ``data`` the model was
-        NOT fitted on (see :mod:`kinemyo.models.conformal`); later predictions carry bounds.
+        """Calibrate conformal intervals at ``levels`` on windows ``data`` that the model which
+        estimates them was NOT fitted on (see :mod:`kinemyo.models.conformal`); later
+        predictions carry bounds.
 
         Args:
             data: calibration windows with targets.
             levels: nominal coverages in (0, 1).
             description: what the calibration windows are, in words, for the model file.
+            estimates: estimates of ``data`` by models fitted without them (cross-conformal:
+                each window by the model of the fold that left it out); default: this model's.
 
         Raises:
             KinemyoError: the model is not fitted, ``data`` has no targets or non-finite ones,
@@ -251,7 +255,12 @@ class Estimator(abc.ABC):
             raise KinemyoError(f"{type(self).__name__}.calibrate needs targets; the data has no Y.")
         truth = _finite(data.Y, "Calibration Y")
         self.intervals_ = None
-        estimate = self.predict(data)
+        estimate = self.predict(data) if estimates is None else estimates
+        if estimate.mean.shape != truth.shape:
+            raise KinemyoError(
+                f"The estimates {estimate.mean.shape} do not match the calibration targets "
+                f"{truth.shape}."
+            )
         self.intervals_ = ConformalIntervals.calibrate(
             truth, estimate.mean, estimate.std, levels, description or f"{len(data)} windows"
         )
