@@ -77,7 +77,10 @@ def fit_model(
 
 
 def calibration_folds(
-    windows: SignalWindows, config: PipelineConfig, settings: IntervalSettings
+    windows: SignalWindows,
+    config: PipelineConfig,
+    settings: IntervalSettings,
+    allow_implausible: bool = False,
 ) -> list[Fold]:
     """The cross-conformal folds of the training ``windows`` (see
     :func:`~kinemyo.evaluation.calibration.group_folds`), each through a pipeline fitted on the
@@ -87,7 +90,7 @@ def calibration_folds(
     everything = np.arange(len(windows))
     folds = []
     for index in group_folds(windows, settings):
-        pipeline = SignalPipeline(config)
+        pipeline = SignalPipeline(config, allow_implausible=allow_implausible)
         fit = pipeline.fit_transform(windows.subset(np.setdiff1d(everything, index)))
         folds.append((fit, pipeline.transform(windows.subset(index))))
     return folds

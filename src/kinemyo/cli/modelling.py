@@ -177,16 +177,19 @@ def fit(
         CalibrateOn,
         typer.Option(
             help="Which training windows calibrate the 50% and 90% intervals: held-out "
-            "subjects (for use on new subjects), tasks, or the end of every trial in time. "
-            "With one subject (task), the end of every trial.",
+            "subjects (for use on new subjects; cross-conformal over up to 5 folds of "
+            "subjects, 5 extra fits), tasks, or the end of every trial in time. With one "
+            "subject (task), the end of every trial.",
         ),
     ] = CalibrateOn.SUBJECT,
     overwrite: OverwriteOption = False,
     allow_implausible: AllowImplausibleOption = False,
 ) -> None:
-    """Fit the pipeline and a model on DATA (all of it is training data), with calibrated
-    intervals: the model is fitted on 80% of it and its split-conformal 50% and 90% intervals
-    calibrated on the other 20% (whole held-out subjects by default).
+    """Fit the pipeline and a model on DATA (all of it is training data), with calibrated 50%
+    and 90% intervals: by default cross-conformal over held-out subjects (copies of the
+    pipeline and model fitted without each fold of subjects predict it; their errors calibrate;
+    the model is fitted on all of DATA); with one subject, or --calibrate-on time, the model is
+    fitted on the first 80% of every trial and calibrated on the last 20%.
 
     Writes pipeline/ and model/ (JSON + safetensors, no pickle; the intervals are saved with the
     model) and run.json, which lists the training trials so that `kinemyo evaluate` can refuse to
@@ -196,6 +199,7 @@ def fit(
     """
     from kinemyo.config import load_config
     from kinemyo.evaluation.calibration import IntervalSettings, fit_with_intervals
+    from kinemyo.experiment import calibration_folds
     from kinemyo.models.registry import create
     from kinemyo.models.sequence import SequenceRegressor
     from kinemyo.signal.pipeline import SignalPipeline
@@ -206,11 +210,15 @@ def fit(
     settings = load_config(config)
     recordings = _read(data, subjects, motions)
     pipeline = SignalPipeline(settings, allow_implausible=allow_implausible)
-    dataset = _windowed(recordings, pipeline, fit=True)
+    with progress_bar("Cutting windows") as progress:
+        windows = pipeline.window(recordings, progress=progress)
+    dataset = pipeline.fit_transform(windows)
+    intervals = IntervalSettings(held_out=calibrate_on.value)
+    folds = calibration_folds(windows, settings, intervals, allow_implausible)
     with training_display(f"Fitting {model} on {len(dataset)} windows") as display:
         if isinstance(estimator, SequenceRegressor):
             estimator.on_epoch = display.epoch
-        fit_with_intervals(estimator, dataset, IntervalSettings(held_out=calibrate_on.value))
+        fit_with_intervals(estimator, dataset, intervals, folds)
     with atomic_directory(destination) as tmp:
         pipeline.save(tmp / "pipeline")
         estimator.save(tmp / "model")
