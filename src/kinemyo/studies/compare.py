@@ -259,9 +259,9 @@ def _report(
         table,
         "Table 1. Per test task and model: each metric averaged over the joints, "
         "mean ± sd across subjects; training time and parameter count. Cover: % of test "
-        "windows inside the model's split-conformal interval, calibrated on training windows "
-        "only (held-out training subjects under LOSO); posterior cover: GPR's own mean ± "
-        "z·sigma; width: the interval's mean width.",
+        "windows inside the model's conformal interval, calibrated on training windows only "
+        "(cross-conformal over training subjects under LOSO); posterior cover: GPR's own "
+        "mean ± z·sigma; width: the interval's mean width.",
     )
     rmse = scores[(scores["metric"] == "rmse") & (scores["quantity"] == "moment")]
     by_model = rmse.groupby("model")["value"].mean().sort_values()
