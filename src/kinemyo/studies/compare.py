@@ -258,10 +258,10 @@ def _report(
     report.table(
         table,
         "Table 1. Per test task and model: each metric averaged over the joints, "
-        "mean ± sd across subjects; training time and parameter count. Cover: % of test "
-        "windows inside the model's conformal interval, calibrated on training windows only "
-        "(cross-conformal over training subjects under LOSO); posterior cover: GPR's own "
-        "mean ± z·sigma; width: the interval's mean width.",
+        "mean ± sd across subjects; training time (with the calibration fits) and parameter "
+        "count. Cover: % of test windows inside the model's conformal interval, calibrated "
+        "on training windows only (cross-conformal over training subjects under LOSO); "
+        "posterior cover: GPR's own mean ± z·sigma; width: the interval's mean width.",
     )
     rmse = scores[(scores["metric"] == "rmse") & (scores["quantity"] == "moment")]
     by_model = rmse.groupby("model")["value"].mean().sort_values()
