@@ -21,7 +21,7 @@ from kinemyo.evaluation.calibration import (
     group_folds,
 )
 from kinemyo.evaluation.metrics import coverage, interval_metrics, mean_width, score
-from kinemyo.evaluation.protocols import leave_one_subject_out
+from kinemyo.evaluation.protocols import Split, leave_one_subject_out
 from kinemyo.experiment import run_split, score_runs
 from kinemyo.models import create, load_model
 from kinemyo.models.conformal import conformal_quantile
@@ -210,3 +210,19 @@ def test_comparison_table_shows_coverage_beside_gpr_posterior_coverage() -> None
     assert table.loc["mean", posterior] == "–" and table.loc["gpr", posterior] != "–"
     coverage = score_runs(runs).query("metric == 'coverage_90'")["value"]
     assert coverage.between(0, 100).all() and len(coverage) == 2 * 8 * 2
+
+
+def test_run_split_intervals_do_not_depend_on_the_test_windows() -> None:
+    """Leak test through the whole split: the same training subjects with other test windows
+    (every other one of them) give the same interval widths."""
+    cohort = generate_cohort(CohortConfig(subjects=3, motions=("DNS",), seconds=3, seed=4))
+    config = PipelineConfig()
+    windows = SignalPipeline(config).window(cohort.recordings)
+    split = leave_one_subject_out(windows)[2]  # train Sub01, Sub02: cross-conformal, 2 folds
+    half = Split("half", split.train, split.test[::2], protocol="loso")
+    widths = []
+    for chosen in (split, half):
+        (run,) = run_split(windows, chosen, config, {"ridge": {}})
+        lower, upper = run.prediction.bounds[0.9]
+        widths.append((upper - lower)[0])
+    np.testing.assert_array_equal(widths[0], widths[1])
