@@ -18,6 +18,7 @@ the ID tool writes it). Units and signs are those of the data the model was fitt
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -81,8 +82,20 @@ def prediction_table(data: WindowedDataset, prediction: Prediction) -> pd.DataFr
     return pd.concat([table, pd.DataFrame(columns)], axis=1)
 
 
-def trial_storage(data: WindowedDataset, prediction: Prediction, trial: str) -> StorageTable:
+def trial_storage(
+    data: WindowedDataset,
+    prediction: Prediction,
+    trial: str,
+    column: Callable[[str, str], str] = opensim_column,
+    name: str = "",
+) -> StorageTable:
     """The predictions of the windows of ``trial`` as an OpenSim storage table, in time order.
+
+    Args:
+        data: the predicted windows; prediction: the model's estimates of them.
+        trial: which trial to write.
+        column: the storage column of a (joint, quantity); bounds and sigma get a suffix.
+        name: the table's name line (default: "kinemyo predictions <trial>").
 
     Raises:
         KinemyoError: the trial has no windows, or two windows at the same time (a stitched
@@ -101,12 +114,12 @@ def trial_storage(data: WindowedDataset, prediction: Prediction, trial: str) -> 
     columns = _columns(
         prediction.subset(index),
         lambda joint, quantity, suffix, unit: "_".join(
-            part for part in (opensim_column(joint, quantity), suffix) if part
+            part for part in (column(joint, quantity), suffix) if part
         ),
     )
     units = dict(zip(prediction.quantities, prediction.units, strict=True))
     return StorageTable(
-        name=f"kinemyo predictions {trial}",
+        name=name or f"kinemyo predictions {trial}",
         columns=tuple(columns),
         time=time,
         values=np.column_stack(list(columns.values())).astype(np.float64),
