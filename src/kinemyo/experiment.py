@@ -7,9 +7,10 @@ features and predicts the test windows. Nothing about the test windows is used b
 a leaky protocol (random k-fold, whose test windows overlap training windows) stays leaky, and
 every table names the protocol of its rows.
 
-Every model carries split-conformal intervals: it is fitted on part of the split's training
-windows and calibrated on the rest, chosen to suit the protocol (held-out subjects under LOSO;
-see :mod:`kinemyo.evaluation.calibration`), so every table reports their coverage.
+Every model carries conformal intervals calibrated on the split's training windows only, in the
+way that suits the protocol (cross-conformal over held-out training subjects under LOSO, each
+fold through its own pipeline; the end of every training trial in time under within-trial; see
+:mod:`kinemyo.evaluation.calibration`), so every table reports their coverage.
 """
 
 from __future__ import annotations
@@ -155,7 +156,7 @@ _UNITLESS = ("r2", "pearson_r")
 
 def _column_label(quantity: str, metric: str, unit: str) -> str:
     """E.g. 'moment RMSE (N·m)', 'angle NRMSE (%)', 'angle R2', 'moment cover 90% (%)',
-    'moment GPR-posterior cover 90% (%)', 'angle width 90% (deg)'."""
+    'moment posterior cover 90% (%)', 'angle width 90% (deg)'."""
     kind, _, level = metric.rpartition("_")
     if kind == "width":
         return f"{quantity} width {level}% ({unit})"
