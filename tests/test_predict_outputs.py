@@ -94,3 +94,16 @@ def test_evaluate_reports_interval_coverage(capsys, fitted, tmp_path) -> None:
     scores = pd.read_csv(tmp_path / "e" / "scores.csv")
     coverage = scores[scores["metric"] == "coverage_90"]["value"]
     assert len(coverage) == 16 and coverage.between(0, 100).all()  # 8 joints x 2 quantities
+
+
+def test_fit_takes_interval_levels_in_percent(capsys, fitted, tmp_path) -> None:
+    cohort, _ = fitted
+    args = ["fit", "ridge", cohort, "--motions", "DNS", "--calibrate-on", "time"]
+    code, _, err = run(capsys, *args, "--levels", "80,95", "--out", tmp_path / "m")
+    assert code == 0, err
+    header = (tmp_path / "m" / "model" / "model.json").read_text()
+    assert '"levels": [\n      0.8,\n      0.95\n    ]' in header
+    assert "last 20% of every training trial in time" in header
+    for bad in ("0,90", "90,100", "nan", "ninety"):
+        code, _, err = run(capsys, *args, "--levels", bad, "--out", tmp_path / "bad")
+        assert code == 2 and "--levels" in err and not (tmp_path / "bad").exists()

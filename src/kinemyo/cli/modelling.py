@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from kinemyo.cli.console import comma_list, console, progress_bar, training_display
-from kinemyo.cli.options import CalibrateOn, PredictionFormat
+from kinemyo.cli.options import CalibrateOn, PredictionFormat, interval_levels
 from kinemyo.cli.outputs import OverwriteOption, output_file, output_folder
 from kinemyo.errors import KinemyoError
 from kinemyo.fileio import atomic_directory, atomic_file
@@ -182,11 +182,18 @@ def fit(
             "subject (task), the end of every trial.",
         ),
     ] = CalibrateOn.SUBJECT,
+    levels: Annotated[
+        str,
+        typer.Option(
+            callback=interval_levels,
+            help="Nominal coverages of the intervals, in %, comma-separated.",
+        ),
+    ] = "50,90",
     overwrite: OverwriteOption = False,
     allow_implausible: AllowImplausibleOption = False,
 ) -> None:
     """Fit the pipeline and a model on DATA (all of it is training data), with calibrated 50%
-    and 90% intervals: by default cross-conformal over held-out subjects (copies of the
+    and 90% intervals (--levels): by default cross-conformal over held-out subjects (copies of the
     pipeline and model fitted without each fold of subjects predict it; their errors calibrate;
     the model is fitted on all of DATA); with one subject, or --calibrate-on time, the model is
     fitted on the first 80% of every trial and calibrated on the last 20%.
@@ -213,7 +220,10 @@ def fit(
     with progress_bar("Cutting windows") as progress:
         windows = pipeline.window(recordings, progress=progress)
     dataset = pipeline.fit_transform(windows)
-    intervals = IntervalSettings(held_out=calibrate_on.value)
+    intervals = IntervalSettings(
+        levels=tuple(float(level) / 100 for level in levels.split(",")),
+        held_out=calibrate_on.value,
+    )
     folds = calibration_folds(windows, settings, intervals, allow_implausible)
     with training_display(f"Fitting {model} on {len(dataset)} windows") as display:
         if isinstance(estimator, SequenceRegressor):
