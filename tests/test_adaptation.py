@@ -49,6 +49,14 @@ def test_ridge_adaptation_lowers_the_new_subjects_error(cohort) -> None:
         np.testing.assert_array_equal(kept, now)  # the original scaling is kept
 
 
+def test_adaptation_drops_intervals_calibrated_before_it(cohort) -> None:
+    train, adapt, test = cohort
+    model = create("ridge").fit(train).calibrate(adapt, levels=(0.9,), description="walk")
+    assert set(model.predict(test).bounds) == {0.9}
+    model.partial_fit(adapt)
+    assert model.predict(test).bounds == {}
+
+
 def test_ridge_adaptation_is_the_least_squares_fit_of_old_and_new_windows(cohort) -> None:
     train, adapt, _ = cohort
     model = create("ridge", alpha=3.0).fit(train).partial_fit(adapt)

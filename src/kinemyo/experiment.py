@@ -6,12 +6,17 @@ statistics, all from the training windows' samples), then each model is fitted o
 features and predicts the test windows. Nothing about the test windows is used before prediction;
 a leaky protocol (random k-fold, whose test windows overlap training windows) stays leaky, and
 every table names the protocol of its rows.
+
+Every model carries conformal intervals calibrated on the split's training windows only, in the
+way that suits the protocol (cross-conformal over held-out training subjects under LOSO, each
+fold through its own pipeline; the end of every training trial in time under within-trial; see
+:mod:`kinemyo.evaluation.calibration`), so every table reports their coverage.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +25,15 @@ import pandas as pd
 
 from kinemyo.config import PipelineConfig
 from kinemyo.data.windowed import Prediction, WindowedDataset
-from kinemyo.evaluation.metrics import TARGET_SD, average_over, remarks, score, summarise
+from kinemyo.evaluation.calibration import Fold, IntervalSettings, fit_with_intervals, group_folds
+from kinemyo.evaluation.metrics import (
+    TARGET_SD,
+    average_over,
+    interval_metrics,
+    remarks,
+    score,
+    summarise,
+)
 from kinemyo.evaluation.protocols import Split
 from kinemyo.models.base import Estimator
 from kinemyo.models.registry import create
@@ -56,15 +69,39 @@ def fit_model(
     params: Mapping[str, Any],
     train: WindowedDataset,
     on_epoch: EpochCallback | None = None,
+    intervals: IntervalSettings | None = None,
+    folds: Sequence[Fold] | None = None,
 ) -> tuple[Estimator, float]:
-    """A model of registry ``name`` with ``params``, fitted on ``train``, and the fit's wall time
-    in s; sequence models report each epoch to ``on_epoch``."""
+    """A model of registry ``name`` with ``params``, fitted and calibrated on ``train`` (see
+    :func:`~kinemyo.evaluation.calibration.fit_with_intervals`; default settings: the last 20%
+    of every training trial in time calibrates; ``folds`` from :func:`calibration_folds`), and
+    the wall time in s; sequence models report each epoch to ``on_epoch``."""
     model = create(name, **params)
     if isinstance(model, SequenceRegressor):
         model.on_epoch = on_epoch
     started = time.perf_counter()
-    model.fit(train)
+    fit_with_intervals(model, train, intervals or IntervalSettings(), folds)
     return model, time.perf_counter() - started
+
+
+def calibration_folds(
+    windows: SignalWindows,
+    config: PipelineConfig,
+    settings: IntervalSettings,
+    allow_implausible: bool = False,
+) -> list[Fold]:
+    """The cross-conformal folds of the training ``windows`` (see
+    :func:`~kinemyo.evaluation.calibration.group_folds`), each through a pipeline fitted on the
+    fold's fit windows only: a held-out subject's features are then computed as a test
+    subject's are (e.g. with the pooled max-abs scales, not its own), so its errors are those
+    a new subject would see. [] when ``settings`` asks for no cross-conformal."""
+    everything = np.arange(len(windows))
+    folds = []
+    for index in group_folds(windows, settings):
+        pipeline = SignalPipeline(config, allow_implausible=allow_implausible)
+        fit = pipeline.fit_transform(windows.subset(np.setdiff1d(everything, index)))
+        folds.append((fit, pipeline.transform(windows.subset(index))))
+    return folds
 
 
 def run_split(
@@ -88,11 +125,13 @@ def run_split(
     pipeline = SignalPipeline(config)
     train = pipeline.fit_transform(windows.subset(split.train))
     test = pipeline.transform(windows.subset(split.test))
+    intervals = IntervalSettings.for_protocol(split.protocol)
+    folds = calibration_folds(windows.subset(split.train), config, intervals)
     runs = []
     for name, params in models.items():
         if progress is not None:
             progress(name)
-        model, seconds = fit_model(name, params, train, on_epoch)
+        model, seconds = fit_model(name, params, train, on_epoch, intervals, folds)
         runs.append(
             ModelRun(
                 name,
@@ -123,7 +162,14 @@ _UNITLESS = ("r2", "pearson_r")
 
 
 def _column_label(quantity: str, metric: str, unit: str) -> str:
-    """E.g. 'moment RMSE (N·m)', 'angle NRMSE (%)', 'angle R2'."""
+    """E.g. 'moment RMSE (N·m)', 'angle NRMSE (%)', 'angle R2', 'moment cover 90% (%)',
+    'moment posterior cover 90% (%)', 'angle width 90% (deg)'."""
+    kind, _, level = metric.rpartition("_")
+    if kind == "width":
+        return f"{quantity} width {level}% ({unit})"
+    if kind in ("coverage", "posterior_coverage"):
+        name = "cover" if kind == "coverage" else "posterior cover"
+        return f"{quantity} {name} {level}% (%)"
     name = {"r2": "R2", "pearson_r": "r"}.get(metric, metric.upper())
     if metric in _UNITLESS:
         return f"{quantity} {name}"
@@ -137,9 +183,12 @@ def seed_table(scores: pd.DataFrame, metrics: tuple[str, ...]) -> pd.DataFrame:
     """The seed study's table: one row per gait (task), chain (when scores have a "chain"
     column), protocol and model; one column per quantity and metric. Each cell is the metric
     averaged over the joints and over the splits that tested a subject (the folds of a k-fold),
-    then "mean ± sd" across subjects. An R2 cell built from an R2 below
-    :data:`~kinemyo.evaluation.metrics.R2_FLOOR` or on a nearly constant target (scores with
-    ``target_sd`` rows) is marked "[n]", and ``table.attrs["notes"]`` holds note n."""
+    then "mean ± sd" across subjects. The interval metrics of ``scores`` (coverage of the
+    calibrated intervals, GPR's posterior coverage, widths) follow ``metrics``; "–" where a
+    model has none (e.g. the posterior coverage of a point model). An R2 cell built from an R2
+    below :data:`~kinemyo.evaluation.metrics.R2_FLOOR` or on a nearly constant target (scores
+    with ``target_sd`` rows) is marked "[n]", and ``table.attrs["notes"]`` holds note n."""
+    metrics = (*metrics, *interval_metrics(scores))
     per_joint = average_over(scores[scores["metric"].isin(metrics)], "joint")
     summary = summarise(average_over(per_joint, "split"), across="subject")
     summary["cell"] = [
@@ -156,8 +205,9 @@ def seed_table(scores: pd.DataFrame, metrics: tuple[str, ...]) -> pd.DataFrame:
         _column_label(q, m, u)
         for q, u in summary[["quantity", "unit"]].drop_duplicates().itertuples(index=False)
         for m in metrics
+        if _column_label(q, m, u) in table.columns
     ]
-    table = table[order].reset_index().rename(columns={"task": "gait"})
+    table = table[order].fillna("–").reset_index().rename(columns={"task": "gait"})
     table.columns.name = None
     return _with_remarks(table, scores, rows)
 

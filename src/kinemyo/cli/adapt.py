@@ -99,6 +99,7 @@ def adapt(
     with training_display(f"Adapting {model.name} to {len(dataset)} windows") as display:
         if isinstance(model, SequenceRegressor):
             model.on_epoch = display.epoch
+        calibrated = model.intervals_ is not None
         model.partial_fit(dataset, settings)
     record["trials"] = record["trials"] | provenance["trials"]
     adaptation = {"settings": asdict(settings), "trials": provenance["trials"]}
@@ -110,4 +111,10 @@ def adapt(
     console.print(
         f"Adapted {model.name} to {len(dataset)} windows of {len(recordings)} trial(s); "
         f"saved to [bold]{out}[/]"
+        + (
+            ". Its calibrated intervals were dropped: they described the model before the "
+            "adaptation."
+            if calibrated
+            else ""
+        )
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shlex
 import sys
 from pathlib import Path
@@ -11,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from kinemyo.cli.console import comma_list, console, progress_bar, training_display
-from kinemyo.cli.options import MlflowOption
+from kinemyo.cli.options import CalibrateOn, MlflowOption, PredictionFormat, interval_levels
 from kinemyo.cli.outputs import OverwriteOption, output_file, output_folder
 from kinemyo.errors import KinemyoError
 from kinemyo.fileio import atomic_directory, atomic_file
@@ -177,17 +178,40 @@ def fit(
     param: Annotated[
         list[str] | None, typer.Option(help="Model parameter NAME=VALUE (JSON value); repeat.")
     ] = None,
+    calibrate_on: Annotated[
+        CalibrateOn,
+        typer.Option(
+            help="Which training windows calibrate the 50% and 90% intervals: held-out "
+            "subjects (for use on new subjects; cross-conformal over up to 5 folds of "
+            "subjects, 5 extra fits), tasks, or the end of every trial in time. With one "
+            "subject (task), the end of every trial.",
+        ),
+    ] = CalibrateOn.SUBJECT,
+    levels: Annotated[
+        str,
+        typer.Option(
+            callback=interval_levels,
+            help="Nominal coverages of the intervals, in %, comma-separated.",
+        ),
+    ] = "50,90",
     overwrite: OverwriteOption = False,
     allow_implausible: AllowImplausibleOption = False,
 ) -> None:
-    """Fit the pipeline and a model on every window of DATA (all of it is training data).
+    """Fit the pipeline and a model on DATA (all of it is training data), with calibrated 50%
+    and 90% intervals (--levels): by default cross-conformal over held-out subjects (copies of the
+    pipeline and model fitted without each fold of subjects predict it; their errors calibrate;
+    the model is fitted on all of DATA); with one subject, or --calibrate-on time, the model is
+    fitted on the first 80% of every trial and calibrated on the last 20%.
 
-    Writes pipeline/ and model/ (JSON + safetensors, no pickle) and run.json, which lists the
-    training trials so that `kinemyo evaluate` can refuse to score them.
+    Writes pipeline/ and model/ (JSON + safetensors, no pickle; the intervals are saved with the
+    model) and run.json, which lists the training trials so that `kinemyo evaluate` can refuse to
+    score them.
 
     Example: kinemyo fit xlstm runs/cohort --config seed-sequence --preset seed-xlstm --out runs/x
     """
     from kinemyo.config import load_config
+    from kinemyo.evaluation.calibration import IntervalSettings, fit_with_intervals
+    from kinemyo.experiment import calibration_folds
     from kinemyo.models.registry import create
     from kinemyo.models.sequence import SequenceRegressor
     from kinemyo.signal.pipeline import SignalPipeline
@@ -198,11 +222,18 @@ def fit(
     settings = load_config(config)
     recordings = _read(data, subjects, motions)
     pipeline = SignalPipeline(settings, allow_implausible=allow_implausible)
-    dataset = _windowed(recordings, pipeline, fit=True)
+    with progress_bar("Cutting windows") as progress:
+        windows = pipeline.window(recordings, progress=progress)
+    dataset = pipeline.fit_transform(windows)
+    intervals = IntervalSettings(
+        levels=tuple(float(level) / 100 for level in levels.split(",")),
+        held_out=calibrate_on.value,
+    )
+    folds = calibration_folds(windows, settings, intervals, allow_implausible)
     with training_display(f"Fitting {model} on {len(dataset)} windows") as display:
         if isinstance(estimator, SequenceRegressor):
             estimator.on_epoch = display.epoch
-        estimator.fit(dataset)
+        fit_with_intervals(estimator, dataset, intervals, folds)
     with atomic_directory(destination) as tmp:
         pipeline.save(tmp / "pipeline")
         estimator.save(tmp / "model")
@@ -214,6 +245,8 @@ def fit(
         }
         (tmp / "run.json").write_text(json.dumps(run, indent=2))
     console.print(f"Fitted {model} on {_shape_text(dataset)}; saved to [bold]{out}[/]")
+    if estimator.intervals_ is not None:
+        console.print(f"Intervals: {estimator.intervals_.calibration}.")
 
 
 def evaluate(
@@ -228,12 +261,13 @@ def evaluate(
     allow_implausible: AllowImplausibleOption = False,
 ) -> None:
     """Score a fitted model on DATA: MAE, RMSE, NRMSE, R2, Pearson r and VAF per subject, task,
-    joint and quantity, and mean ± sd across subjects. Trials the model was trained on are
-    refused, so every number is on unseen data.
+    joint and quantity, the coverage (%) and width of its calibrated intervals (and of GPR's own
+    posterior), and mean ± sd across subjects. Trials the model was trained on are refused, so
+    every number is on unseen data.
 
     Example: kinemyo evaluate runs/gpr runs/cohort --motions DNS --subjects Sub04,Sub05,Sub06
     """
-    from kinemyo.evaluation.metrics import average_over, score, summarise
+    from kinemyo.evaluation.metrics import average_over, interval_metrics, score, summarise
     from kinemyo.models.base import load_model
     from kinemyo.provenance import fingerprint
     from kinemyo.reporting.report import markdown_table
@@ -260,7 +294,8 @@ def evaluate(
     prediction = estimator.predict(dataset)
     scores = score(dataset, prediction, by=("subject", "task"))
     summary = summarise(average_over(scores, "joint"), across="subject")
-    shown = summary[summary["metric"].isin(["mae", "rmse", "r2", "nrmse"])]
+    coverages = [m for m in interval_metrics(summary) if "coverage" in m]
+    shown = summary[summary["metric"].isin(["mae", "rmse", "r2", "nrmse", *coverages])]
     console.print(
         f"{trained.model} on {len(dataset)} unseen windows "
         "(metrics averaged over joints; mean and sd across subjects):"
@@ -276,42 +311,78 @@ def evaluate(
 def predict(
     run: RunPath,
     data: DataPath,
-    out: Annotated[Path, typer.Option("--out", help="CSV file of the predictions.")],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            help="CSV file; with --format sto a .sto file (DATA of one trial) or a folder "
+            "(one <trial>.sto per trial).",
+        ),
+    ],
     subjects: SubjectsOption = None,
     motions: MotionsOption = None,
+    output_format: Annotated[
+        PredictionFormat,
+        typer.Option("--format", help="csv: one table; sto: OpenSim storage files."),
+    ] = PredictionFormat.CSV,
     overwrite: Annotated[
         bool, typer.Option("--overwrite", help="Replace --out if it exists (never an input).")
     ] = False,
     allow_implausible: AllowImplausibleOption = False,
 ) -> None:
     """Predict the joint angles and moments of every window of DATA with a fitted model (DATA
-    needs only EMG). Writes one row per window: subject, task, trial, time (s) and each joint's
-    predicted angle and moment (and its sigma for probabilistic models), with units.
+    needs only EMG), with the bounds of its calibrated 50% and 90% intervals.
 
-    Example: kinemyo predict runs/gpr runs/cohort --motions DNS --subjects Sub05 --out pred.csv
+    CSV: one row per window: subject, task, trial, time (s) and each joint's predicted angle and
+    moment, its sigma for probabilistic models and its bounds ("left knee flexion moment lo90
+    (N·m)", "... hi90 ..."), with units. --format sto: OpenSim storage files, one column per
+    joint quantity in OpenSim's names (knee_angle_l, hip_flexion_l_moment) and its bounds
+    (knee_angle_l_lo90, ...), to open beside the ID results; --out is a .sto file when DATA holds
+    one trial, else a folder with one <trial>.sto per trial.
+
+    Example: kinemyo predict runs/gpr runs/cohort --motions DNS --subjects Sub05 --format sto \
+    --out runs/pred
     """
-    import pandas as pd
-
+    from kinemyo.data.opensim import write_storage
+    from kinemyo.data.predictions import prediction_table, trial_storage
     from kinemyo.models.base import load_model
     from kinemyo.signal.pipeline import SignalPipeline
 
-    output_file(out, overwrite, run, data)
+    one_file = output_format is PredictionFormat.CSV or out.suffix.lower() == ".sto"
+    destination = (
+        output_file(out, overwrite, run, data)
+        if one_file
+        else output_folder(out, overwrite, run, data)
+    )
     recordings = _read(data, subjects, motions)
+    if output_format is PredictionFormat.STO and one_file and len(recordings) > 1:
+        raise KinemyoError(
+            f"--out {out} is one .sto file but DATA holds {len(recordings)} trials; give a "
+            "folder as --out (one <trial>.sto per trial) or choose one trial with --subjects "
+            "and --motions."
+        )
     pipeline = SignalPipeline.load(run / "pipeline")
     pipeline.allow_implausible = allow_implausible
     dataset = _windowed(recordings, pipeline, fit=False)
     prediction = load_model(run / "model").predict(dataset)
-    table = pd.DataFrame({k: getattr(dataset, k) for k in ("subject", "task", "trial", "time")})
-    for j, joint in enumerate(prediction.joints):
-        for q, (quantity, unit) in enumerate(
-            zip(prediction.quantities, prediction.units, strict=True)
-        ):
-            table[f"{joint} {quantity} ({unit})"] = prediction.mean[:, j, q]
-            if prediction.std is not None:
-                table[f"{joint} {quantity} sigma ({unit})"] = prediction.std[:, j, q]
-    with atomic_file(out) as tmp:
-        table.to_csv(tmp, index=False, float_format="%.6g")
-    console.print(f"Predicted {len(table)} windows; written to [bold]{out}[/]")
+    if output_format is PredictionFormat.CSV:
+        with atomic_file(out) as tmp:
+            prediction_table(dataset, prediction).to_csv(tmp, index=False, float_format="%.6g")
+    else:
+        trials = list(dict.fromkeys(dataset.trial))
+        tables = {trial: trial_storage(dataset, prediction, trial) for trial in trials}
+        if one_file:
+            write_storage(out, tables[trials[0]])
+        else:
+            with atomic_directory(destination) as tmp:
+                for trial, table in tables.items():
+                    write_storage(tmp / f"{_file_stem(trial)}.sto", table)
+    console.print(f"Predicted {len(dataset)} windows; written to [bold]{out}[/]")
+
+
+def _file_stem(name: str) -> str:
+    """``name`` with every character but letters, digits, '-', '_' and '.' replaced by '_'."""
+    return re.sub(r"[^\w.-]", "_", name)
 
 
 def compare(
@@ -335,8 +406,9 @@ def compare(
     mlflow: MlflowOption = None,
 ) -> None:
     """Fit and score several models under one protocol; write a table (MAE, RMSE, NRMSE, R2, r
-    for angles and moments, training time, parameters), training curves, predictions per joint
-    and report.md. Every number is on test windows the models did not train on.
+    for angles and moments, coverage and width of the calibrated 90% and 50% intervals, GPR's
+    posterior coverage, training time, parameters), training curves, predictions per joint and
+    report.md. Every number is on test windows the models did not train on.
 
     Example: kinemyo compare runs/cohort --models gpr,ridge,lstm,xlstm --protocol within-trial
     """

@@ -16,6 +16,19 @@ import typer
 MAX_SEED = 2**32 - 1
 
 
+def interval_levels(value: str) -> str:
+    """A ``callback`` for ``--levels``: comma-separated percentages, each strictly between 0 and
+    100 (e.g. "50,90")."""
+    for item in value.split(","):
+        try:
+            level = float(item)
+        except ValueError:
+            raise typer.BadParameter(f"'{item.strip()}' is not a percentage.") from None
+        if not 0 < level < 100:  # also refuses NaN
+            raise typer.BadParameter(f"{item.strip()} is not a percentage between 0 and 100.")
+    return value
+
+
 def finite(value: float | None) -> float | None:
     """A ``callback`` for float options: refuse NaN and infinities."""
     if value is not None and not math.isfinite(value):
@@ -51,3 +64,19 @@ class TableFormat(StrEnum):
 
     CSV = "csv"
     MAT = "mat"
+
+
+class PredictionFormat(StrEnum):
+    """``--format`` of ``kinemyo predict``: a CSV table, or OpenSim storage files (.sto)."""
+
+    CSV = "csv"
+    STO = "sto"
+
+
+class CalibrateOn(StrEnum):
+    """``--calibrate-on``: which training windows calibrate the intervals (see
+    :mod:`kinemyo.evaluation.calibration`)."""
+
+    SUBJECT = "subject"
+    TASK = "task"
+    TIME = "time"

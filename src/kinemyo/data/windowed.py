@@ -5,19 +5,27 @@ features ``X`` (N windows x C channels x F features), targets ``Y`` (N x J joint
 and, per window, the subject, task, trial, segment (Group) and time it was cut from, so that
 evaluation protocols can split by subject, task, trial or time without leakage.
 A :class:`Prediction` is what a model returns for a dataset: target-shaped means and, for
-probabilistic models, standard deviations.
+probabilistic models, standard deviations, and calibrated interval bounds when the model has them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from kinemyo.errors import KinemyoError
 
 _PER_WINDOW = ("subject", "task", "trial", "segment", "time")
+
+DEFAULT_LEVELS = (0.5, 0.9)
+"""The nominal coverages of prediction intervals unless told otherwise."""
+
+
+def level_name(level: float) -> str:
+    """An interval level as a percentage for names and columns: 0.9 -> "90", 0.975 -> "97.5"."""
+    return f"{100 * level:.4g}"
 
 
 @dataclass(frozen=True, eq=False)
@@ -137,6 +145,9 @@ class Prediction:
         mean: (N, J, Q) estimates, in the dataset's target units.
         std: (N, J, Q) predictive standard deviations (same units), or None for point models.
         joints: J joint names; quantities: Q quantity names; units: Q units.
+        bounds: nominal coverage (e.g. 0.9) -> (lower, upper), each (N, J, Q) in the target
+            units: calibrated prediction intervals (see :mod:`kinemyo.models.conformal`); empty
+            when the model was not calibrated.
     """
 
     mean: np.ndarray
@@ -144,6 +155,7 @@ class Prediction:
     joints: tuple[str, ...]
     quantities: tuple[str, ...]
     units: tuple[str, ...]
+    bounds: Mapping[float, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         mean = np.asarray(self.mean, dtype=np.float32)
@@ -152,8 +164,18 @@ class Prediction:
         std = None if self.std is None else np.asarray(self.std, dtype=np.float32)
         if std is not None and std.shape != mean.shape:
             raise KinemyoError(f"Prediction std {std.shape} must match mean {mean.shape}.")
+        bounds = {}
+        for level, pair in self.bounds.items():
+            lower, upper = (np.asarray(b, dtype=np.float32) for b in pair)
+            if lower.shape != mean.shape or upper.shape != mean.shape:
+                raise KinemyoError(
+                    f"Prediction bounds at level {level} must match mean {mean.shape}; got "
+                    f"{lower.shape} and {upper.shape}."
+                )
+            bounds[float(level)] = (lower, upper)
         object.__setattr__(self, "mean", mean)
         object.__setattr__(self, "std", std)
+        object.__setattr__(self, "bounds", bounds)
 
     def subset(self, index: np.ndarray | slice) -> Prediction:
         """The predictions of the windows selected by ``index``."""
@@ -163,4 +185,5 @@ class Prediction:
             joints=self.joints,
             quantities=self.quantities,
             units=self.units,
+            bounds={level: (lo[index], hi[index]) for level, (lo, hi) in self.bounds.items()},
         )

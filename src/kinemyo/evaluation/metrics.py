@@ -4,6 +4,11 @@ Every metric takes true and estimated values of the same shape (N, ...) and redu
 (axis 0), returning one value per column (shape ``(...)``), in float64. A metric whose denominator
 is zero for a column (a target that does not vary) is NaN there.
 
+:func:`coverage` and :func:`mean_width` score prediction intervals: the share of true values
+inside them (%) and their width (target unit). :func:`score` adds them for every interval level a
+prediction carries ("coverage_90", "width_90", ...) and, for a prediction with a std (GPR), the
+coverage of its own Gaussian posterior interval mean ± z·std ("posterior_coverage_90", ...).
+
 :func:`score` turns a dataset and a prediction into a long table, one row per group x joint x
 quantity x metric; :func:`summarise` gives the mean and sd across subjects and :func:`average_over`
 averages over joints (or any other key), as in the seed study's table of MAE/RMSE per quantity.
@@ -21,9 +26,10 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
+from scipy.stats import norm
 
 from kinemyo import units
-from kinemyo.data.windowed import Prediction, WindowedDataset
+from kinemyo.data.windowed import DEFAULT_LEVELS, Prediction, WindowedDataset, level_name
 from kinemyo.errors import KinemyoError
 
 Metric = Callable[[np.ndarray, np.ndarray], np.ndarray]
@@ -123,6 +129,57 @@ NEAR_CONSTANT_SD = {
 N·m): R2 is not meaningful there."""
 
 
+def coverage(y_true: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
+    """Empirical coverage, %: 100 * the share of windows with lower <= y <= upper."""
+    y_true, lower = _pair(y_true, lower)
+    _, upper = _pair(y_true, upper)
+    return 100.0 * ((lower <= y_true) & (y_true <= upper)).mean(axis=0)
+
+
+def mean_width(lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
+    """Mean width of the intervals over windows, in the target unit: mean(upper - lower)."""
+    lower, upper = _pair(lower, upper)
+    return (upper - lower).mean(axis=0)
+
+
+INTERVAL_KINDS = ("coverage", "posterior_coverage", "width")
+"""Interval metric names are ``<kind>_<level %>``, e.g. "coverage_90", "posterior_coverage_50"."""
+
+
+def _interval_metrics(
+    y_true: np.ndarray, prediction: Prediction, index: np.ndarray
+) -> dict[str, np.ndarray]:
+    """The interval metrics of the windows ``index``: coverage and width of every calibrated
+    level, and the coverage of the Gaussian posterior mean ± z·std at the same levels (or the
+    default ones) when the prediction has a std."""
+    values = {}
+    for level, (lower, upper) in sorted(prediction.bounds.items(), reverse=True):
+        values[f"coverage_{level_name(level)}"] = coverage(y_true, lower[index], upper[index])
+        values[f"width_{level_name(level)}"] = mean_width(lower[index], upper[index])
+    if prediction.std is not None:
+        mean, std = prediction.mean[index], prediction.std[index]
+        for level in sorted(prediction.bounds or DEFAULT_LEVELS, reverse=True):
+            half = norm.ppf(0.5 + level / 2) * std.astype(np.float64)
+            values[f"posterior_coverage_{level_name(level)}"] = coverage(
+                y_true, mean - half, mean + half
+            )
+    return values
+
+
+def interval_metrics(scores: pd.DataFrame) -> tuple[str, ...]:
+    """The interval metrics of a :func:`score` table, by kind (see :data:`INTERVAL_KINDS`),
+    then from the highest level down."""
+    found = []
+    for kind in INTERVAL_KINDS:
+        named = [
+            (float(name.removeprefix(f"{kind}_")), name)
+            for name in scores["metric"].unique()
+            if name.startswith(f"{kind}_") and name.removeprefix(f"{kind}_")[:1].isdigit()
+        ]
+        found += [name for _, name in sorted(named, reverse=True)]
+    return tuple(found)
+
+
 METRICS: dict[str, Metric] = {
     "mae": mae,
     "rmse": rmse,
@@ -155,7 +212,9 @@ def score(
     Returns:
         A long table with columns ``[*by, "joint", "quantity", "unit", "metric", "value"]``, one
         row per group x joint x quantity x metric, sorted by group. ``value`` is in the target
-        unit for MAE and RMSE, in % for NRMSE and VAF, unitless for R2 and Pearson r.
+        unit for MAE, RMSE and interval widths, in % for NRMSE, VAF and coverages, unitless for
+        R2 and Pearson r. Interval metrics (see :func:`interval_metrics`) follow ``metrics``
+        when the prediction has bounds or a std.
 
     Raises:
         KinemyoError: truth has no targets, shapes or names differ, or a key or metric is unknown.
@@ -179,9 +238,9 @@ def score(
     if unknown:
         raise KinemyoError(f"Unknown metric(s) {unknown}; available: {list(METRICS)}.")
 
-    functions = [METRICS[name] for name in metrics]
+    functions = {name: METRICS[name] for name in metrics}
     if with_target_sd:
-        metrics, functions = [*metrics, TARGET_SD], [*functions, target_sd]
+        functions[TARGET_SD] = target_sd
     J, Q = truth.Y.shape[1:]
     joint = np.repeat(truth.joints, Q)
     quantity = np.tile(truth.quantities, J)
@@ -190,18 +249,21 @@ def score(
     groups = keys.groupby(list(by), sort=True).indices if by else {(): np.arange(len(truth))}
     blocks = []
     for group, index in groups.items():
-        values = np.stack(
-            [metric(truth.Y[index], prediction.mean[index]).ravel() for metric in functions]
-        )
+        named = {
+            name: function(truth.Y[index], prediction.mean[index])
+            for name, function in functions.items()
+        }
+        named |= _interval_metrics(truth.Y[index], prediction, index)
+        values = np.stack([value.ravel() for value in named.values()])
         levels = group if isinstance(group, tuple) else (group,)
         blocks.append(
             pd.DataFrame(
                 {
                     **dict(zip(by, levels, strict=True)),
-                    "joint": np.tile(joint, len(metrics)),
-                    "quantity": np.tile(quantity, len(metrics)),
-                    "unit": np.tile(unit, len(metrics)),
-                    "metric": np.repeat(list(metrics), J * Q),
+                    "joint": np.tile(joint, len(named)),
+                    "quantity": np.tile(quantity, len(named)),
+                    "unit": np.tile(unit, len(named)),
+                    "metric": np.repeat(list(named), J * Q),
                     "value": values.ravel(),
                 }
             )

@@ -12,8 +12,12 @@ from a training :class:`WindowedDataset` and sets trailing-underscore state, ``p
   units. ``runs`` (:class:`~kinemyo.training.sequences.Runs`) says which windows are consecutive;
   point models ignore it, sequence models build their sequences from it.
 
+A fitted model may carry conformal prediction intervals (:meth:`Estimator.calibrate`, see
+:mod:`kinemyo.models.conformal`): every prediction then has bounds at the calibrated levels.
+
 A fitted model is saved as a folder with ``model.json`` (model name, parameters, package version,
-input and target names and units) and ``weights.safetensors`` (every fitted array): no pickle.
+input and target names and units, interval levels) and ``weights.safetensors`` (every fitted
+array, and the calibrated interval quantiles): no pickle.
 :func:`load_model` rebuilds it through the registry, without refitting.
 """
 
@@ -22,7 +26,7 @@ from __future__ import annotations
 import abc
 import inspect
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Self
@@ -33,10 +37,11 @@ from safetensors.numpy import save_file
 
 from kinemyo import __version__
 from kinemyo.data.limits import MODEL_JSON
-from kinemyo.data.windowed import Prediction, WindowedDataset
+from kinemyo.data.windowed import DEFAULT_LEVELS, Prediction, WindowedDataset
 from kinemyo.errors import DataFormatError, KinemyoError
 from kinemyo.fileio import atomic_directory
 from kinemyo.models.adaptation import Adaptation
+from kinemyo.models.conformal import ConformalIntervals
 from kinemyo.models.registry import create
 from kinemyo.saved import read_json, read_tensors
 from kinemyo.settings import check_values, settings, settings_from
@@ -48,6 +53,8 @@ FORMAT = "kinemyo-model"
 FORMAT_VERSION = 1
 
 _SCALING = ("x_mean_", "x_scale_", "y_mean_", "y_scale_")
+_QUANTILES = "conformal_quantiles"
+"""The weights-file key of the calibrated interval quantiles (L levels x J x Q)."""
 
 
 Names = Annotated[tuple[str, ...], Field(strict=False, min_length=1)]
@@ -133,6 +140,8 @@ class Estimator(abc.ABC):
     not_causal: ClassVar[str] = ""
     """Why a window's estimate needs later windows ("" when it uses only that window and earlier
     ones); such a model cannot stream (:mod:`kinemyo.runtime.streaming` refuses it)."""
+    intervals_: ConformalIntervals | None = None
+    """Calibrated prediction intervals (set by :meth:`calibrate`), or None."""
 
     @abc.abstractmethod
     def _fit(self, X: np.ndarray, Y: np.ndarray, runs: Runs) -> None:
@@ -189,6 +198,7 @@ class Estimator(abc.ABC):
         x_mean, x_scale = fit_scaling(X)
         y_mean, y_scale = fit_scaling(Y)
         self._fit((X - x_mean) / x_scale, (Y - y_mean) / y_scale, Runs.of(data))
+        self.intervals_ = None
         self.schema_ = Schema.of(data)
         self.x_mean_, self.x_scale_, self.y_mean_, self.y_scale_ = x_mean, x_scale, y_mean, y_scale
         return self
@@ -198,6 +208,8 @@ class Estimator(abc.ABC):
 
         The input and target scaling stay those of :meth:`fit` (see
         :mod:`kinemyo.models.adaptation`); what changes is model-specific (``_partial_fit``).
+        Calibrated intervals are dropped: they describe the model before the adaptation
+        (:meth:`calibrate` again on labelled windows it has not seen).
 
         Raises:
             KinemyoError: the model is not fitted or has no online adaptation, ``data`` has no
@@ -221,6 +233,7 @@ class Estimator(abc.ABC):
             Runs.of(data),
             adaptation or Adaptation(),
         )
+        self.intervals_ = None
         return self
 
     def _partial_fit(
@@ -236,8 +249,9 @@ class Estimator(abc.ABC):
         """Estimates of the targets of every window of ``data`` (its Y, if any, is not used).
 
         Returns:
-            Prediction with mean (N, J, Q) in the training target units and, for probabilistic
-            models, std (N, J, Q) in the same units (else None).
+            Prediction with mean (N, J, Q) in the training target units, for probabilistic
+            models std (N, J, Q) in the same units (else None) and, for a calibrated model,
+            bounds at each calibrated level (else none).
 
         Raises:
             KinemyoError: the model is not fitted, or the data's channels or features differ from
@@ -259,7 +273,46 @@ class Estimator(abc.ABC):
             joints=self.schema_.joints,
             quantities=self.schema_.quantities,
             units=self.schema_.units,
+            bounds={} if self.intervals_ is None else self.intervals_.bounds(mean, std),
         )
+
+    def calibrate(
+        self,
+        data: WindowedDataset,
+        levels: Sequence[float] = DEFAULT_LEVELS,
+        description: str = "",
+        estimates: Prediction | None = None,
+    ) -> Self:
+        """Calibrate conformal intervals at ``levels`` on windows ``data`` that the model which
+        estimates them was NOT fitted on (see :mod:`kinemyo.models.conformal`); later
+        predictions carry bounds.
+
+        Args:
+            data: calibration windows with targets.
+            levels: nominal coverages in (0, 1).
+            description: what the calibration windows are, in words, for the model file.
+            estimates: estimates of ``data`` by models fitted without them (cross-conformal:
+                each window by the model of the fold that left it out); default: this model's.
+
+        Raises:
+            KinemyoError: the model is not fitted, ``data`` has no targets or non-finite ones,
+                or too few windows for a level.
+        """
+        self._check_fitted()
+        if data.Y is None:
+            raise KinemyoError(f"{type(self).__name__}.calibrate needs targets; the data has no Y.")
+        truth = _finite(data.Y, "Calibration Y")
+        self.intervals_ = None
+        estimate = self.predict(data) if estimates is None else estimates
+        if estimate.mean.shape != truth.shape:
+            raise KinemyoError(
+                f"The estimates {estimate.mean.shape} do not match the calibration targets "
+                f"{truth.shape}."
+            )
+        self.intervals_ = ConformalIntervals.calibrate(
+            truth, estimate.mean, estimate.std, levels, description or f"{len(data)} windows"
+        )
+        return self
 
     def _refuse_non_finite(self, label: str, values: np.ndarray) -> None:
         bad = ~np.isfinite(values)
@@ -319,6 +372,9 @@ class Estimator(abc.ABC):
             for attribute in _SCALING
         }
         arrays.update(self._fitted_state())
+        if self.intervals_ is not None:
+            header["intervals"] = self.intervals_.header()
+            arrays[_QUANTILES] = np.ascontiguousarray(self.intervals_.quantiles)
         target = Path(directory)
         with atomic_directory(target) as tmp:
             text = json.dumps(header, indent=2, ensure_ascii=False) + "\n"
@@ -414,12 +470,36 @@ def load_model(directory: str | Path) -> Estimator:
     header = settings_from(_Header, header, path=model_file, key="model file")
     arrays = read_tensors(weights_file)
     _check_arrays(arrays, weights_file)
+    quantiles = arrays.pop(_QUANTILES, None)
     try:
         model = create(header.name, **header.params)
     except KinemyoError as error:
         raise DataFormatError(f"invalid 'params' ({error})", path=model_file) from None
-    model._restore(Schema.from_json(header.schema, model_file), arrays, weights_file)
+    schema = Schema.from_json(header.schema, model_file)
+    model._restore(schema, arrays, weights_file)
+    if header.intervals is not None or quantiles is not None:
+        model.intervals_ = _saved_intervals(header.intervals, quantiles, schema, model_file)
     return model
+
+
+def _saved_intervals(
+    header: dict[str, Any] | None, quantiles: np.ndarray | None, schema: Schema, source: Path
+) -> ConformalIntervals:
+    """The calibrated intervals of a model file, or DataFormatError naming ``source``."""
+    shape = (len(schema.joints), len(schema.quantities))
+    try:
+        if header is None or quantiles is None:
+            raise KinemyoError("the interval levels and the interval quantiles come together")
+        intervals = ConformalIntervals.from_saved(header, quantiles)
+        if intervals.quantiles.shape[1:] != shape:
+            raise KinemyoError(
+                f"quantiles for {intervals.quantiles.shape[1:]} targets, not {shape}"
+            )
+    except (KinemyoError, KeyError, TypeError, ValueError) as error:
+        raise DataFormatError(
+            f"damaged conformal intervals ({error}).", path=source, hint="Refit the model."
+        ) from None
+    return intervals
 
 
 @settings
@@ -432,6 +512,7 @@ class _Header:
     params: dict[str, Any]
     schema: dict[str, Any]
     kinemyo_version: str | None = None
+    intervals: dict[str, Any] | None = None
 
 
 def _check_arrays(arrays: dict[str, np.ndarray], source: Path) -> None:

@@ -11,8 +11,9 @@ Protocols:
 
 For every split, the pipeline's fitted values and every model are fitted on the training windows
 only; every number is computed on the test windows. The table gives, per test task and model, MAE,
-RMSE, NRMSE, R2 and Pearson r of joint angles and moments (each averaged over the joints, then
-mean ± sd across subjects), the training time and the number of parameters.
+RMSE, NRMSE, R2 and Pearson r of joint angles and moments, the coverage and width of the models'
+calibrated intervals and GPR's posterior coverage (each averaged over the joints, then mean ± sd
+across subjects), the training time and the number of parameters.
 """
 
 from __future__ import annotations
@@ -273,7 +274,10 @@ def _report(
     report.table(
         table,
         "Table 1. Per test task and model: each metric averaged over the joints, "
-        "mean ± sd across subjects; training time and parameter count.",
+        "mean ± sd across subjects; training time (with the calibration fits) and parameter "
+        "count. Cover: % of test windows inside the model's conformal interval, calibrated "
+        "on training windows only (cross-conformal over training subjects under LOSO); "
+        "posterior cover: GPR's own mean ± z·sigma; width: the interval's mean width.",
     )
     rmse = scores[(scores["metric"] == "rmse") & (scores["quantity"] == "moment")]
     by_model = rmse.groupby("model")["value"].mean().sort_values()

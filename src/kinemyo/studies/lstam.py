@@ -26,9 +26,9 @@ import pandas as pd
 from pydantic import Field
 
 from kinemyo.data.camargo.reader import CamargoDataset, CamargoTrial
-from kinemyo.data.windowed import Prediction, WindowedDataset
+from kinemyo.data.windowed import Prediction, WindowedDataset, level_name
 from kinemyo.errors import KinemyoError
-from kinemyo.evaluation.metrics import r2, rmse, vaf
+from kinemyo.evaluation.metrics import coverage, r2, rmse, vaf
 from kinemyo.experiment import fit_model
 from kinemyo.settings import Seed, settings
 from kinemyo.studies.hip_frames import TrialFrames, trial_frames
@@ -151,8 +151,9 @@ def _concatenate(frames: Sequence[TrialFrames]) -> TrialFrames:
 
 
 def score_frames(frames: TrialFrames, prediction: Prediction) -> pd.DataFrame:
-    """RMSE (N·m, N·m/kg), R2 and VAF of ``prediction`` on the valid frames, overall, per coarse
-    group and per fine condition; one row per scope, condition, joint and metric."""
+    """RMSE (N·m, N·m/kg), R2, VAF and the coverage (%) of every calibrated interval level
+    ("coverage_90", ...) of ``prediction`` on the valid frames, overall, per coarse group and per
+    fine condition; one row per scope, condition, joint and metric."""
     truth = frames.data.Y[:, :, 0].astype(np.float64)
     estimate = prediction.mean[:, :, 0].astype(np.float64)
     scopes = [("all", np.full(len(truth), "all", dtype=object))]
@@ -169,6 +170,10 @@ def score_frames(frames: TrialFrames, prediction: Prediction) -> pd.DataFrame:
                 ("r2", ""): r2(truth[here], estimate[here]),
                 ("vaf", "%"): vaf(truth[here], estimate[here]),
             }
+            for level, (lower, upper) in sorted(prediction.bounds.items(), reverse=True):
+                values[(f"coverage_{level_name(level)}", "%")] = coverage(
+                    truth[here], lower[here, :, 0], upper[here, :, 0]
+                )
             for (metric, unit), per_joint in values.items():
                 for joint, value in zip(frames.data.joints, per_joint, strict=True):
                     rows.append(

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from kinemyo.data.opensim import StorageTable, write_storage
+from kinemyo.data.opensim import write_storage
+from kinemyo.data.predictions import trial_storage
 from kinemyo.fileio import Destination, atomic_directory
 from kinemyo.reporting.report import Report
 from kinemyo.reporting.texts import report_texts
@@ -28,26 +29,24 @@ from kinemyo.studies.lstam_tables import (
 
 def write_predictions_sto(folder: Path, result: ExperimentResult) -> list[Path]:
     """LSTAM's predicted hip moments of the first subject's test trials as OpenSim storage files
-    (``<subject>_<trial>_lstam.sto``: time and the Camargo id column names, N·m), one per trial,
-    so they open in OpenSim beside the measured inverse dynamics."""
+    (``<subject>_<trial>_lstam.sto``: time and the Camargo id column names, N·m, with the bounds
+    of the calibrated intervals, e.g. ``hip_flexion_r_moment_lo90``), one per trial, so they
+    open in OpenSim beside the measured inverse dynamics."""
     if result.traces is None or REFERENCE not in result.traces[1]:
         return []
     frames, predictions = result.traces
-    estimate = predictions[REFERENCE].mean[:, :, 0]
+    columns = {joint: column for column, joint in MOMENTS.items()}
     written = []
     for trial in dict.fromkeys(frames.data.trial):
-        here = frames.data.trial == trial
         path = folder / f"{trial.replace('/', '_')}_lstam.sto"
-        write_storage(
-            path,
-            StorageTable(
-                name="LSTAM predicted hip moments (N·m)",
-                columns=tuple(MOMENTS),
-                time=frames.data.time[here],
-                values=estimate[here],
-                in_degrees=True,
-            ),
+        table = trial_storage(
+            frames.data,
+            predictions[REFERENCE],
+            trial,
+            column=lambda joint, _: columns[joint],
+            name="LSTAM predicted hip moments (N·m)",
         )
+        write_storage(path, table)
         written.append(path)
     return written
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from kinemyo.evaluation.metrics import interval_metrics
 from kinemyo.evaluation.statistics import compare_to_reference
 from kinemyo.studies.lstam import PAPER
 from kinemyo.studies.lstam_models import REFERENCE
@@ -29,15 +30,20 @@ def per_subject(scores: pd.DataFrame, scope: str = "all") -> pd.DataFrame:
 
 
 def summary_table(scores: pd.DataFrame, models: list[str], runs: pd.DataFrame) -> pd.DataFrame:
-    """One row per model: each metric and joint as mean ± sd across subjects; fit time and
-    parameters."""
+    """One row per model: each metric and joint as mean ± sd across subjects, with the coverage
+    of the calibrated intervals (e.g. "cover 90% (%)"); fit time and parameters."""
     overall = per_subject(scores)
+    labels = _LABELS | {
+        (metric, "%"): f"cover {metric.removeprefix('coverage_')}% (%)"
+        for metric in interval_metrics(overall)
+        if metric.startswith("coverage_")
+    }
     rows = []
     for model in models:
         row = {"model": model}
         part = overall[overall["model"] == model]
         for joint in dict.fromkeys(overall["joint"]):
-            for (metric, unit), label in _LABELS.items():
+            for (metric, unit), label in labels.items():
                 values = part[
                     (part["joint"] == joint) & (part["metric"] == metric) & (part["unit"] == unit)
                 ]["value"]
@@ -63,7 +69,8 @@ def paper_row(columns: pd.Index) -> pd.DataFrame:
 def statistics_table(scores: pd.DataFrame) -> pd.DataFrame:
     """Paired signed-rank tests of LSTAM vs every other model, per joint and metric, Holm-
     corrected within each joint and metric."""
-    overall = per_subject(scores).assign(
+    overall = per_subject(scores)
+    overall = overall[overall["metric"].isin([metric for metric, _ in _LABELS])].assign(
         measure=lambda t: [_LABELS[(m, u)] for m, u in zip(t["metric"], t["unit"], strict=True)]
     )
     table = compare_to_reference(
