@@ -105,8 +105,7 @@ class TemplatePredictor(Estimator):
     name = "template"
     fitted_arrays = ("template_",)
     not_causal = (
-        "a window's phase is its place in its whole gait cycle, known only once the cycle has "
-        "ended"
+        "a window's phase is its place in its whole gait cycle, known only once the cycle has ended"
     )
 
     def __init__(self, bins: Annotated[int, Field(ge=1, le=100_000)] = 101) -> None:
