@@ -16,6 +16,7 @@ import codecs
 import csv
 import difflib
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -118,6 +119,76 @@ def _quoted(names: Sequence[str]) -> str:
 _ARROW_TYPES = {np.float64: pa.float64(), np.float32: pa.float32(), str: pa.string()}
 
 
+@dataclass(frozen=True, eq=False)
+class ParsedTable:
+    """The asked columns of a CSV file, parsed (or taken from the cache), not yet stored.
+
+    Attributes:
+        path: the file.
+        columns: the asked columns and their types (see :func:`read_table`).
+        table: those columns, at least one row.
+        cache: where it is kept, if anywhere.
+        from_cache: whether ``table`` came from ``cache`` (nothing to store).
+    """
+
+    path: Path
+    columns: Mapping[str, type]
+    table: pa.Table
+    cache: TableCache | None
+    from_cache: bool
+
+    @property
+    def request(self) -> tuple[str, ...]:
+        """The columns with their Arrow types: the cache's key."""
+        return _request(self.columns)
+
+    def store(self) -> None:
+        """Keep a table parsed from text in the cache (see :meth:`TableCache.put`)."""
+        if self.cache is not None and not self.from_cache:
+            self.cache.put(self.path, self.request, self.table)
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """Each column as a (N,) numpy array; see :func:`read_table` for what they hold."""
+        out = {}
+        for name, kind in self.columns.items():
+            if kind is not str:
+                out[name] = self.table.column(name).to_numpy()
+                continue
+            # few distinct strings (status codes): decode each once, then index
+            encoded = pc.dictionary_encode(self.table.column(name)).combine_chunks()
+            words = np.asarray(encoded.dictionary.to_pylist(), dtype=str)
+            out[name] = words[encoded.indices.to_numpy()]
+        return out
+
+
+def _request(columns: Mapping[str, type]) -> tuple[str, ...]:
+    return tuple(f"{_ARROW_TYPES[kind]}:{name}" for name, kind in columns.items())
+
+
+def parse_table(
+    path: str | Path,
+    columns: Mapping[str, type],
+    *,
+    cache: TableCache | None = None,
+    limits: FileLimits = CSV_TABLE,
+) -> ParsedTable:
+    """Parse the named columns of a CSV file with a header line, or take them from ``cache``;
+    every check of :func:`read_table` that can refuse the file, and no conversion to numpy.
+    The cache is not written: call :meth:`ParsedTable.store` (e.g. later, in the background).
+
+    Arguments and errors: see :func:`read_table`.
+    """
+    path = Path(path)
+    header = read_header(path, limits)
+    table = None if cache is None else cache.get(path, _request(columns))
+    from_cache = table is not None
+    if table is None:
+        table = _parse(path, header, columns, _block_bytes(header, limits))
+    if table.num_rows == 0:
+        raise DataFormatError("the file has a header but no data rows.", path=path)
+    return ParsedTable(path, dict(columns), table, cache, from_cache)
+
+
 def read_table(
     path: str | Path,
     columns: Mapping[str, type],
@@ -143,26 +214,9 @@ def read_table(
             cells (such as a truncated last line) or longer than the longest plausible row, or a
             cell that is not a number, naming the column and row.
     """
-    path = Path(path)
-    header = read_header(path, limits)
-    request = [f"{_ARROW_TYPES[kind]}:{name}" for name, kind in columns.items()]
-    table = None if cache is None else cache.get(path, request)
-    if table is None:
-        table = _parse(path, header, columns, _block_bytes(header, limits))
-        if cache is not None and table.num_rows:
-            cache.put(path, request, table)
-    if table.num_rows == 0:
-        raise DataFormatError("the file has a header but no data rows.", path=path)
-    out = {}
-    for name, kind in columns.items():
-        if kind is not str:
-            out[name] = table.column(name).to_numpy()
-            continue
-        # few distinct strings (status codes): decode each once, then index
-        encoded = pc.dictionary_encode(table.column(name)).combine_chunks()
-        words = np.asarray(encoded.dictionary.to_pylist(), dtype=str)
-        out[name] = words[encoded.indices.to_numpy()]
-    return out
+    parsed = parse_table(path, columns, cache=cache, limits=limits)
+    parsed.store()
+    return parsed.arrays()
 
 
 def _block_bytes(header: Sequence[str], limits: FileLimits) -> int:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Literal
@@ -23,7 +24,7 @@ import numpy as np
 from pydantic import Field
 
 from kinemyo import units
-from kinemyo.data.csv_table import check_columns, read_header, read_table
+from kinemyo.data.csv_table import ParsedTable, check_columns, parse_table, read_header
 from kinemyo.data.gaps import NanPolicy, resolve_gaps
 from kinemyo.data.limits import SIAT_CSV
 from kinemyo.data.plausibility import warn_implausible
@@ -31,9 +32,10 @@ from kinemyo.data.recording import Recording, RecordingMeta, SignalBlock
 from kinemyo.data.siat_llmd import schema
 from kinemyo.data.siat_llmd.labels import (
     LabelTable,
+    check_label_table,
     junctions,
     pair_labels,
-    read_label_table,
+    parse_label_file,
 )
 from kinemyo.data.siat_llmd.subjects import read_subject_info
 from kinemyo.data.table_cache import TableCache, default_cache_dir
@@ -233,16 +235,42 @@ def read_siat_llmd(
         return [read_trial_file(path, options=options)]
     trials = find_trials(path, subjects=subjects, motions=motions)
     table = subject_table(trials[0].data.parents[2])
-    return [
-        read_trial(
-            trial.data,
-            labels=trial.labels,
-            subject_info=table.get(trial.subject),
-            options=options,
-            warn_missing_labels=True,
-        )
-        for trial in trials
-    ]
+    return read_trials(trials, table, options)
+
+
+def read_trials(
+    trials: Sequence[TrialFiles], table: dict[str, schema.SubjectInfo], options: ReadOptions
+) -> list[Recording]:
+    """:func:`read_trial` of each of ``trials`` (``table`` giving the subjects' rows), in order.
+
+    A background thread parses the files of the next trial (:func:`parse_trial`) while this one
+    is checked, then stores it in the cache; errors and warnings come as a serial read gives
+    them: those of a trial's parse after every one of the trials before it.
+    """
+    recordings: list[Recording] = []
+    if not trials:
+        return recordings
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kinemyo-parse") as background:
+        upcoming = background.submit(parse_trial, trials[0].data, trials[0].labels, options)
+        try:
+            for index, trial in enumerate(trials):
+                parsed = upcoming.result()
+                if index + 1 < len(trials):
+                    after = trials[index + 1]
+                    upcoming = background.submit(parse_trial, after.data, after.labels, options)
+                background.submit(parsed.store)  # after the next parse, so it does not wait
+                recording = read_trial(
+                    trial.data,
+                    labels=trial.labels,
+                    subject_info=table.get(trial.subject),
+                    options=options,
+                    warn_missing_labels=True,
+                    parsed=parsed,
+                )
+                recordings.append(recording)
+        finally:
+            upcoming.cancel()
+    return recordings
 
 
 def subject_table(dataset_root: Path) -> dict[str, schema.SubjectInfo]:
@@ -292,6 +320,47 @@ def read_trial_file(path: str | Path, *, options: ReadOptions | None = None) -> 
     )
 
 
+@dataclass(frozen=True, eq=False)
+class ParsedTrial:
+    """The files of one trial parsed (or taken from the cache), not yet checked or stored.
+
+    Attributes:
+        data: the Data file's columns.
+        labels: the Label file's, if the trial has one.
+    """
+
+    data: ParsedTable
+    labels: ParsedTable | None
+
+    def store(self) -> None:
+        """Keep what was parsed from text in the cache."""
+        for parsed in (self.data, self.labels):
+            if parsed is not None:
+                parsed.store()
+
+
+def parse_trial(
+    path: str | Path, labels: Path | None = None, options: ReadOptions | None = None
+) -> ParsedTrial:
+    """Parse a Data (or EMG-only) file and its Label file, if any, in that order, taking them
+    from ``options.cache`` when it has them (it is not written: see :meth:`ParsedTrial.store`).
+
+    Raises:
+        DataFormatError: the first problem that stops a file from being parsed: its columns,
+            size, encoding or a cell that is not a number, naming the file, column and row.
+    """
+    options = options or ReadOptions()
+    path = Path(path)
+    header = read_header(path, SIAT_CSV)
+    has_kinematics = any(c.startswith(("Kinematic:", "Kinetic:")) for c in header)
+    expected = schema.DATA_COLUMNS if has_kinematics else schema.EMG_ONLY_COLUMNS
+    check_columns(path, header, expected)
+    types = {schema.TIME_COLUMN: np.float64, **dict.fromkeys(expected[1:], np.float32)}
+    data = parse_table(path, types, cache=options.cache, limits=SIAT_CSV)
+    label_table = None if labels is None else parse_label_file(labels, cache=options.cache)
+    return ParsedTrial(data, label_table)
+
+
 def read_trial(
     path: str | Path,
     *,
@@ -299,6 +368,7 @@ def read_trial(
     subject_info: schema.SubjectInfo | None = None,
     options: ReadOptions | None = None,
     warn_missing_labels: bool = False,
+    parsed: ParsedTrial | None = None,
 ) -> Recording:
     """Read one Data (or EMG-only) CSV file with the Label file and subject row given.
 
@@ -314,22 +384,18 @@ def read_trial(
         subject_info: its subject's row of SubjectInformation.xlsx, if known (body mass, height).
         options: see :class:`ReadOptions`.
         warn_missing_labels: warn when ``labels`` is None (a trial of a tree should have them).
+        parsed: ``parse_trial(path, labels, options)``, when done already (e.g. in the
+            background); the cache is then not written here.
     """
     options = options or ReadOptions()
     path = Path(path)
     subject, motion = identify(path)
-    header = read_header(path, SIAT_CSV)
-    has_kinematics = any(c.startswith(("Kinematic:", "Kinetic:")) for c in header)
-    expected = schema.DATA_COLUMNS if has_kinematics else schema.EMG_ONLY_COLUMNS
-    check_columns(path, header, expected)
-    columns = read_table(
-        path,
-        {schema.TIME_COLUMN: np.float64, **dict.fromkeys(expected[1:], np.float32)},
-        cache=options.cache,
-        limits=SIAT_CSV,
-    )
+    if parsed is None:
+        parsed = parse_trial(path, labels, options)
+        parsed.store()
+    columns = parsed.data.arrays()
     time = columns[schema.TIME_COLUMN]
-    table = None if labels is None else read_label_table(labels, motion=motion, cache=options.cache)
+    table = None if parsed.labels is None else check_label_table(parsed.labels, motion=motion)
     fs, junction_rows = _check_time(time, table, options.expected_fs, path)
 
     max_gap = round(options.max_gap_s * fs)
