@@ -1,6 +1,7 @@
-"""A tree is read with the next trial's files parsed in a background thread: what a user sees
-(recordings, the first error with its file, column and row, the warnings before it, the cache
-entries) is what reading the trials one after the other with ``read_trial`` gives."""
+"""A tree is read with the next trials' files parsed in background threads (one, or several at
+once with one trial each): what a user sees (recordings, the first error with its file, column
+and row, the warnings before it, the cache entries) is what reading the trials one after the
+other with ``read_trial`` gives."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 import pytest
 
 from kinemyo.data.recording import Recording
@@ -26,6 +28,15 @@ MOTIONS = ("WAK", "UPS", "DNS")
 """Read in this order (the order of the SIAT-LLMD motion codes)."""
 
 ANGLE = "Kinematic: left knee flexion angle"
+
+
+@pytest.fixture(autouse=True, params=[1, 2, 3], ids=lambda n: f"{n}-parse-threads")
+def parse_threads(request: pytest.FixtureRequest):
+    """pyarrow's thread count, which sets how many trials are parsed at once."""
+    before = pa.cpu_count()
+    pa.set_cpu_count(request.param)
+    yield request.param
+    pa.set_cpu_count(before)
 
 
 @pytest.fixture

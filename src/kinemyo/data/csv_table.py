@@ -171,19 +171,22 @@ def parse_table(
     *,
     cache: TableCache | None = None,
     limits: FileLimits = CSV_TABLE,
+    threads: bool = True,
 ) -> ParsedTable:
     """Parse the named columns of a CSV file with a header line, or take them from ``cache``;
     every check of :func:`read_table` that can refuse the file, and no conversion to numpy.
     The cache is not written: call :meth:`ParsedTable.store` (e.g. later, in the background).
 
-    Arguments and errors: see :func:`read_table`.
+    ``threads``: parse the blocks of the file on pyarrow's threads (what one file wants), or on
+    the calling thread only (when several files are parsed at once, one per thread: less work
+    in all than sharing each file out). Other arguments and errors: see :func:`read_table`.
     """
     path = Path(path)
     header = read_header(path, limits)
     table = None if cache is None else cache.get(path, _request(columns))
     from_cache = table is not None
     if table is None:
-        table = _parse(path, header, columns, _block_bytes(header, limits))
+        table = _parse(path, header, columns, _block_bytes(header, limits), threads)
     if table.num_rows == 0:
         raise DataFormatError("the file has a header but no data rows.", path=path)
     return ParsedTable(path, dict(columns), table, cache, from_cache)
@@ -225,7 +228,9 @@ def _block_bytes(header: Sequence[str], limits: FileLimits) -> int:
     return max(MIN_BLOCK_BYTES, limits.max_row_bytes(len(header)), 2 * header_bytes)
 
 
-def _parse(path: Path, header: list[str], columns: Mapping[str, type], block: int) -> pa.Table:
+def _parse(
+    path: Path, header: list[str], columns: Mapping[str, type], block: int, threads: bool
+) -> pa.Table:
     convert = pacsv.ConvertOptions(
         column_types={name: _ARROW_TYPES[kind] for name, kind in columns.items()},
         include_columns=list(columns),
@@ -234,7 +239,9 @@ def _parse(path: Path, header: list[str], columns: Mapping[str, type], block: in
     )
     try:
         return pacsv.read_csv(
-            path, read_options=pacsv.ReadOptions(block_size=block), convert_options=convert
+            path,
+            read_options=pacsv.ReadOptions(block_size=block, use_threads=threads),
+            convert_options=convert,
         )
     except (pa.ArrowInvalid, pa.ArrowTypeError) as error:
         _raise_diagnosis(path, header, columns, block, error)

@@ -84,8 +84,11 @@ LABEL_TYPES = {"Time": np.float64, "Status": str, "Group": np.float64}
 """How the columns of a Label file are parsed."""
 
 
-def parse_label_file(path: str | Path, *, cache: TableCache | None = None) -> ParsedTable:
-    """A Label CSV's columns parsed (or taken from ``cache``, which is not written), unchecked.
+def parse_label_file(
+    path: str | Path, *, cache: TableCache | None = None, threads: bool = True
+) -> ParsedTable:
+    """A Label CSV's columns parsed (or taken from ``cache``, which is not written), unchecked;
+    ``threads`` as :func:`~kinemyo.data.csv_table.parse_table` takes it.
 
     Raises:
         DataFormatError: wrong columns, or a file that does not parse (see
@@ -93,7 +96,7 @@ def parse_label_file(path: str | Path, *, cache: TableCache | None = None) -> Pa
     """
     path = Path(path)
     check_columns(path, read_header(path, SIAT_CSV), schema.LABEL_COLUMNS)
-    return parse_table(path, LABEL_TYPES, cache=cache, limits=SIAT_CSV)
+    return parse_table(path, LABEL_TYPES, cache=cache, limits=SIAT_CSV, threads=threads)
 
 
 def read_label_table(

@@ -14,13 +14,15 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections import deque
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Literal
 
 import numpy as np
+import pyarrow as pa
 from pydantic import Field
 
 from kinemyo import units
@@ -42,6 +44,10 @@ from kinemyo.data.table_cache import TableCache, default_cache_dir
 from kinemyo.data.timebase import check_time_axis, joined_time, measured_rate
 from kinemyo.errors import DataFormatError, DataWarning
 from kinemyo.settings import settings
+
+PARALLEL_TRIALS = 4
+"""The most trials parsed at once by :func:`read_trials` (each holds its parsed columns: about
+half the size of its CSV text)."""
 
 
 @settings
@@ -243,22 +249,28 @@ def read_trials(
 ) -> list[Recording]:
     """:func:`read_trial` of each of ``trials`` (``table`` giving the subjects' rows), in order.
 
-    A background thread parses the files of the next trial (:func:`parse_trial`) while this one
-    is checked, then stores it in the cache; errors and warnings come as a serial read gives
-    them: those of a trial's parse after every one of the trials before it.
+    Background threads parse the files of the next trials (:func:`parse_trial`), one trial per
+    thread and as many at once as pyarrow has threads (``pyarrow.cpu_count()``, at most
+    :data:`PARALLEL_TRIALS`), while this one is checked, and store them in the cache. Errors and
+    warnings come as a serial read gives them: those of a trial after every one of the trials
+    before it.
     """
-    recordings: list[Recording] = []
     if not trials:
-        return recordings
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kinemyo-parse") as background:
-        upcoming = background.submit(parse_trial, trials[0].data, trials[0].labels, options)
+        return []
+    workers = max(1, min(pa.cpu_count(), PARALLEL_TRIALS, len(trials)))
+    recordings: list[Recording] = []
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="kinemyo-parse") as pool:
+
+        def parse(trial: TrialFiles) -> Future[ParsedTrial]:
+            return pool.submit(parse_trial, trial.data, trial.labels, options, workers == 1)
+
+        upcoming = deque(parse(trial) for trial in trials[:workers])
         try:
             for index, trial in enumerate(trials):
-                parsed = upcoming.result()
-                if index + 1 < len(trials):
-                    after = trials[index + 1]
-                    upcoming = background.submit(parse_trial, after.data, after.labels, options)
-                background.submit(parsed.store)  # after the next parse, so it does not wait
+                parsed = upcoming.popleft().result()
+                if index + workers < len(trials):
+                    upcoming.append(parse(trials[index + workers]))
+                pool.submit(parsed.store)  # queued after the parses, so they do not wait
                 recording = read_trial(
                     trial.data,
                     labels=trial.labels,
@@ -269,7 +281,8 @@ def read_trials(
                 )
                 recordings.append(recording)
         finally:
-            upcoming.cancel()
+            for future in upcoming:
+                future.cancel()
     return recordings
 
 
@@ -340,10 +353,14 @@ class ParsedTrial:
 
 
 def parse_trial(
-    path: str | Path, labels: Path | None = None, options: ReadOptions | None = None
+    path: str | Path,
+    labels: Path | None = None,
+    options: ReadOptions | None = None,
+    threads: bool = True,
 ) -> ParsedTrial:
     """Parse a Data (or EMG-only) file and its Label file, if any, in that order, taking them
     from ``options.cache`` when it has them (it is not written: see :meth:`ParsedTrial.store`).
+    ``threads``: as :func:`~kinemyo.data.csv_table.parse_table` takes it.
 
     Raises:
         DataFormatError: the first problem that stops a file from being parsed: its columns,
@@ -356,8 +373,9 @@ def parse_trial(
     expected = schema.DATA_COLUMNS if has_kinematics else schema.EMG_ONLY_COLUMNS
     check_columns(path, header, expected)
     types = {schema.TIME_COLUMN: np.float64, **dict.fromkeys(expected[1:], np.float32)}
-    data = parse_table(path, types, cache=options.cache, limits=SIAT_CSV)
-    label_table = None if labels is None else parse_label_file(labels, cache=options.cache)
+    cache = options.cache
+    data = parse_table(path, types, cache=cache, limits=SIAT_CSV, threads=threads)
+    label_table = None if labels is None else parse_label_file(labels, cache=cache, threads=threads)
     return ParsedTrial(data, label_table)
 
 
