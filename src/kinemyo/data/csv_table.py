@@ -147,6 +147,18 @@ class ParsedTable:
         if self.cache is not None and not self.from_cache:
             self.cache.put(self.path, self.request, self.table)
 
+    def stacked(self, names: Sequence[str], dtype: type) -> np.ndarray:
+        """The numeric columns ``names`` side by side, (N, len(names)) of ``dtype`` in C order
+        (empty cells NaN): each value copied once, straight from the parsed blocks."""
+        out = np.empty((self.table.num_rows, len(names)), dtype=dtype)
+        start = 0
+        for batch in self.table.select(list(names)).to_batches():
+            rows = out[start : start + batch.num_rows]  # a block small enough to stay in cache
+            for k, column in enumerate(batch.columns):
+                rows[:, k] = column.to_numpy(zero_copy_only=False)
+            start += batch.num_rows
+        return out
+
     def arrays(self) -> dict[str, np.ndarray]:
         """Each column as a (N,) numpy array; see :func:`read_table` for what they hold."""
         out = {}

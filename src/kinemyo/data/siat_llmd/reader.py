@@ -411,16 +411,15 @@ def read_trial(
     if parsed is None:
         parsed = parse_trial(path, labels, options)
         parsed.store()
-    columns = parsed.data.arrays()
-    time = columns[schema.TIME_COLUMN]
+    time = parsed.data.table.column(schema.TIME_COLUMN).to_numpy()
     table = None if parsed.labels is None else check_label_table(parsed.labels, motion=motion)
     fs, junction_rows = _check_time(time, table, options.expected_fs, path)
 
     max_gap = round(options.max_gap_s * fs)
     blocks = {
-        block_name: _block(columns, block_columns, names, unit, options.nan_policy, max_gap, path)
+        block_name: _block(parsed.data, block_columns, names, unit, options.nan_policy, max_gap)
         for block_name, (block_columns, names, unit) in _BLOCKS.items()
-        if block_columns[0] in columns
+        if block_columns[0] in parsed.data.columns
     }
 
     label_block = None
@@ -466,21 +465,20 @@ _BLOCKS = {
 
 
 def _block(
-    columns: dict[str, np.ndarray],
+    data: ParsedTable,
     block_columns: Sequence[str],
     names: Sequence[str],
     unit: str,
     policy: NanPolicy,
     max_gap: int,
-    path: Path,
 ) -> SignalBlock:
-    """The SignalBlock of ``block_columns``: each value copied once, into float32.
+    """The SignalBlock of ``block_columns`` of the Data file: each value copied once, into
+    float32.
 
     Raises a ``DataFormatError`` at an infinite value (or one beyond float32), and warns about
     values beyond the plausible range of ``unit`` (:mod:`kinemyo.data.plausibility`)."""
-    values = np.empty((columns[block_columns[0]].size, len(block_columns)), dtype=np.float32)
-    for k, column in enumerate(block_columns):
-        values[:, k] = columns[column]
+    path = data.path
+    values = data.stacked(block_columns, np.float32)
     infinite = np.isinf(values)
     if infinite.any():
         row, k = np.argwhere(infinite)[0]
