@@ -251,18 +251,21 @@ def read_trials(
 
     Background threads parse the files of the next trials (:func:`parse_trial`), one trial per
     thread and as many at once as pyarrow has threads (``pyarrow.cpu_count()``, at most
-    :data:`PARALLEL_TRIALS`), while this one is checked, and store them in the cache. Errors and
-    warnings come as a serial read gives them: those of a trial after every one of the trials
-    before it.
+    :data:`PARALLEL_TRIALS`), while this one is checked; one more thread stores what they parsed
+    in the cache. Errors and warnings come as a serial read gives them: those of a trial after
+    every one of the trials before it.
     """
     if not trials:
         return []
     workers = max(1, min(pa.cpu_count(), PARALLEL_TRIALS, len(trials)))
     recordings: list[Recording] = []
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="kinemyo-parse") as pool:
+    with (
+        ThreadPoolExecutor(workers, thread_name_prefix="kinemyo-parse") as parsers,
+        ThreadPoolExecutor(1, thread_name_prefix="kinemyo-cache") as writer,
+    ):
 
         def parse(trial: TrialFiles) -> Future[ParsedTrial]:
-            return pool.submit(parse_trial, trial.data, trial.labels, options, workers == 1)
+            return parsers.submit(parse_trial, trial.data, trial.labels, options, workers == 1)
 
         upcoming = deque(parse(trial) for trial in trials[:workers])
         try:
@@ -270,7 +273,7 @@ def read_trials(
                 parsed = upcoming.popleft().result()
                 if index + workers < len(trials):
                     upcoming.append(parse(trials[index + workers]))
-                pool.submit(parsed.store)  # queued after the parses, so they do not wait
+                writer.submit(parsed.store)
                 recording = read_trial(
                     trial.data,
                     labels=trial.labels,
