@@ -146,3 +146,20 @@ def test_every_file_parsed_in_the_background_is_cached(
     for trial in tree.values():
         parsed = parse_trial(trial.path, trial.label_path, options)
         assert parsed.data.from_cache and parsed.labels is not None and parsed.labels.from_cache
+
+
+def test_a_tree_read_leaves_the_cache_within_its_limit_keeping_the_newest(
+    tree: dict[str, ForeignTrial], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    read_siat_llmd(tmp_path / "root", options=ReadOptions(cache_dir=tmp_path / "sizes"))
+    needed = sum(entry.stat().st_size for entry in (tmp_path / "sizes").glob("*.arrow"))
+    limit = 0.6 * needed
+    monkeypatch.setenv("KINEMYO_CACHE_MAX_GB", str(limit / 1e9))
+    options = ReadOptions(cache_dir=tmp_path / "cache")
+    read_siat_llmd(tmp_path / "root", options=options)
+    kept = list((tmp_path / "cache").glob("*.arrow"))
+    assert 0 < len(kept) < 2 * len(MOTIONS)
+    assert sum(entry.stat().st_size for entry in kept) <= limit
+    last = tree[MOTIONS[-1]]
+    parsed = parse_trial(last.path, last.label_path, options)
+    assert parsed.data.from_cache and parsed.labels is not None and parsed.labels.from_cache

@@ -142,10 +142,10 @@ class ParsedTable:
         """The columns with their Arrow types: the cache's key."""
         return _request(self.columns)
 
-    def store(self) -> None:
+    def store(self, prune: bool = True) -> None:
         """Keep a table parsed from text in the cache (see :meth:`TableCache.put`)."""
         if self.cache is not None and not self.from_cache:
-            self.cache.put(self.path, self.request, self.table)
+            self.cache.put(self.path, self.request, self.table, prune=prune)
 
     def stacked(self, names: Sequence[str], dtype: type) -> np.ndarray:
         """The numeric columns ``names`` side by side, (N, len(names)) of ``dtype`` in C order

@@ -252,8 +252,8 @@ def read_trials(
     Background threads parse the files of the next trials (:func:`parse_trial`), one trial per
     thread and as many at once as pyarrow has threads (``pyarrow.cpu_count()``, at most
     :data:`PARALLEL_TRIALS`), while this one is checked; one more thread stores what they parsed
-    in the cache. Errors and warnings come as a serial read gives them: those of a trial after
-    every one of the trials before it.
+    in the cache, pruned to its size limit once, at the end. Errors and warnings come as a
+    serial read gives them: those of a trial after every one of the trials before it.
     """
     if not trials:
         return []
@@ -273,7 +273,7 @@ def read_trials(
                 parsed = upcoming.popleft().result()
                 if index + workers < len(trials):
                     upcoming.append(parse(trials[index + workers]))
-                writer.submit(parsed.store)
+                writer.submit(parsed.store, False)
                 recording = read_trial(
                     trial.data,
                     labels=trial.labels,
@@ -286,6 +286,8 @@ def read_trials(
         finally:
             for future in upcoming:
                 future.cancel()
+            if options.cache is not None:
+                writer.submit(options.cache.prune)
     return recordings
 
 
@@ -348,11 +350,11 @@ class ParsedTrial:
     data: ParsedTable
     labels: ParsedTable | None
 
-    def store(self) -> None:
-        """Keep what was parsed from text in the cache."""
+    def store(self, prune: bool = True) -> None:
+        """Keep what was parsed from text in the cache (see :meth:`ParsedTable.store`)."""
         for parsed in (self.data, self.labels):
             if parsed is not None:
-                parsed.store()
+                parsed.store(prune)
 
 
 def parse_trial(
