@@ -6,10 +6,10 @@ Reads every Data and Label file of a SIAT-LLMD tree (by default the generated de
 - pandas.read_csv (default engine) and pyarrow.csv.read_csv, parsing only: no validation, no
   label alignment; every number as float64, Status as text;
 - kinemyo, first read with the cache off: parsed from text (Time as float64, the signals as
-  float32, Status as text), columns checked by name, time axis, gaps, labels; the next trial's
-  files are parsed in a background thread while one is checked;
+  float32, Status as text), columns checked by name, time axis, gaps, labels; the next trials'
+  files are parsed in background threads while one is checked;
 - kinemyo, first read with the cache on and empty: the same, and the parsed tables stored as
-  Arrow IPC entries (in the background thread);
+  Arrow IPC entries (on a background thread);
 - kinemyo, later reads (cache hit: validation still runs, parsing is skipped).
 
 All read the same files, from the page cache (a first read, untimed, warms it). The runs are
