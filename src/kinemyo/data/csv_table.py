@@ -7,7 +7,9 @@ least 1 MiB); a row that straddles blocks is refused, naming it. pyarrow reports
 nor, reliably, the column of a bad cell, so on failure the file is parsed a second time, single
 threaded, as text, to find them; that diagnosis costs about two parses, never more. Plain CSV and
 gzip-compressed CSV (``.gz``) are read alike; CRLF line endings, a UTF-8 byte-order mark and
-quoted headers are accepted.
+quoted headers are accepted. :func:`read_table` is :func:`parse_table` (every check, no
+conversion, no cache write: what a background thread can do), then the cache write and the
+conversion to numpy (:class:`ParsedTable`).
 """
 
 from __future__ import annotations
