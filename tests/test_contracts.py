@@ -18,6 +18,7 @@ code paths through the same checks.
 
 from __future__ import annotations
 
+import inspect
 import json
 from pathlib import Path
 from typing import Any
@@ -423,3 +424,71 @@ def test_inputs_of_the_wrong_shape_get_a_clear_error(name: str) -> None:
         net.step(torch.zeros(2, 6, dtype=torch.float64), state)
     with pytest.raises(KinemyoError, match=r"\(B, n_inputs\).*got shape \(2, 1, 5\)"):
         net.step(inputs(2, 1), state)
+
+
+BAD_OPTION_VALUES: list[Any] = [0, -1, float("nan"), True, "text"]
+"""What every network option refuses, bar the exceptions in ``ACCEPTS``."""
+
+ACCEPTS: dict[str, list[Any]] = {
+    "dropout": [0],  # a probability in [0, 1)
+    "reconstruction_weight": [0],  # >= 0; 0 builds no decoder
+    "no_fft": [True],  # the ablation flags
+    "no_autoencoder": [True],
+    "no_attention": [True],
+}
+"""The values of ``BAD_OPTION_VALUES`` that an option takes."""
+
+
+def constructor_options(cls: type[SequenceNetwork]) -> list[str]:
+    """The named parameters of a network class's constructor (``self`` aside)."""
+    parameters = inspect.signature(cls.__init__).parameters
+    return [name for name in parameters if name != "self"]
+
+
+@pytest.mark.parametrize("name", sorted(NETWORKS))
+def test_every_option_refuses_bad_values_naming_it(name: str) -> None:
+    """Each constructor option of each registered network, fed 0, -1, NaN, True and text:
+    a KinemyoError naming the network and the option, or (for the values in ``ACCEPTS``) a
+    network that takes the value."""
+    base = {"n_inputs": N_IN, "n_outputs": N_OUT, "hidden": HIDDEN, "layers": LAYERS}
+    base |= TINY_OPTIONS.get(name, {})
+    options = constructor_options(NETWORKS[name])
+    assert {"n_inputs", "n_outputs", "hidden", "layers"} <= set(options)
+    for option in options:
+        for value in BAD_OPTION_VALUES:
+            arguments = {**base, option: value}
+            if any(value is ok or value == ok for ok in ACCEPTS.get(option, [])):
+                assert getattr(build_network(name, **arguments), option) == value
+                continue
+            with pytest.raises(KinemyoError) as caught:
+                build_network(name, **arguments)
+            message = str(caught.value)
+            assert f"Network '{name}'" in message and f"'{option}'" in message, (option, value)
+            assert "\n" not in message
+
+
+@pytest.mark.parametrize(
+    ("name", "options", "named"),
+    [
+        ("transformer", {"heads": 3}, ("'heads' (3)", "'hidden' (8)")),
+        ("xlstm", {"heads": 3}, ("'heads' (3)", "'hidden' (8)")),
+        ("mlstm", {"heads": 4, "mlstm_proj_factor": 1.25}, ("'mlstm_proj_factor'", "'heads' (4)")),
+        ("slstm", {"slstm_proj_factor": 0.05}, ("'slstm_proj_factor' (0.05)", "'hidden' (8)")),
+        ("xlstm", {"pattern": "msm"}, ("'pattern'", "'layers' = 2")),
+        ("lstam", {"transform": "stft", "stft_frame": 9}, ("'stft_frame' (9)", "'window' (8)")),
+    ],
+)
+def test_options_at_odds_name_every_option_involved(
+    name: str, options: dict[str, Any], named: tuple[str, ...]
+) -> None:
+    arguments = {"hidden": HIDDEN, "layers": LAYERS, **TINY_OPTIONS.get(name, {}), **options}
+    with pytest.raises(KinemyoError, match=f"Network '{name}': invalid configuration") as caught:
+        build_network(name, n_inputs=N_IN, n_outputs=N_OUT, **arguments)
+    assert all(part in str(caught.value) for part in named), str(caught.value)
+
+
+@pytest.mark.parametrize("name", sorted(NETWORKS))
+def test_sizes_beyond_their_bounds_are_refused_before_building(name: str) -> None:
+    """A hidden size of 10**9 would allocate terabytes: it is refused by its bound."""
+    with pytest.raises(KinemyoError, match=r"'hidden' must be <= 4096 \(got 1000000000\)"):
+        build_network(name, n_inputs=N_IN, n_outputs=N_OUT, hidden=10**9)

@@ -43,7 +43,7 @@ def test_forecast_settings_name_the_field_out_of_range(field: str, value: object
 
 
 def test_training_parts_refuse_a_test_fraction_out_of_range() -> None:
-    with pytest.raises(KinemyoError, match=r"'test_fraction' must be a number in \(0, 1\)"):
+    with pytest.raises(KinemyoError, match=r"'test_fraction' must be < 1 \(got 1.5\)"):
         normalised_training_parts([sine_series("angle")], 1.5)
 
 

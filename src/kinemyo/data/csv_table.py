@@ -7,7 +7,9 @@ least 1 MiB); a row that straddles blocks is refused, naming it. pyarrow reports
 nor, reliably, the column of a bad cell, so on failure the file is parsed a second time, single
 threaded, as text, to find them; that diagnosis costs about two parses, never more. Plain CSV and
 gzip-compressed CSV (``.gz``) are read alike; CRLF line endings, a UTF-8 byte-order mark and
-quoted headers are accepted.
+quoted headers are accepted. :func:`read_table` is :func:`parse_table` (every check, no
+conversion, no cache write: what a background thread can do), then the cache write and the
+conversion to numpy (:class:`ParsedTable`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import codecs
 import csv
 import difflib
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -118,6 +121,91 @@ def _quoted(names: Sequence[str]) -> str:
 _ARROW_TYPES = {np.float64: pa.float64(), np.float32: pa.float32(), str: pa.string()}
 
 
+@dataclass(frozen=True, eq=False)
+class ParsedTable:
+    """The asked columns of a CSV file, parsed (or taken from the cache), not yet stored.
+
+    Attributes:
+        path: the file.
+        columns: the asked columns and their types (see :func:`read_table`).
+        table: those columns, at least one row.
+        cache: where it is kept, if anywhere.
+        from_cache: whether ``table`` came from ``cache`` (nothing to store).
+    """
+
+    path: Path
+    columns: Mapping[str, type]
+    table: pa.Table
+    cache: TableCache | None
+    from_cache: bool
+
+    @property
+    def request(self) -> tuple[str, ...]:
+        """The columns with their Arrow types: the cache's key."""
+        return _request(self.columns)
+
+    def store(self, prune: bool = True) -> None:
+        """Keep a table parsed from text in the cache (see :meth:`TableCache.put`)."""
+        if self.cache is not None and not self.from_cache:
+            self.cache.put(self.path, self.request, self.table, prune=prune)
+
+    def stacked(self, names: Sequence[str], dtype: type) -> np.ndarray:
+        """The numeric columns ``names`` side by side, (N, len(names)) of ``dtype`` in C order
+        (empty cells NaN): each value copied once, straight from the parsed blocks."""
+        out = np.empty((self.table.num_rows, len(names)), dtype=dtype)
+        start = 0
+        for batch in self.table.select(list(names)).to_batches():
+            rows = out[start : start + batch.num_rows]  # a block small enough to stay in cache
+            for k, column in enumerate(batch.columns):
+                rows[:, k] = column.to_numpy(zero_copy_only=False)
+            start += batch.num_rows
+        return out
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """Each column as a (N,) numpy array; see :func:`read_table` for what they hold."""
+        out = {}
+        for name, kind in self.columns.items():
+            if kind is not str:
+                out[name] = self.table.column(name).to_numpy()
+                continue
+            # few distinct strings (status codes): decode each once, then index
+            encoded = pc.dictionary_encode(self.table.column(name)).combine_chunks()
+            words = np.asarray(encoded.dictionary.to_pylist(), dtype=str)
+            out[name] = words[encoded.indices.to_numpy()]
+        return out
+
+
+def _request(columns: Mapping[str, type]) -> tuple[str, ...]:
+    return tuple(f"{_ARROW_TYPES[kind]}:{name}" for name, kind in columns.items())
+
+
+def parse_table(
+    path: str | Path,
+    columns: Mapping[str, type],
+    *,
+    cache: TableCache | None = None,
+    limits: FileLimits = CSV_TABLE,
+    threads: bool = True,
+) -> ParsedTable:
+    """Parse the named columns of a CSV file with a header line, or take them from ``cache``;
+    every check of :func:`read_table` that can refuse the file, and no conversion to numpy.
+    The cache is not written: call :meth:`ParsedTable.store` (e.g. later, in the background).
+
+    ``threads``: parse the blocks of the file on pyarrow's threads (what one file wants), or on
+    the calling thread only (when several files are parsed at once, one per thread: less work
+    in all than sharing each file out). Other arguments and errors: see :func:`read_table`.
+    """
+    path = Path(path)
+    header = read_header(path, limits)
+    table = None if cache is None else cache.get(path, _request(columns))
+    from_cache = table is not None
+    if table is None:
+        table = _parse(path, header, columns, _block_bytes(header, limits), threads)
+    if table.num_rows == 0:
+        raise DataFormatError("the file has a header but no data rows.", path=path)
+    return ParsedTable(path, dict(columns), table, cache, from_cache)
+
+
 def read_table(
     path: str | Path,
     columns: Mapping[str, type],
@@ -143,26 +231,9 @@ def read_table(
             cells (such as a truncated last line) or longer than the longest plausible row, or a
             cell that is not a number, naming the column and row.
     """
-    path = Path(path)
-    header = read_header(path, limits)
-    request = [f"{_ARROW_TYPES[kind]}:{name}" for name, kind in columns.items()]
-    table = None if cache is None else cache.get(path, request)
-    if table is None:
-        table = _parse(path, header, columns, _block_bytes(header, limits))
-        if cache is not None and table.num_rows:
-            cache.put(path, request, table)
-    if table.num_rows == 0:
-        raise DataFormatError("the file has a header but no data rows.", path=path)
-    out = {}
-    for name, kind in columns.items():
-        if kind is not str:
-            out[name] = table.column(name).to_numpy()
-            continue
-        # few distinct strings (status codes): decode each once, then index
-        encoded = pc.dictionary_encode(table.column(name)).combine_chunks()
-        words = np.asarray(encoded.dictionary.to_pylist(), dtype=str)
-        out[name] = words[encoded.indices.to_numpy()]
-    return out
+    parsed = parse_table(path, columns, cache=cache, limits=limits)
+    parsed.store()
+    return parsed.arrays()
 
 
 def _block_bytes(header: Sequence[str], limits: FileLimits) -> int:
@@ -171,7 +242,9 @@ def _block_bytes(header: Sequence[str], limits: FileLimits) -> int:
     return max(MIN_BLOCK_BYTES, limits.max_row_bytes(len(header)), 2 * header_bytes)
 
 
-def _parse(path: Path, header: list[str], columns: Mapping[str, type], block: int) -> pa.Table:
+def _parse(
+    path: Path, header: list[str], columns: Mapping[str, type], block: int, threads: bool
+) -> pa.Table:
     convert = pacsv.ConvertOptions(
         column_types={name: _ARROW_TYPES[kind] for name, kind in columns.items()},
         include_columns=list(columns),
@@ -180,7 +253,9 @@ def _parse(path: Path, header: list[str], columns: Mapping[str, type], block: in
     )
     try:
         return pacsv.read_csv(
-            path, read_options=pacsv.ReadOptions(block_size=block), convert_options=convert
+            path,
+            read_options=pacsv.ReadOptions(block_size=block, use_threads=threads),
+            convert_options=convert,
         )
     except (pa.ArrowInvalid, pa.ArrowTypeError) as error:
         _raise_diagnosis(path, header, columns, block, error)

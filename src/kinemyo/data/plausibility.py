@@ -101,6 +101,12 @@ def implausible(
     # Compared in the samples' own precision: float32 blocks are not copied to float64.
     dtype = values.dtype if np.issubdtype(values.dtype, np.floating) else np.float64
     limits = np.array([PLAUSIBLE_ABS.get(unit, np.inf) for unit in units_of], dtype=dtype)
+    if values.size and limits.size:
+        # one pass over all samples (NaN skipped) settles the usual case: nothing beyond
+        # the smallest limit
+        extreme = max(np.fmax.reduce(values, axis=None), -np.fmin.reduce(values, axis=None))
+        if extreme <= limits.min():
+            return []
     over = np.abs(values) > limits
     found = []
     for column in np.flatnonzero(over.any(axis=0)):

@@ -109,8 +109,12 @@ class TableCache:
         stored = (table.schema.metadata or {}).get(_IDENTITY_KEY)
         return table if stored == _identity(path) else None
 
-    def put(self, path: Path, columns: Sequence[str], table: pa.Table) -> None:
-        """Store ``table`` as the parse of ``path`` with ``columns``, replacing an older entry.
+    def put(
+        self, path: Path, columns: Sequence[str], table: pa.Table, *, prune: bool = True
+    ) -> None:
+        """Store ``table`` as the parse of ``path`` with ``columns``, replacing an older entry,
+        then (``prune``) delete the oldest entries beyond the size limit (:meth:`prune`: it
+        looks at every entry, so a reader storing many tables prunes once, after the last).
 
         Errors (a read-only or full cache folder) leave no entry and do not stop the read.
         """
@@ -119,6 +123,14 @@ class TableCache:
         try:
             with atomic_file(entry) as tmp, ipc.new_file(str(tmp), table.schema) as writer:
                 writer.write_table(table)
+            if prune:
+                self.prune()
+        except OSError:
+            return
+
+    def prune(self) -> None:
+        """Delete the entries written longest ago until the folder fits the size limit."""
+        try:
             prune_folder(self.directory, self.max_bytes)
         except OSError:
             return

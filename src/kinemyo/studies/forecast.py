@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from numbers import Real
 from pathlib import Path
 from typing import Annotated, Literal, Protocol
 
@@ -31,7 +30,6 @@ from kinemyo.forecasting.metrics import score_forecasts, summarise_scores, weigh
 from kinemyo.forecasting.series import JointSeries, ZScore, rolling_origins
 from kinemyo.models.lagllama import LagLlamaNetwork
 from kinemyo.models.lagllama.settings import MAX_CONTEXT
-from kinemyo.models.networks.base import check_option
 from kinemyo.provenance import package_versions
 from kinemyo.reporting.figures import plot_crps_box, plot_forecast, save_figure
 from kinemyo.reporting.report import Report
@@ -50,13 +48,6 @@ of that part. Beyond it the value is not a joint series' (a corrupt cell), and t
 float32 arithmetic or the mapping of forecasts back to the series' units overflows."""
 
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
-
-
-def check_test_fraction(value: float) -> float:
-    """``value``, unless it is not a number strictly between 0 and 1 (the held-out end)."""
-    ok = isinstance(value, Real) and not isinstance(value, bool) and 0 < value < 1
-    check_option(ok, "forecasting", "test_fraction", value, "must be a number in (0, 1)")
-    return float(value)
 
 
 @settings
@@ -85,8 +76,12 @@ def split_point(series: JointSeries, test_fraction: float) -> int:
 def normalised_training_parts(
     series: Sequence[JointSeries], test_fraction: float
 ) -> list[np.ndarray]:
-    """The z-normalised training part of each series (what fine-tuning may see)."""
-    check_test_fraction(test_fraction)
+    """The z-normalised training part of each series (what fine-tuning may see).
+
+    Raises:
+        KinemyoError: ``test_fraction`` is not in (0, 1), naming it.
+    """
+    ForecastSettings(test_fraction=test_fraction)
     parts = []
     for s in series:
         train = s.values[: split_point(s, test_fraction)]

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from kinemyo.data.csv_table import check_columns, read_header, read_table
+from kinemyo.data.csv_table import ParsedTable, check_columns, parse_table, read_header
 from kinemyo.data.limits import SIAT_CSV
 from kinemyo.data.recording import NO_GROUP, UNLABELLED, Labels
 from kinemyo.data.siat_llmd import schema
@@ -80,6 +80,25 @@ def _check_status(status: np.ndarray, motion: str, path: Path) -> None:
         )
 
 
+LABEL_TYPES = {"Time": np.float64, "Status": str, "Group": np.float64}
+"""How the columns of a Label file are parsed."""
+
+
+def parse_label_file(
+    path: str | Path, *, cache: TableCache | None = None, threads: bool = True
+) -> ParsedTable:
+    """A Label CSV's columns parsed (or taken from ``cache``, which is not written), unchecked;
+    ``threads`` as :func:`~kinemyo.data.csv_table.parse_table` takes it.
+
+    Raises:
+        DataFormatError: wrong columns, or a file that does not parse (see
+            :func:`~kinemyo.data.csv_table.read_table`).
+    """
+    path = Path(path)
+    check_columns(path, read_header(path, SIAT_CSV), schema.LABEL_COLUMNS)
+    return parse_table(path, LABEL_TYPES, cache=cache, limits=SIAT_CSV, threads=threads)
+
+
 def read_label_table(
     path: str | Path, *, motion: str | None, cache: TableCache | None = None
 ) -> LabelTable:
@@ -91,18 +110,21 @@ def read_label_table(
         cache: parse cache, if any.
 
     Raises:
-        DataFormatError: wrong columns, a missing Time, a non-integer Group, a Status code the
-            motion does not have (e.g. 7 in WAK), a Time that does not increase within a Group;
-            naming the row.
+        DataFormatError: see :func:`parse_label_file` and :func:`check_label_table`.
     """
-    path = Path(path)
-    check_columns(path, read_header(path, SIAT_CSV), schema.LABEL_COLUMNS)
-    table = read_table(
-        path,
-        {"Time": np.float64, "Status": str, "Group": np.float64},
-        cache=cache,
-        limits=SIAT_CSV,
-    )
+    parsed = parse_label_file(path, cache=cache)
+    parsed.store()
+    return check_label_table(parsed, motion=motion)
+
+
+def check_label_table(parsed: ParsedTable, *, motion: str | None) -> LabelTable:
+    """Check a parsed Label file (:func:`parse_label_file`).
+
+    Raises:
+        DataFormatError: a missing Time, a non-integer Group, a Status code the motion does not
+            have (e.g. 7 in WAK), a Time that does not increase within a Group; naming the row.
+    """
+    path, table = parsed.path, parsed.arrays()
     time, group_raw = table["Time"], table["Group"]
     status = _normalise_status(table["Status"])
     if motion is not None:

@@ -14,16 +14,19 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections import deque
 from collections.abc import Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Literal
 
 import numpy as np
+import pyarrow as pa
 from pydantic import Field
 
 from kinemyo import units
-from kinemyo.data.csv_table import check_columns, read_header, read_table
+from kinemyo.data.csv_table import ParsedTable, check_columns, parse_table, read_header
 from kinemyo.data.gaps import NanPolicy, resolve_gaps
 from kinemyo.data.limits import SIAT_CSV
 from kinemyo.data.plausibility import warn_implausible
@@ -31,9 +34,10 @@ from kinemyo.data.recording import Recording, RecordingMeta, SignalBlock
 from kinemyo.data.siat_llmd import schema
 from kinemyo.data.siat_llmd.labels import (
     LabelTable,
+    check_label_table,
     junctions,
     pair_labels,
-    read_label_table,
+    parse_label_file,
     task_labels,
 )
 from kinemyo.data.siat_llmd.subjects import read_subject_info
@@ -41,6 +45,10 @@ from kinemyo.data.table_cache import TableCache, default_cache_dir
 from kinemyo.data.timebase import check_time_axis, joined_time, measured_rate
 from kinemyo.errors import DataFormatError, DataWarning
 from kinemyo.settings import settings
+
+PARALLEL_TRIALS = 4
+"""The most trials parsed at once by :func:`read_trials` (each holds its parsed columns: about
+half the size of its CSV text)."""
 
 
 @settings
@@ -234,16 +242,54 @@ def read_siat_llmd(
         return [read_trial_file(path, options=options)]
     trials = find_trials(path, subjects=subjects, motions=motions)
     table = subject_table(trials[0].data.parents[2])
-    return [
-        read_trial(
-            trial.data,
-            labels=trial.labels,
-            subject_info=table.get(trial.subject),
-            options=options,
-            warn_missing_labels=True,
-        )
-        for trial in trials
-    ]
+    return read_trials(trials, table, options)
+
+
+def read_trials(
+    trials: Sequence[TrialFiles], table: dict[str, schema.SubjectInfo], options: ReadOptions
+) -> list[Recording]:
+    """:func:`read_trial` of each of ``trials`` (``table`` giving the subjects' rows), in order.
+
+    Background threads parse the files of the next trials (:func:`parse_trial`), one trial per
+    thread and as many at once as pyarrow has threads (``pyarrow.cpu_count()``, at most
+    :data:`PARALLEL_TRIALS`), while this one is checked; one more thread stores what they parsed
+    in the cache, pruned to its size limit once, at the end. Errors and warnings come as a
+    serial read gives them: those of a trial after every one of the trials before it.
+    """
+    if not trials:
+        return []
+    workers = max(1, min(pa.cpu_count(), PARALLEL_TRIALS, len(trials)))
+    recordings: list[Recording] = []
+    with (
+        ThreadPoolExecutor(workers, thread_name_prefix="kinemyo-parse") as parsers,
+        ThreadPoolExecutor(1, thread_name_prefix="kinemyo-cache") as writer,
+    ):
+
+        def parse(trial: TrialFiles) -> Future[ParsedTrial]:
+            return parsers.submit(parse_trial, trial.data, trial.labels, options, workers == 1)
+
+        upcoming = deque(parse(trial) for trial in trials[:workers])
+        try:
+            for index, trial in enumerate(trials):
+                parsed = upcoming.popleft().result()
+                if index + workers < len(trials):
+                    upcoming.append(parse(trials[index + workers]))
+                writer.submit(parsed.store, False)
+                recording = read_trial(
+                    trial.data,
+                    labels=trial.labels,
+                    subject_info=table.get(trial.subject),
+                    options=options,
+                    warn_missing_labels=True,
+                    parsed=parsed,
+                )
+                recordings.append(recording)
+        finally:
+            for future in upcoming:
+                future.cancel()
+            if options.cache is not None:
+                writer.submit(options.cache.prune)
+    return recordings
 
 
 def subject_table(dataset_root: Path) -> dict[str, schema.SubjectInfo]:
@@ -293,6 +339,59 @@ def read_trial_file(path: str | Path, *, options: ReadOptions | None = None) -> 
     )
 
 
+@dataclass(frozen=True, eq=False)
+class ParsedTrial:
+    """The files of one trial parsed (or taken from the cache), not yet checked or stored.
+
+    Attributes:
+        data: the Data file's columns.
+        labels: the Label file's, if the trial has one.
+    """
+
+    data: ParsedTable
+    labels: ParsedTable | None
+
+    def store(self, prune: bool = True) -> None:
+        """Keep what was parsed from text in the cache (see :meth:`ParsedTable.store`)."""
+        for parsed in (self.data, self.labels):
+            if parsed is not None:
+                parsed.store(prune)
+
+
+def parse_trial(
+    path: str | Path,
+    labels: Path | None = None,
+    options: ReadOptions | None = None,
+    threads: bool = True,
+) -> ParsedTrial:
+    """Parse a Data (or EMG-only) file and its Label file, if any, in that order, taking them
+    from ``options.cache`` when it has them (it is not written: see :meth:`ParsedTrial.store`).
+    ``threads``: as :func:`~kinemyo.data.csv_table.parse_table` takes it.
+
+    Raises:
+        DataFormatError: the first problem that stops a file from being parsed: its columns,
+            size, encoding or a cell that is not a number, naming the file, column and row.
+    """
+    options = options or ReadOptions()
+    path = Path(path)
+    header = read_header(path, SIAT_CSV)
+    has_kinematics = any(c.startswith(("Kinematic:", "Kinetic:")) for c in header)
+    expected = schema.DATA_COLUMNS if has_kinematics else schema.EMG_ONLY_COLUMNS
+    task_labelled = schema.TASK_LABEL_COLUMN in header
+    check_columns(
+        path, header, (*expected, schema.TASK_LABEL_COLUMN) if task_labelled else expected
+    )
+    types = {
+        schema.TIME_COLUMN: np.float64,
+        **dict.fromkeys(expected[1:], np.float32),
+        **({schema.TASK_LABEL_COLUMN: str} if task_labelled else {}),
+    }
+    cache = options.cache
+    data = parse_table(path, types, cache=cache, limits=SIAT_CSV, threads=threads)
+    label_table = None if labels is None else parse_label_file(labels, cache=cache, threads=threads)
+    return ParsedTrial(data, label_table)
+
+
 def read_trial(
     path: str | Path,
     *,
@@ -300,6 +399,7 @@ def read_trial(
     subject_info: schema.SubjectInfo | None = None,
     options: ReadOptions | None = None,
     warn_missing_labels: bool = False,
+    parsed: ParsedTrial | None = None,
 ) -> Recording:
     """Read one Data (or EMG-only) CSV file with the Label file and subject row given.
 
@@ -320,43 +420,32 @@ def read_trial(
         subject_info: its subject's row of SubjectInformation.xlsx, if known (body mass, height).
         options: see :class:`ReadOptions`.
         warn_missing_labels: warn when ``labels`` is None (a trial of a tree should have them).
+        parsed: ``parse_trial(path, labels, options)``, when done already (e.g. in the
+            background); the cache is then not written here.
     """
     options = options or ReadOptions()
     path = Path(path)
     subject, motion = identify(path)
-    header = read_header(path, SIAT_CSV)
-    has_kinematics = any(c.startswith(("Kinematic:", "Kinetic:")) for c in header)
-    expected = schema.DATA_COLUMNS if has_kinematics else schema.EMG_ONLY_COLUMNS
-    task_labelled = schema.TASK_LABEL_COLUMN in header
-    check_columns(
-        path, header, (*expected, schema.TASK_LABEL_COLUMN) if task_labelled else expected
-    )
-    columns = read_table(
-        path,
-        {
-            schema.TIME_COLUMN: np.float64,
-            **dict.fromkeys(expected[1:], np.float32),
-            **({schema.TASK_LABEL_COLUMN: str} if task_labelled else {}),
-        },
-        cache=options.cache,
-        limits=SIAT_CSV,
-    )
-    time = columns[schema.TIME_COLUMN]
-    table = None if labels is None else read_label_table(labels, motion=motion, cache=options.cache)
+    if parsed is None:
+        parsed = parse_trial(path, labels, options)
+        parsed.store()
+    time = parsed.data.table.column(schema.TIME_COLUMN).to_numpy()
+    table = None if parsed.labels is None else check_label_table(parsed.labels, motion=motion)
     fs, junction_rows = _check_time(time, table, options.expected_fs, path)
 
     max_gap = round(options.max_gap_s * fs)
     blocks = {
-        block_name: _block(columns, block_columns, names, unit, options.nan_policy, max_gap, path)
+        block_name: _block(parsed.data, block_columns, names, unit, options.nan_policy, max_gap)
         for block_name, (block_columns, names, unit) in _BLOCKS.items()
-        if block_columns[0] in columns
+        if block_columns[0] in parsed.data.columns
     }
 
     label_block = None
     if table is not None:
         label_block = pair_labels(table, time, junction_rows, fs)
-    elif task_labelled:
-        label_block = task_labels(columns[schema.TASK_LABEL_COLUMN])
+    elif schema.TASK_LABEL_COLUMN in parsed.data.columns:
+        column = parsed.data.table.column(schema.TASK_LABEL_COLUMN)
+        label_block = task_labels(np.asarray(column.to_pylist(), dtype=str))
     elif warn_missing_labels:
         warnings.warn(f"{path}: no Label file; the trial has no labels.", DataWarning, stacklevel=2)
 
@@ -397,21 +486,20 @@ _BLOCKS = {
 
 
 def _block(
-    columns: dict[str, np.ndarray],
+    data: ParsedTable,
     block_columns: Sequence[str],
     names: Sequence[str],
     unit: str,
     policy: NanPolicy,
     max_gap: int,
-    path: Path,
 ) -> SignalBlock:
-    """The SignalBlock of ``block_columns``: each value copied once, into float32.
+    """The SignalBlock of ``block_columns`` of the Data file: each value copied once, into
+    float32.
 
     Raises a ``DataFormatError`` at an infinite value (or one beyond float32), and warns about
     values beyond the plausible range of ``unit`` (:mod:`kinemyo.data.plausibility`)."""
-    values = np.empty((columns[block_columns[0]].size, len(block_columns)), dtype=np.float32)
-    for k, column in enumerate(block_columns):
-        values[:, k] = columns[column]
+    path = data.path
+    values = data.stacked(block_columns, np.float32)
     infinite = np.isinf(values)
     if infinite.any():
         row, k = np.argwhere(infinite)[0]

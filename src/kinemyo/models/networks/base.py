@@ -9,7 +9,11 @@ step at a time (what a controller does in real time) and must give the same outp
 network and the shapes, not torch's message about matrix sizes.
 
 Networks are registered by name in :data:`NETWORKS`; the estimators in
-:mod:`kinemyo.models.sequence` build them from ``(n_inputs, n_outputs, hidden, layers, **options)``.
+:mod:`kinemyo.models.sequence` build them from ``(n_inputs, n_outputs, hidden, layers, **options)``
+with :func:`build_network`, which checks the options first, in the idiom of
+:mod:`kinemyo.settings`: each constructor parameter is annotated with its type and bounds (the
+aliases below, e.g. ``dropout: Dropout``), and what involves several options (``heads`` dividing
+``hidden``) is checked in the constructor, which raises ``ValueError`` naming the options.
 """
 
 from __future__ import annotations
@@ -18,16 +22,35 @@ import abc
 import functools
 import inspect
 from collections.abc import Callable
-from numbers import Integral, Real
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
 import torch
+from pydantic import Field
 from torch import nn
 
 from kinemyo.errors import KinemyoError
+from kinemyo.settings import check_values
 
 State = Any
 """Whatever a network carries from one step to the next (tensors, tuples of tensors, lists)."""
+
+Features = Annotated[int, Field(ge=1, le=1_000_000)]
+"""Features or targets per step."""
+
+Width = Annotated[int, Field(ge=1, le=4096)]
+"""A hidden size, a number of channels or heads."""
+
+Depth = Annotated[int, Field(ge=1, le=64)]
+"""Stacked layers or blocks."""
+
+Steps = Annotated[int, Field(ge=1, le=100_000)]
+"""A length in time steps: a window, a kernel, a span."""
+
+Factor = Annotated[float, Field(gt=0, le=64)]
+"""A width relative to ``hidden``."""
+
+Dropout = Annotated[float, Field(ge=0, lt=1)]
+"""A dropout probability."""
 
 
 class SequenceNetwork(nn.Module, abc.ABC):
@@ -42,16 +65,10 @@ class SequenceNetwork(nn.Module, abc.ABC):
 
     name: ClassVar[str]
 
-    def __init__(self, n_inputs: int, n_outputs: int, hidden: int = 32, layers: int = 2) -> None:
+    def __init__(
+        self, n_inputs: Features, n_outputs: Features, hidden: Width = 32, layers: Depth = 2
+    ) -> None:
         super().__init__()
-        for label, value in (
-            ("n_inputs", n_inputs),
-            ("n_outputs", n_outputs),
-            ("hidden", hidden),
-            ("layers", layers),
-        ):
-            if int(value) < 1:
-                raise KinemyoError(f"{type(self).__name__}: {label} must be >= 1, got {value}.")
         self.n_inputs, self.n_outputs = int(n_inputs), int(n_outputs)
         self.hidden, self.layers = int(hidden), int(layers)
 
@@ -111,39 +128,6 @@ def _checked_input(function: Callable[..., Any], dims: int) -> Callable[..., Any
     return checked
 
 
-def check_option(ok: bool, owner: str, option: str, value: Any, requirement: str) -> None:
-    """A KinemyoError naming ``owner``'s ``option``, what it must be and what it got, unless
-    ``ok``."""
-    if not ok:
-        raise KinemyoError(f"{owner}: option '{option}' {requirement}; got {value!r}.")
-
-
-def integer_option(owner: str, option: str, value: Any, minimum: int = 1) -> int:
-    """``value`` as an int, unless it is not an integer (a bool is not) >= ``minimum``."""
-    ok = isinstance(value, Integral) and not isinstance(value, bool) and value >= minimum
-    check_option(ok, owner, option, value, f"must be an integer >= {minimum}")
-    return int(value)
-
-
-def real_option(owner: str, option: str, value: Any, minimum: float, below: float) -> float:
-    """``value`` as a float, unless it is not a real number (a bool is not) with
-    ``minimum <= value < below``."""
-    ok = isinstance(value, Real) and not isinstance(value, bool) and minimum <= value < below
-    check_option(ok, owner, option, value, f"must be a number in [{minimum:g}, {below:g})")
-    return float(value)
-
-
-def dropout_option(owner: str, value: Any) -> float:
-    """A dropout probability: a number in [0, 1)."""
-    return real_option(owner, "dropout", value, 0.0, 1.0)
-
-
-def flag_option(owner: str, option: str, value: Any) -> bool:
-    """``value``, unless it is not True or False."""
-    check_option(isinstance(value, bool), owner, option, value, "must be True or False")
-    return value
-
-
 NETWORKS: dict[str, type[SequenceNetwork]] = {}
 """Network classes by name ("lstm", "tcn", "transformer", "slstm", "mlstm", "xlstm", ...)."""
 
@@ -156,15 +140,26 @@ def register_network(cls: type[SequenceNetwork]) -> type[SequenceNetwork]:
     return cls
 
 
-def build_network(name: str, **kwargs: Any) -> SequenceNetwork:
-    """An untrained network by name; unknown names and options list the known ones."""
+def build_network(name: str, **options: Any) -> SequenceNetwork:
+    """An untrained network by name, its options checked against the constructor's annotations
+    (:func:`kinemyo.settings.check_values`) and then together (the constructor's ``ValueError``).
+
+    Raises:
+        KinemyoError: an unknown name or option (listing the known ones), or an option of the
+            wrong type, out of its bounds or at odds with another, naming the network and options.
+    """
     if name not in NETWORKS:
         raise KinemyoError(f"Unknown network '{name}'; known: {', '.join(sorted(NETWORKS))}.")
     cls = NETWORKS[name]
     accepted = [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
-    unknown = sorted(set(kwargs) - set(accepted))
+    unknown = sorted(set(options) - set(accepted))
     if unknown:
         raise KinemyoError(
             f"Network '{name}' has no option(s) {unknown}; its options are: {', '.join(accepted)}."
         )
-    return cls(**kwargs)
+    owner = f"Network '{name}'"
+    check_values(cls.__init__, options, owner)
+    try:
+        return cls(**options)
+    except ValueError as error:
+        raise KinemyoError(f"{owner}: invalid configuration: {error}.") from None

@@ -19,9 +19,12 @@ import torch
 from torch import nn
 
 from kinemyo.models.networks.base import (
+    Depth,
+    Dropout,
+    Features,
     SequenceNetwork,
-    dropout_option,
-    integer_option,
+    Steps,
+    Width,
     register_network,
 )
 from kinemyo.models.networks.windowing import (
@@ -51,17 +54,16 @@ class FeedForwardNetwork(SequenceNetwork):
 
     def __init__(
         self,
-        n_inputs: int,
-        n_outputs: int,
-        hidden: int = 64,
-        layers: int = 2,
+        n_inputs: Features,
+        n_outputs: Features,
+        hidden: Width = 64,
+        layers: Depth = 2,
         *,
-        window: int = 32,
-        dropout: float = 0.0,
+        window: Steps = 32,
+        dropout: Dropout = 0.0,
     ) -> None:
         super().__init__(n_inputs, n_outputs, hidden, layers)
-        self.window = integer_option("FeedForwardNetwork", "window", window)
-        self.dropout = dropout_option("FeedForwardNetwork", dropout)
+        self.window, self.dropout = int(window), float(dropout)
         widths = [self.window * self.n_inputs] + [self.hidden] * self.layers
         hidden_layers = [
             module

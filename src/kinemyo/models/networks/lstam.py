@@ -58,19 +58,20 @@ for the temporal attention.
 from __future__ import annotations
 
 import math
-from typing import ClassVar, Literal, NamedTuple
+from typing import Annotated, ClassVar, Literal, NamedTuple
 
 import torch
+from pydantic import Field
 from torch import nn
 from torch.nn.functional import gelu
 
-from kinemyo.errors import KinemyoError
 from kinemyo.models.networks.base import (
+    Depth,
+    Dropout,
+    Features,
     SequenceNetwork,
-    dropout_option,
-    flag_option,
-    integer_option,
-    real_option,
+    Steps,
+    Width,
     register_network,
 )
 from kinemyo.models.networks.windowing import (
@@ -81,7 +82,6 @@ from kinemyo.models.networks.windowing import (
 )
 
 Transform = Literal["fft", "stft"]
-TRANSFORMS: tuple[str, ...] = ("fft", "stft")
 
 
 class LSTAMState(NamedTuple):
@@ -218,47 +218,34 @@ class LSTAM(SequenceNetwork):
 
     def __init__(
         self,
-        n_inputs: int,
-        n_outputs: int,
-        hidden: int = 64,
-        layers: int = 1,
+        n_inputs: Features,
+        n_outputs: Features,
+        hidden: Width = 64,
+        layers: Depth = 1,
         *,
-        window: int = 32,
+        window: Annotated[Steps, Field(ge=2)] = 32,
         transform: Transform = "fft",
-        stft_frame: int = 16,
-        stft_hop: int = 8,
-        latent: int = 32,
-        ae_channels: int = 16,
-        ae_kernel: int = 3,
-        attention_span: int = 16,
-        reconstruction_weight: float = 0.1,
-        dropout: float = 0.0,
+        stft_frame: Annotated[Steps, Field(ge=2)] = 16,
+        stft_hop: Steps = 8,
+        latent: Width = 32,
+        ae_channels: Width = 16,
+        ae_kernel: Steps = 3,
+        attention_span: Steps = 16,
+        reconstruction_weight: Annotated[float, Field(ge=0)] = 0.1,
+        dropout: Dropout = 0.0,
         no_fft: bool = False,
         no_autoencoder: bool = False,
         no_attention: bool = False,
     ) -> None:
         super().__init__(n_inputs, n_outputs, hidden, layers)
-        self.window = integer_option("LSTAM", "window", window, minimum=2)
-        if transform not in TRANSFORMS:
-            raise KinemyoError(f"LSTAM: transform must be one of {TRANSFORMS}, got {transform!r}.")
-        self.transform = transform
-        self.stft_frame = integer_option("LSTAM", "stft_frame", stft_frame, minimum=2)
-        self.stft_hop = integer_option("LSTAM", "stft_hop", stft_hop)
-        self.no_fft = flag_option("LSTAM", "no_fft", no_fft)
-        if transform == "stft" and not self.no_fft and self.stft_frame > self.window:
-            raise KinemyoError(
-                f"LSTAM: stft_frame must be <= window={self.window}, got {stft_frame!r}."
-            )
-        self.latent = integer_option("LSTAM", "latent", latent)
-        self.ae_channels = integer_option("LSTAM", "ae_channels", ae_channels)
-        self.ae_kernel = integer_option("LSTAM", "ae_kernel", ae_kernel)
-        self.attention_span = integer_option("LSTAM", "attention_span", attention_span)
-        self.reconstruction_weight = real_option(
-            "LSTAM", "reconstruction_weight", reconstruction_weight, 0.0, math.inf
-        )
-        self.dropout = dropout_option("LSTAM", dropout)
-        self.no_autoencoder = flag_option("LSTAM", "no_autoencoder", no_autoencoder)
-        self.no_attention = flag_option("LSTAM", "no_attention", no_attention)
+        if transform == "stft" and not no_fft and stft_frame > window:
+            raise ValueError(f"'stft_frame' ({stft_frame}) must be <= 'window' ({window})")
+        self.window, self.transform = int(window), transform
+        self.stft_frame, self.stft_hop, self.no_fft = int(stft_frame), int(stft_hop), no_fft
+        self.latent, self.ae_channels = int(latent), int(ae_channels)
+        self.ae_kernel, self.attention_span = int(ae_kernel), int(attention_span)
+        self.reconstruction_weight, self.dropout = float(reconstruction_weight), float(dropout)
+        self.no_autoencoder, self.no_attention = no_autoencoder, no_attention
         self._build_modules()
         self.last_frequency_weights: torch.Tensor | None = None
         self.last_temporal_weights: torch.Tensor | None = None

@@ -7,7 +7,14 @@ from typing import ClassVar
 import torch
 from torch import nn
 
-from kinemyo.models.networks.base import SequenceNetwork, dropout_option, register_network
+from kinemyo.models.networks.base import (
+    Depth,
+    Dropout,
+    Features,
+    SequenceNetwork,
+    Width,
+    register_network,
+)
 
 LSTMState = tuple[torch.Tensor, torch.Tensor]
 """(h, c), each (layers, B, hidden): the hidden and cell states of every layer."""
@@ -36,15 +43,15 @@ class LSTMNetwork(SequenceNetwork):
 
     def __init__(
         self,
-        n_inputs: int,
-        n_outputs: int,
-        hidden: int = 32,
-        layers: int = 2,
+        n_inputs: Features,
+        n_outputs: Features,
+        hidden: Width = 32,
+        layers: Depth = 2,
         *,
-        dropout: float = 0.0,
+        dropout: Dropout = 0.0,
     ) -> None:
         super().__init__(n_inputs, n_outputs, hidden, layers)
-        self.dropout = dropout_option("LSTMNetwork", dropout)
+        self.dropout = float(dropout)
         self.lstm = nn.LSTM(
             self.n_inputs,
             self.hidden,

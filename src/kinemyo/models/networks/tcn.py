@@ -20,23 +20,25 @@ O(layers * k * hidden**2) per step, and the outputs are those of ``forward``.
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
 import torch
+from pydantic import Field
 from torch import nn
 from torch.nn.functional import pad
 from torch.nn.utils.parametrizations import weight_norm
 
-from kinemyo.errors import KinemyoError
 from kinemyo.models.networks.base import (
+    Depth,
+    Dropout,
+    Features,
     SequenceNetwork,
-    dropout_option,
-    integer_option,
+    Steps,
+    Width,
     register_network,
 )
 
 Norm = Literal["weight", "layer", "none"]
-NORMS: tuple[str, ...] = ("weight", "layer", "none")
 
 BlockBuffers = tuple[torch.Tensor, torch.Tensor]
 """The input buffers of a block's two convolutions, each (B, hidden, (k - 1) * dilation)."""
@@ -132,21 +134,18 @@ class TCNNetwork(SequenceNetwork):
 
     def __init__(
         self,
-        n_inputs: int,
-        n_outputs: int,
-        hidden: int = 32,
-        layers: int = 2,
+        n_inputs: Features,
+        n_outputs: Features,
+        hidden: Width = 32,
+        layers: Depth = 2,
         *,
-        kernel_size: int = 3,
+        kernel_size: Annotated[Steps, Field(ge=2)] = 3,
         norm: Norm = "weight",
-        dropout: float = 0.0,
+        dropout: Dropout = 0.0,
     ) -> None:
         super().__init__(n_inputs, n_outputs, hidden, layers)
-        kernel_size = integer_option("TCNNetwork", "kernel_size", kernel_size, minimum=2)
-        if norm not in NORMS:
-            raise KinemyoError(f"TCNNetwork: norm must be one of {NORMS}, got {norm!r}.")
-        self.kernel_size, self.norm = kernel_size, norm
-        self.dropout = dropout_option("TCNNetwork", dropout)
+        self.kernel_size, self.norm = int(kernel_size), norm
+        self.dropout = float(dropout)
         self.projection = nn.Linear(self.n_inputs, self.hidden)
         self.blocks = nn.ModuleList(
             _TemporalBlock(self.hidden, self.kernel_size, 2**level, norm, self.dropout)

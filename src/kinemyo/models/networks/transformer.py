@@ -34,16 +34,17 @@ from torch.nn.functional import linear, scaled_dot_product_attention
 
 from kinemyo.errors import KinemyoError
 from kinemyo.models.networks.base import (
+    Depth,
+    Dropout,
+    Factor,
+    Features,
     SequenceNetwork,
-    check_option,
-    dropout_option,
-    integer_option,
-    real_option,
+    Steps,
+    Width,
     register_network,
 )
 
 Context = Literal["error", "sliding"]
-CONTEXTS: tuple[str, ...] = ("error", "sliding")
 
 
 class TransformerState(NamedTuple):
@@ -98,29 +99,20 @@ class TransformerNetwork(SequenceNetwork):
 
     def __init__(
         self,
-        n_inputs: int,
-        n_outputs: int,
-        hidden: int = 32,
-        layers: int = 2,
+        n_inputs: Features,
+        n_outputs: Features,
+        hidden: Width = 32,
+        layers: Depth = 2,
         *,
-        heads: int = 4,
-        ff_factor: float = 4.0,
-        dropout: float = 0.0,
-        max_length: int = 512,
+        heads: Width = 4,
+        ff_factor: Factor = 4.0,
+        dropout: Dropout = 0.0,
+        max_length: Steps = 512,
         context: Context = "error",
     ) -> None:
         super().__init__(n_inputs, n_outputs, hidden, layers)
-        owner = "TransformerNetwork"
-        heads = integer_option(owner, "heads", heads)
-        check_option(self.hidden % heads == 0, owner, "heads", heads, f"must divide {self.hidden}")
-        ff_factor = real_option(owner, "ff_factor", ff_factor, 0.0, math.inf)
-        check_option(ff_factor > 0, owner, "ff_factor", ff_factor, "must be > 0")
-        dropout = dropout_option(owner, dropout)
-        max_length = integer_option(owner, "max_length", max_length)
-        if context not in CONTEXTS:
-            raise KinemyoError(
-                f"TransformerNetwork: context must be one of {CONTEXTS}, got {context!r}."
-            )
+        if self.hidden % heads:
+            raise ValueError(f"'heads' ({heads}) must divide 'hidden' ({self.hidden})")
         self.heads, self.ff_factor, self.dropout = int(heads), float(ff_factor), float(dropout)
         self.max_length, self.context = int(max_length), context
         self.projection = nn.Linear(self.n_inputs, self.hidden)

@@ -37,25 +37,26 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from typing import Any, ClassVar
+from typing import Annotated, ClassVar, Literal
 
 import torch
+from pydantic import BeforeValidator
 from torch import nn
 from torch.nn.functional import gelu, layer_norm, linear, logsigmoid, pad, silu
 
 from kinemyo.models.networks.base import (
+    Depth,
+    Factor,
+    Features,
     SequenceNetwork,
     State,
-    check_option,
-    integer_option,
+    Steps,
+    Width,
     register_network,
 )
 
 MLSTM_EPS = 1e-6
 """Added to the mLSTM denominator max(|n^T q|, exp(-m))."""
-
-FORGET_GATES = ("sigmoid", "exp")
-"""sLSTM forget-gate activations: log f = logsigmoid(a_f) or log f = a_f."""
 
 DEFAULT_HEADS = 4
 
@@ -595,65 +596,80 @@ class LinearEmbedding(nn.Module):
         return self.proj(x), state
 
 
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+def ratio_counts(ratio: object) -> tuple[int, int]:
+    """(mLSTM, sLSTM) blocks per unit of ``ratio``: a pair of non-negative integers, not both 0,
+    or the same as text "m:s" (e.g. "3:1").
+
+    Raises:
+        ValueError: ``ratio`` is neither.
+    """
+    if isinstance(ratio, str):
+        parts: Sequence[object] = [int(p) if p.strip().isdigit() else p for p in ratio.split(":")]
+    else:
+        parts = ratio if isinstance(ratio, Sequence) else ()
+    counts = [p for p in parts if isinstance(p, int) and not isinstance(p, bool) and p >= 0]
+    if len(parts) != 2 or len(counts) != 2 or sum(counts) == 0:
+        raise ValueError(f"must be two non-negative integers m:s, not both 0 (got {ratio!r})")
+    return counts[0], counts[1]
 
 
-def _resolve_heads(owner: str, hidden: int, heads: int | None) -> int:
-    """``heads``, or by default 4 when it divides ``hidden`` (else the largest divisor < 4)."""
-    if heads is None:
-        return max(h for h in range(1, DEFAULT_HEADS + 1) if hidden % h == 0)
-    integer_option(owner, "heads", heads, 1)
-    check_option(hidden % heads == 0, owner, "heads", heads, f"must divide hidden={hidden}")
-    return heads
+Ratio = Annotated[tuple[int, int], BeforeValidator(ratio_counts)]
+"""An xLSTM block ratio m:s, as a pair or as text "m:s" (see :func:`ratio_counts`)."""
+
+ForgetGate = Literal["sigmoid", "exp"]
+"""sLSTM forget-gate activations: log f = logsigmoid(a_f) or log f = a_f."""
 
 
-def _check_factor(owner: str, option: str, value: Any, hidden: int, heads: int | None) -> None:
-    """A positive width factor; with ``heads``, round(value * hidden) must be divisible by it."""
-    number = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-    check_option(
-        number and round(value * hidden) >= 1,
-        owner,
-        option,
-        value,
-        f"must be a number making round({option} x hidden={hidden}) >= 1",
-    )
-    if heads is not None:
-        width = round(value * hidden)
-        check_option(
-            width % heads == 0,
-            owner,
-            option,
-            value,
-            f"must make round({option} x hidden={hidden}) = {width} divisible by heads={heads}",
-        )
-
-
-def block_pattern(owner: str, layers: int, ratio: Sequence[int] | str, pattern: str | None) -> str:
+def block_pattern(layers: int, ratio: Sequence[int] | str, pattern: str | None) -> str:
     """The block kinds, one letter per layer ('m' mLSTM, 's' sLSTM).
 
     ``pattern`` (e.g. "msm") is used as given and must have ``layers`` letters. Otherwise
-    ``ratio`` a:b (a pair or "a:b") tiles the unit 'm' * a + 's' * b and cuts it to ``layers``:
-    1:1 -> "msms...", 3:1 -> "mmmsmmms...", 0:1 -> all sLSTM.
+    ``ratio`` a:b (a pair or "a:b", see :func:`ratio_counts`) tiles the unit 'm' * a + 's' * b
+    and cuts it to ``layers``: 1:1 -> "msms...", 3:1 -> "mmmsmmms...", 0:1 -> all sLSTM.
+
+    Raises:
+        ValueError: a ``pattern`` of other letters or length, naming it; a bad ``ratio``.
     """
     if pattern is not None:
-        ok = isinstance(pattern, str) and len(pattern) == layers and set(pattern) <= {"m", "s"}
-        check_option(
-            ok,
-            owner,
-            "pattern",
-            pattern,
-            f"must be {layers} letters (one per layer), each 'm' (mLSTM) or 's' (sLSTM)",
-        )
+        if len(pattern) != layers or not set(pattern) <= {"m", "s"}:
+            raise ValueError(
+                f"'pattern' must be 'layers' = {layers} letters, each 'm' (mLSTM) or 's' (sLSTM) "
+                f"(got {pattern!r})"
+            )
         return pattern
-    parts = (
-        ratio.split(":") if isinstance(ratio, str) else ratio if isinstance(ratio, Sequence) else ()
-    )
-    counts = [int(p) if isinstance(p, str) and p.strip().isdigit() else p for p in parts]
-    ok = len(counts) == 2 and all(_is_int(c) and c >= 0 for c in counts) and sum(counts) > 0
-    check_option(ok, owner, "ratio", ratio, "must be two non-negative integers m:s, not both 0")
-    unit = "m" * counts[0] + "s" * counts[1]
-    return (unit * layers)[:layers]
+    mlstm, slstm = ratio_counts(ratio)
+    return (("m" * mlstm + "s" * slstm) * layers)[:layers]
+
+
+def _stack_heads(
+    hidden: int, heads: int | None, pattern: str, mlstm_factor: float, slstm_factor: float
+) -> int:
+    """``heads``, or by default 4 when it divides ``hidden`` (else the largest divisor < 4),
+    checked against the widths it splits.
+
+    Raises:
+        ValueError: ``heads`` does not divide ``hidden`` or (with mLSTM blocks) the mLSTM width,
+            or a width factor makes a width of 0; naming the options.
+    """
+    if heads is None:
+        heads = max(h for h in range(1, DEFAULT_HEADS + 1) if hidden % h == 0)
+    elif hidden % heads:
+        raise ValueError(f"'heads' ({heads}) must divide 'hidden' ({hidden})")
+    for option, factor in (
+        ("mlstm_proj_factor", mlstm_factor),
+        ("slstm_proj_factor", slstm_factor),
+    ):
+        if round(factor * hidden) < 1:
+            raise ValueError(
+                f"'{option}' ({factor}) x 'hidden' ({hidden}) must round to a width >= 1"
+            )
+    width = round(mlstm_factor * hidden)
+    if "m" in pattern and width % heads:
+        raise ValueError(
+            f"'mlstm_proj_factor' ({mlstm_factor}) x 'hidden' ({hidden}) = {width} must be "
+            f"divisible by 'heads' ({heads})"
+        )
+    return heads
 
 
 class XLSTMStackNetwork(SequenceNetwork):
@@ -686,24 +702,12 @@ class XLSTMStackNetwork(SequenceNetwork):
         conv_kernel: int,
         mlstm_proj_factor: float,
         slstm_proj_factor: float,
-        forget_gate: str,
+        forget_gate: ForgetGate,
         embedding: Callable[[int, int], nn.Module] = LinearEmbedding,
     ) -> None:
         super().__init__(n_inputs, n_outputs, hidden, layers)
-        owner = self.name
-        pattern = block_pattern(owner, self.layers, ratio, pattern)
-        heads = _resolve_heads(owner, self.hidden, heads)
-        integer_option(owner, "conv_kernel", conv_kernel, 1)
-        mlstm_heads = heads if "m" in pattern else None
-        _check_factor(owner, "mlstm_proj_factor", mlstm_proj_factor, self.hidden, mlstm_heads)
-        _check_factor(owner, "slstm_proj_factor", slstm_proj_factor, self.hidden, None)
-        check_option(
-            forget_gate in FORGET_GATES,
-            owner,
-            "forget_gate",
-            forget_gate,
-            f"must be one of {', '.join(FORGET_GATES)}",
-        )
+        pattern = block_pattern(self.layers, ratio, pattern)
+        heads = _stack_heads(self.hidden, heads, pattern, mlstm_proj_factor, slstm_proj_factor)
         self.pattern, self.heads = pattern, heads
         self.embedding = embedding(self.n_inputs, self.hidden)
         self.stack = XLSTMStack(
@@ -740,15 +744,15 @@ class SLSTMNetwork(XLSTMStackNetwork):
 
     def __init__(
         self,
-        n_inputs: int,
-        n_outputs: int,
-        hidden: int = 32,
-        layers: int = 2,
+        n_inputs: Features,
+        n_outputs: Features,
+        hidden: Width = 32,
+        layers: Depth = 2,
         *,
-        heads: int | None = None,
-        conv_kernel: int = 4,
-        slstm_proj_factor: float = 4 / 3,
-        forget_gate: str = "sigmoid",
+        heads: Width | None = None,
+        conv_kernel: Steps = 4,
+        slstm_proj_factor: Factor = 4 / 3,
+        forget_gate: ForgetGate = "sigmoid",
     ) -> None:
         super().__init__(
             n_inputs,
@@ -773,14 +777,14 @@ class MLSTMNetwork(XLSTMStackNetwork):
 
     def __init__(
         self,
-        n_inputs: int,
-        n_outputs: int,
-        hidden: int = 32,
-        layers: int = 2,
+        n_inputs: Features,
+        n_outputs: Features,
+        hidden: Width = 32,
+        layers: Depth = 2,
         *,
-        heads: int | None = None,
-        conv_kernel: int = 4,
-        mlstm_proj_factor: float = 2.0,
+        heads: Width | None = None,
+        conv_kernel: Steps = 4,
+        mlstm_proj_factor: Factor = 2.0,
     ) -> None:
         super().__init__(
             n_inputs,
@@ -806,18 +810,18 @@ class XLSTMNetwork(XLSTMStackNetwork):
 
     def __init__(
         self,
-        n_inputs: int,
-        n_outputs: int,
-        hidden: int = 32,
-        layers: int = 2,
+        n_inputs: Features,
+        n_outputs: Features,
+        hidden: Width = 32,
+        layers: Depth = 2,
         *,
-        ratio: Sequence[int] | str = (1, 1),
+        ratio: Ratio = (1, 1),
         pattern: str | None = None,
-        heads: int | None = None,
-        conv_kernel: int = 4,
-        mlstm_proj_factor: float = 2.0,
-        slstm_proj_factor: float = 4 / 3,
-        forget_gate: str = "sigmoid",
+        heads: Width | None = None,
+        conv_kernel: Steps = 4,
+        mlstm_proj_factor: Factor = 2.0,
+        slstm_proj_factor: Factor = 4 / 3,
+        forget_gate: ForgetGate = "sigmoid",
     ) -> None:
         super().__init__(
             n_inputs,

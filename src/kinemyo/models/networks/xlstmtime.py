@@ -26,7 +26,6 @@ step and the ones before it, so here:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from functools import partial
 from typing import ClassVar
 
@@ -34,8 +33,8 @@ import torch
 from torch import nn
 from torch.nn.functional import avg_pool1d
 
-from kinemyo.models.networks.base import integer_option, register_network
-from kinemyo.models.networks.xlstm import XLSTMStackNetwork
+from kinemyo.models.networks.base import Depth, Factor, Features, Steps, Width, register_network
+from kinemyo.models.networks.xlstm import ForgetGate, Ratio, XLSTMStackNetwork
 
 
 class CausalDecomposition(nn.Module):
@@ -96,21 +95,20 @@ class XLSTMTimeNetwork(XLSTMStackNetwork):
 
     def __init__(
         self,
-        n_inputs: int,
-        n_outputs: int,
-        hidden: int = 32,
-        layers: int = 2,
+        n_inputs: Features,
+        n_outputs: Features,
+        hidden: Width = 32,
+        layers: Depth = 2,
         *,
-        ma_kernel: int = 25,
-        ratio: Sequence[int] | str = (1, 1),
+        ma_kernel: Steps = 25,
+        ratio: Ratio = (1, 1),
         pattern: str | None = None,
-        heads: int | None = None,
-        conv_kernel: int = 4,
-        mlstm_proj_factor: float = 2.0,
-        slstm_proj_factor: float = 4 / 3,
-        forget_gate: str = "sigmoid",
+        heads: Width | None = None,
+        conv_kernel: Steps = 4,
+        mlstm_proj_factor: Factor = 2.0,
+        slstm_proj_factor: Factor = 4 / 3,
+        forget_gate: ForgetGate = "sigmoid",
     ) -> None:
-        integer_option(self.name, "ma_kernel", ma_kernel)
         super().__init__(
             n_inputs,
             n_outputs,
