@@ -66,6 +66,40 @@ def fit_model(
     return model, time.perf_counter() - started
 
 
+def fit_on_split(
+    windows: SignalWindows, split: Split, config: PipelineConfig
+) -> tuple[WindowedDataset, WindowedDataset]:
+    """The split's training and test windows through a pipeline fitted on the training windows
+    only (filter baseline and thresholds, scales, feature statistics)."""
+    pipeline = SignalPipeline(config)
+    train = pipeline.fit_transform(windows.subset(split.train))
+    return train, pipeline.transform(windows.subset(split.test))
+
+
+def run_model(
+    name: str,
+    params: Mapping[str, Any],
+    split: Split,
+    train: WindowedDataset,
+    test: WindowedDataset,
+    on_epoch: EpochCallback | None = None,
+) -> tuple[ModelRun, Estimator]:
+    """Fit model ``name`` on ``train`` (see :func:`fit_model`) and predict ``test``; the run and
+    the fitted model."""
+    model, seconds = fit_model(name, params, train, on_epoch)
+    run = ModelRun(
+        name,
+        split.name,
+        split.label,
+        test,
+        model.predict(test),
+        seconds,
+        model.n_parameters(),
+        model.history if isinstance(model, SequenceRegressor) else None,
+    )
+    return run, model
+
+
 def run_split(
     windows: SignalWindows,
     split: Split,
@@ -84,26 +118,12 @@ def run_split(
         progress: told the name of each model before it is fitted.
         on_epoch: per-epoch callback handed to sequence models (live training RMSE).
     """
-    pipeline = SignalPipeline(config)
-    train = pipeline.fit_transform(windows.subset(split.train))
-    test = pipeline.transform(windows.subset(split.test))
+    train, test = fit_on_split(windows, split, config)
     runs = []
     for name, params in models.items():
         if progress is not None:
             progress(name)
-        model, seconds = fit_model(name, params, train, on_epoch)
-        runs.append(
-            ModelRun(
-                name,
-                split.name,
-                split.label,
-                test,
-                model.predict(test),
-                seconds,
-                model.n_parameters(),
-                model.history if isinstance(model, SequenceRegressor) else None,
-            )
-        )
+        runs.append(run_model(name, params, split, train, test, on_epoch)[0])
     return runs
 
 
@@ -115,6 +135,27 @@ def score_runs(runs: list[ModelRun]) -> pd.DataFrame:
         table = score(run.truth, run.prediction, by=("subject", "task"))
         tables.append(table.assign(model=run.model, split=run.split, protocol=run.protocol))
     return pd.concat(tables, ignore_index=True)
+
+
+def pool_seeds(scores: pd.DataFrame) -> pd.DataFrame:
+    """``scores`` without its "seed" column; with several seeds, each (subject, seed) pair
+    becomes one "subject" ("Sub01 seed 1"), so that a summary across subjects runs across
+    subjects AND seeds."""
+    if "seed" not in scores.columns:
+        return scores
+    if scores["seed"].nunique() > 1:
+        subject = scores["subject"].astype(str) + " seed " + scores["seed"].astype(str)
+        scores = scores.assign(subject=subject)
+    return scores.drop(columns="seed")
+
+
+def spread_caption(scores: pd.DataFrame) -> str:
+    """What the ± of a table built from ``scores`` spans: "across subjects", or "across
+    subjects and seeds (one value per subject and seed, N seeds)"."""
+    seeds = scores["seed"].nunique() if "seed" in scores.columns else 1
+    if seeds == 1:
+        return "across subjects"
+    return f"across subjects and seeds (one value per subject and seed, {seeds} seeds)"
 
 
 _PERCENT = ("nrmse", "vaf")

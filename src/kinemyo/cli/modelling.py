@@ -10,7 +10,21 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from kinemyo.cli.console import comma_list, console, progress_bar, training_display
+from kinemyo.cli.console import (
+    comma_list,
+    console,
+    exit_on_failures,
+    progress_bar,
+    task_display,
+    training_display,
+)
+from kinemyo.cli.options import (
+    JobsOption,
+    RayAddressOption,
+    RayOption,
+    SeedsOption,
+    parse_seeds,
+)
 from kinemyo.cli.outputs import OverwriteOption, output_file, output_folder
 from kinemyo.errors import KinemyoError
 from kinemyo.fileio import atomic_directory, atomic_file
@@ -326,25 +340,34 @@ def compare(
     test_tasks: Annotated[str | None, typer.Option(help="cross-task: test tasks.")] = None,
     overwrite: OverwriteOption = False,
     allow_implausible: AllowImplausibleOption = False,
+    seeds: SeedsOption = "0",
+    jobs: JobsOption = 1,
+    ray: RayOption = False,
+    ray_address: RayAddressOption = None,
 ) -> None:
     """Fit and score several models under one protocol; write a table (MAE, RMSE, NRMSE, R2, r
     for angles and moments, training time, parameters), training curves, predictions per joint
     and report.md. Every number is on test windows the models did not train on.
 
-    Example: kinemyo compare runs/cohort --models gpr,ridge,lstm,xlstm --protocol within-trial
+    Every (split, model, seed) fit is a task; rerun the same command after an interruption and
+    the finished ones are skipped (see README, "Experiments at scale").
+
+    Example: kinemyo compare runs/cohort --models gpr,ridge,lstm,xlstm --protocol loso --jobs 2
     """
     from kinemyo.config import load_config
+    from kinemyo.experiments.executors import Execution
     from kinemyo.reporting.report import markdown_table
     from kinemyo.studies.compare import run_comparison
 
     destination = output_folder(out, overwrite, data)
+    execution = Execution(jobs=jobs, ray=ray, ray_address=ray_address)
     names = comma_list(models) or []
     params = {name: _model_params(name, preset, None) for name in names}
     if protocol == "cross-task":
         tasks = [*(comma_list(train_tasks) or []), *(comma_list(test_tasks) or [])]
         motions = ",".join(tasks) or motions
     recordings = _read(data, subjects, motions)
-    with training_display("Comparing") as display:
+    with task_display(f"Comparing ({execution.describe()})") as progress:
         result = run_comparison(
             recordings,
             destination,
@@ -354,9 +377,11 @@ def compare(
             train_tasks=comma_list(train_tasks) or (),
             test_tasks=comma_list(test_tasks) or (),
             command=shlex.join(["kinemyo", *sys.argv[1:]]),
-            progress=display.say,
-            on_epoch=display.epoch,
+            seeds=parse_seeds(seeds),
+            execution=execution,
+            progress=progress,
             allow_implausible=allow_implausible,
         )
     console.print(markdown_table(result.table), soft_wrap=True)
     console.print(f"Lowest moment RMSE: [bold]{result.winner}[/]. Report: [bold]{result.report}[/]")
+    exit_on_failures(result.failures)
