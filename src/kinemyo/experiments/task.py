@@ -17,7 +17,6 @@ from typing import Any
 import numpy as np
 
 from kinemyo.errors import KinemyoError
-from kinemyo.models.registry import model_class
 
 TASK_FORMAT = "kinemyo-task/1"
 """The layout of a stored task result; part of every key, bumped when the layout changes."""
@@ -89,6 +88,8 @@ def task_key(parts: Mapping[str, Any]) -> str:
 def seeded(name: str, params: Mapping[str, Any], seed: int) -> dict[str, Any]:
     """``params`` of registry model ``name`` with its seed parameter ("seed" or "random_state")
     set to ``seed``; unchanged for a model without randomness (ridge, mean)."""
+    from kinemyo.models.registry import model_class
+
     accepted = model_class(name).param_names()
     for param in SEED_PARAMS:
         if param in accepted:
