@@ -126,8 +126,9 @@ class TaskStore:
 
     @classmethod
     def for_output(cls, out: Path) -> TaskStore:
-        """The store of the run writing ``out``: the work folder beside it; seeded, when that is
-        absent, from the ``tasks/`` of a finished run kinemyo wrote at ``out``."""
+        """The store of the run writing ``out``: the work folder beside it (made when the first
+        result is written); seeded, when that is absent, from the ``tasks/`` of a finished run
+        kinemyo wrote at ``out``."""
         work = work_folder(out)
         finished = out / FINISHED_NAME
         if not work.exists() and is_kinemyo_output(out) and finished.is_dir():
@@ -135,7 +136,6 @@ class TaskStore:
             shutil.rmtree(staging, ignore_errors=True)
             shutil.copytree(finished, staging)
             staging.rename(work)
-        work.mkdir(parents=True, exist_ok=True)
         return cls(work)
 
     def has(self, key: str) -> bool:
@@ -189,6 +189,7 @@ class TaskStore:
         """Move the store into ``folder`` / ``tasks``, keeping only the results of ``keys`` (the
         tasks of the run that ends; results of other configurations are dropped)."""
         wanted = set(keys)
+        self.root.mkdir(parents=True, exist_ok=True)
         for entry in self.root.iterdir():
             if entry.name not in wanted:
                 shutil.rmtree(entry) if entry.is_dir() else entry.unlink()

@@ -95,4 +95,3 @@ def seeded(name: str, params: Mapping[str, Any], seed: int) -> dict[str, Any]:
         if param in accepted:
             return {**params, param: seed}
     return dict(params)
-
