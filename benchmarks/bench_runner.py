@@ -75,9 +75,8 @@ def main() -> None:
     one, _ = kinemyo(*compare, "--jobs", "1", "--out", str(root / "jobs1"))
     two, _ = kinemyo(*compare, "--jobs", "2", "--out", str(root / "jobs2"))
     print(f"--jobs 1: {one:.1f} s wall; --jobs 2: {two:.1f} s wall; ratio {one / two:.2f}")
-    print(
-        f"--jobs 2 results equal --jobs 1 bit for bit: {same_results(root / 'jobs1', root / 'jobs2')}"
-    )
+    equal = same_results(root / "jobs1", root / "jobs2")
+    print(f"--jobs 2 results equal --jobs 1 bit for bit: {equal}")
 
     if not args.no_kill:
         out = root / "killed"
@@ -99,9 +98,8 @@ def main() -> None:
     if not args.no_ray:
         seconds, _ = kinemyo(*compare, "--ray", "--jobs", "2", "--out", str(root / "ray"))
         print(f"--ray (local, 2 CPUs): {seconds:.1f} s wall")
-        print(
-            f"--ray results equal --jobs 1 bit for bit: {same_results(root / 'jobs1', root / 'ray')}"
-        )
+        equal = same_results(root / "jobs1", root / "ray")
+        print(f"--ray results equal --jobs 1 bit for bit: {equal}")
     print(f"(runs kept in {root})")
 
 
