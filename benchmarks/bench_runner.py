@@ -6,7 +6,7 @@ Every run is a fresh CLI process writing a fresh ``--out`` (nothing reused), on 
 synthetic cohort. ``fit s`` (a wall time) is the only column allowed to differ between tables.
 
 Usage: python benchmarks/bench_runner.py [--subjects 4] [--seconds 8] [--models gpr,ridge,mean]
-    [--no-ray] [--no-kill]
+    [--repeat 1] [--no-ray] [--no-kill]
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -60,6 +61,7 @@ def main() -> None:
     parser.add_argument("--subjects", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--models", default="gpr,ridge,mean")
+    parser.add_argument("--repeat", type=int, default=1, help="alternating --jobs 1/2 pairs")
     parser.add_argument("--no-ray", action="store_true")
     parser.add_argument("--no-kill", action="store_true")
     args = parser.parse_args()
@@ -72,9 +74,17 @@ def main() -> None:
     tasks = 2 * args.subjects * len(args.models.split(","))
     print(f"compare: loso, {args.subjects} subjects x UPS, DNS x {args.models}: {tasks} tasks")
 
-    one, _ = kinemyo(*compare, "--jobs", "1", "--out", str(root / "jobs1"))
-    two, _ = kinemyo(*compare, "--jobs", "2", "--out", str(root / "jobs2"))
-    print(f"--jobs 1: {one:.1f} s wall; --jobs 2: {two:.1f} s wall; ratio {one / two:.2f}")
+    print(f"load average before: {' '.join(Path('/proc/loadavg').read_text().split()[:3])}")
+    walls: dict[str, list[float]] = {"1": [], "2": []}
+    for repeat in range(args.repeat):  # alternating, so that a drifting load hits both alike
+        for jobs in walls:
+            out = root / f"jobs{jobs}" if repeat == 0 else root / f"jobs{jobs}-{repeat}"
+            walls[jobs].append(kinemyo(*compare, "--jobs", jobs, "--out", str(out))[0])
+    one, two = (statistics.median(walls[jobs]) for jobs in walls)
+    shown = {jobs: ", ".join(f"{w:.1f}" for w in values) for jobs, values in walls.items()}
+    print(f"--jobs 1: {shown['1']} s wall; --jobs 2: {shown['2']} s wall")
+    print(f"median ratio --jobs 1 / --jobs 2: {one / two:.2f}")
+    print(f"load average after: {' '.join(Path('/proc/loadavg').read_text().split()[:3])}")
     equal = same_results(root / "jobs1", root / "jobs2")
     print(f"--jobs 2 results equal --jobs 1 bit for bit: {equal}")
 
