@@ -17,7 +17,7 @@ import multiprocessing
 import os
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Annotated, Any
 
 from pydantic import Field
@@ -124,18 +124,16 @@ def run_tasks(
         nonlocal counts
         if isinstance(result, str):
             outcome.failures[task.label] = result
-            counts = TaskCounts(
-                counts.total, counts.skipped, counts.done, running, counts.failed + 1
-            )
+            counts = replace(counts, running=running, failed=counts.failed + 1)
             tell(counts, f"FAILED {task.label}: {result}")
             return
         store.write(task.key, task.label, result)
-        counts = TaskCounts(counts.total, counts.skipped, counts.done + 1, running, counts.failed)
+        counts = replace(counts, running=running, done=counts.done + 1)
         tell(counts, f"finished {task.label}")
 
     def started(running: int, label: str) -> None:
         nonlocal counts
-        counts = TaskCounts(counts.total, counts.skipped, counts.done, running, counts.failed)
+        counts = replace(counts, running=running)
         tell(counts, f"running {label}")
 
     if pending:
