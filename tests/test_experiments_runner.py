@@ -349,3 +349,27 @@ def test_a_local_ray_cluster_gives_the_sequential_results_bit_for_bit(tmp_path: 
         sequential.table.drop(columns="fit s"), on_ray.table.drop(columns="fit s")
     )
     assert _task_arrays(tmp_path / "seq") == _task_arrays(tmp_path / "ray")
+
+
+@pytest.mark.slow
+def test_lstam_on_two_workers_with_two_seeds_equals_the_sequential_run_and_resumes(
+    tmp_path: Path, capsys
+) -> None:
+    from kinemyo.data.synthetic import CamargoCohortConfig, generate_camargo
+
+    data = tmp_path / "camargo"
+    generate_camargo(data, CamargoCohortConfig(subjects=2, treadmill_trials=2, plateau_seconds=3.0))
+    base = ["experiment", "lstam", "--data", str(data), "--models", "lstam,ffn", "--epochs", "1",
+            "--hidden", "8", "--every", "4", "--seeds", "0,1"]  # fmt: skip
+    assert main([*base, "--out", str(tmp_path / "seq")]) == 0
+    assert main([*base, "--jobs", "2", "--out", str(tmp_path / "par")]) == 0
+    capsys.readouterr()
+    seq, par = (pd.read_csv(tmp_path / run / "scores.csv") for run in ("seq", "par"))
+    pd.testing.assert_frame_equal(seq, par, check_exact=True)
+    assert set(seq["seed"]) == {0, 1} and set(seq["subject"]) == {"AB01", "AB02"}
+    assert _task_arrays(tmp_path / "seq") == _task_arrays(tmp_path / "par")
+    assert len(_task_arrays(tmp_path / "par")) == 2 * 2 * 2  # subjects x models x seeds
+    assert main([*base, "--jobs", "2", "--out", str(tmp_path / "par")]) == 0
+    assert "8 of 8 tasks already done, skipped" in capsys.readouterr().out
+    report = (tmp_path / "par" / "report.md").read_text()
+    assert "across subjects and seeds (one value per subject and seed, 2 seeds)" in report

@@ -67,6 +67,7 @@ def write_experiment(
     """
     models = list(config.models)
     spread = spread_caption(result.scores)
+    raw_scores = result.scores  # with the "seed" column
     result = dataclasses.replace(result, scores=pool_seeds(result.scores))
     runs = pd.DataFrame(
         [
@@ -89,7 +90,7 @@ def write_experiment(
     with atomic_directory(out_dir) as tmp:
         figures = experiment_figures(tmp, result, config)
         write_predictions_sto(tmp / "predictions", result)
-        result.scores.to_csv(tmp / "scores.csv", index=False, float_format="%.6g")
+        raw_scores.to_csv(tmp / "scores.csv", index=False, float_format="%.6g")
         runs.to_csv(tmp / "fits.csv", index=False, float_format="%.6g")
         comparison.to_csv(tmp / "comparison.csv", index=False)
         ablation.to_csv(tmp / "ablation.csv", index=False)
@@ -109,8 +110,8 @@ def _runner_notes(report: Report, result: ExperimentResult, spread: str) -> None
     if spread != "across subjects":
         report.text(
             "Seeds",
-            f"Every fit ran with several seeds; every mean ± sd above spans {spread}, and the "
-            "paired tests pair each subject and seed.",
+            f"Every fit ran with several seeds; every mean ± sd above is taken {spread}, and "
+            "the paired tests pair each subject and seed.",
         )
     if result.failures:
         report.text(
