@@ -373,3 +373,26 @@ def test_lstam_on_two_workers_with_two_seeds_equals_the_sequential_run_and_resum
     assert "8 of 8 tasks already done, skipped" in capsys.readouterr().out
     report = (tmp_path / "par" / "report.md").read_text()
     assert "across subjects and seeds (one value per subject and seed, 2 seeds)" in report
+
+
+def test_a_mapping_of_array_pairs_reads_back_with_its_keys() -> None:
+    """Interval bounds (level -> (lower, upper)) are stored beside the arrays they belong to."""
+    from dataclasses import dataclass, field
+
+    from kinemyo.experiments.store import _join, _split
+
+    @dataclass(frozen=True)
+    class Banded:
+        mean: np.ndarray
+        names: tuple[str, ...]
+        bounds: dict = field(default_factory=dict)
+
+    lower, upper = np.array([0.1, 0.2], np.float32), np.array([1 / 3, 0.5], np.float32)
+    written = Banded(
+        np.array([0.25, 0.375]), ("a", "b"), {0.9: (lower, upper), 0.5: (upper, lower)}
+    )
+    read = _join(Banded, *_split(written, "p"), "p")
+    assert list(read.bounds) == [0.9, 0.5] and read.names == ("a", "b")
+    assert read.bounds[0.9][0].tobytes() == lower.tobytes()
+    assert read.bounds[0.5][0].tobytes() == upper.tobytes()
+    assert _join(Banded, *_split(Banded(lower, ()), "p"), "p").bounds == {}

@@ -24,7 +24,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import shutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -78,7 +78,8 @@ def work_folder(out: Path) -> Path:
 
 
 def _split(data: Prediction | WindowedDataset, prefix: str) -> tuple[dict, dict]:
-    """(numeric arrays by "prefix.field", everything else by field) of a frozen dataclass."""
+    """(numeric arrays by "prefix.field[.key.i]", everything else by field) of a frozen
+    dataclass; a mapping field (e.g. interval bounds: level -> (lower, upper)) keeps its keys."""
     arrays, rest = {}, {}
     for field in dataclasses.fields(data):
         value = getattr(data, field.name)
@@ -86,6 +87,12 @@ def _split(data: Prediction | WindowedDataset, prefix: str) -> tuple[dict, dict]
             arrays[f"{prefix}.{field.name}"] = np.ascontiguousarray(value)
         elif isinstance(value, np.ndarray):
             rest[field.name] = {"dtype": value.dtype.str, "values": value.tolist()}
+        elif isinstance(value, Mapping):
+            keys = list(value)
+            for k, key in enumerate(keys):
+                for i, part in enumerate(value[key]):
+                    arrays[f"{prefix}.{field.name}.{k}.{i}"] = np.ascontiguousarray(part)
+            rest[field.name] = {"mapping": keys, "sizes": [len(value[key]) for key in keys]}
         else:
             rest[field.name] = list(value) if isinstance(value, tuple) else value
     return arrays, rest
@@ -95,14 +102,20 @@ def _join(cls: type[D], arrays: dict[str, np.ndarray], rest: dict, prefix: str) 
     values: dict[str, Any] = {}
     for field in dataclasses.fields(cls):
         key = f"{prefix}.{field.name}"
+        stored = rest.get(field.name)
         if key in arrays:
             values[field.name] = arrays[key]
-        elif isinstance(rest.get(field.name), dict):
-            column = rest[field.name]
-            dtype = object if column["dtype"].endswith("O") else column["dtype"]
-            values[field.name] = np.array(column["values"], dtype=dtype)
-        else:
-            stored = rest.get(field.name)
+        elif isinstance(stored, dict) and "mapping" in stored:
+            values[field.name] = {
+                item: tuple(arrays[f"{key}.{k}.{i}"] for i in range(size))
+                for k, (item, size) in enumerate(
+                    zip(stored["mapping"], stored["sizes"], strict=True)
+                )
+            }
+        elif isinstance(stored, dict):
+            dtype = object if stored["dtype"].endswith("O") else stored["dtype"]
+            values[field.name] = np.array(stored["values"], dtype=dtype)
+        elif field.name in rest:
             values[field.name] = tuple(stored) if isinstance(stored, list) else stored
     return cls(**values)
 
