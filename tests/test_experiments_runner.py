@@ -21,7 +21,7 @@ from kinemyo.cli import main
 from kinemyo.cli.console import exit_on_failures
 from kinemyo.config import PipelineConfig
 from kinemyo.data.windowed import Prediction, WindowedDataset
-from kinemyo.errors import RecoveryWarning
+from kinemyo.errors import KinemyoError, RecoveryWarning
 from kinemyo.experiments.executors import Execution
 from kinemyo.experiments.store import TaskResult, TaskStore, work_folder
 from kinemyo.experiments.task import task_key
@@ -396,3 +396,20 @@ def test_a_mapping_of_array_pairs_reads_back_with_its_keys() -> None:
     assert read.bounds[0.9][0].tobytes() == lower.tobytes()
     assert read.bounds[0.5][0].tobytes() == upper.tobytes()
     assert _join(Banded, *_split(Banded(lower, ()), "p"), "p").bounds == {}
+
+
+def test_an_address_where_no_ray_cluster_listens_is_refused_at_once(tmp_path: Path) -> None:
+    pytest.importorskip("ray", reason="Ray is not installed (pip install 'kinemyo[scale]')")
+    import socket
+
+    with socket.socket() as probe:  # a port that was free a moment ago: nothing listens there
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(KinemyoError, match=f"--ray-address 127.0.0.1:{port}: no Ray cluster"):
+        run_comparison(
+            _uneven_cohort(),
+            tmp_path / "run",
+            config=CONFIG,
+            models={"mean": {}},
+            execution=Execution(ray_address=f"127.0.0.1:{port}"),
+        )

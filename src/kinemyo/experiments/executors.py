@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import socket
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field, replace
@@ -206,6 +207,25 @@ def _on_ray_worker(work: Work, shared: list, spec: Any) -> TaskResult | str:
     return _attempt(work, spec, _RAY_SHARED[ref.hex()])
 
 
+def _refuse_unreachable(address: str) -> None:
+    """Refuse at once a ``host:port`` (or ``ray://host:port``) nothing listens on, which Ray
+    itself would retry for minutes; "auto" and other forms are left to Ray.
+
+    Raises:
+        KinemyoError: naming the address and what went wrong.
+    """
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        return
+    try:
+        socket.create_connection((host, int(port)), timeout=5).close()
+    except OSError as error:
+        raise KinemyoError(
+            f"--ray-address {address}: no Ray cluster answers there ({error}). Start one "
+            "(ray start --head) and give its address, or use --ray for a local cluster."
+        ) from None
+
+
 RAY_MISSING = (
     "--ray needs Ray, which is not installed. Install kinemyo's 'scale' extra "
     "(pip install 'kinemyo[scale]'), or run without --ray (--jobs N uses local processes)."
@@ -230,6 +250,7 @@ def _on_ray(
     if started_here:
         options: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False}
         if execution.ray_address is not None:
+            _refuse_unreachable(execution.ray_address)
             options["address"] = execution.ray_address
         else:
             options["num_cpus"] = execution.jobs if execution.jobs > 1 else os.cpu_count()
