@@ -104,6 +104,60 @@ def calibration_folds(
     return folds
 
 
+@dataclass(frozen=True, eq=False)
+class PreparedSplit:
+    """A split's windows through a pipeline fitted on its training windows only, and how the
+    models fitted on them calibrate their intervals.
+
+    Attributes:
+        train, test: the split's training and test windows, features computed by that pipeline.
+        intervals: the protocol's calibration settings
+            (:meth:`~kinemyo.evaluation.calibration.IntervalSettings.for_protocol`).
+        folds: the cross-conformal folds of the training windows (:func:`calibration_folds`).
+    """
+
+    train: WindowedDataset
+    test: WindowedDataset
+    intervals: IntervalSettings
+    folds: list[Fold]
+
+
+def fit_on_split(windows: SignalWindows, split: Split, config: PipelineConfig) -> PreparedSplit:
+    """The split's training and test windows through a pipeline fitted on the training windows
+    only (filter baseline and thresholds, scales, feature statistics), with the calibration
+    settings and folds of its protocol."""
+    pipeline = SignalPipeline(config)
+    train = pipeline.fit_transform(windows.subset(split.train))
+    intervals = IntervalSettings.for_protocol(split.protocol)
+    folds = calibration_folds(windows.subset(split.train), config, intervals)
+    return PreparedSplit(train, pipeline.transform(windows.subset(split.test)), intervals, folds)
+
+
+def run_model(
+    name: str,
+    params: Mapping[str, Any],
+    split: Split,
+    prepared: PreparedSplit,
+    on_epoch: EpochCallback | None = None,
+) -> tuple[ModelRun, Estimator]:
+    """Fit and calibrate model ``name`` on the split's training windows (see :func:`fit_model`)
+    and predict its test windows; the run and the fitted model."""
+    model, seconds = fit_model(
+        name, params, prepared.train, on_epoch, prepared.intervals, prepared.folds
+    )
+    run = ModelRun(
+        name,
+        split.name,
+        split.label,
+        prepared.test,
+        model.predict(prepared.test),
+        seconds,
+        model.n_parameters(),
+        model.history if isinstance(model, SequenceRegressor) else None,
+    )
+    return run, model
+
+
 def run_split(
     windows: SignalWindows,
     split: Split,
@@ -122,28 +176,12 @@ def run_split(
         progress: told the name of each model before it is fitted.
         on_epoch: per-epoch callback handed to sequence models (live training RMSE).
     """
-    pipeline = SignalPipeline(config)
-    train = pipeline.fit_transform(windows.subset(split.train))
-    test = pipeline.transform(windows.subset(split.test))
-    intervals = IntervalSettings.for_protocol(split.protocol)
-    folds = calibration_folds(windows.subset(split.train), config, intervals)
+    prepared = fit_on_split(windows, split, config)
     runs = []
     for name, params in models.items():
         if progress is not None:
             progress(name)
-        model, seconds = fit_model(name, params, train, on_epoch, intervals, folds)
-        runs.append(
-            ModelRun(
-                name,
-                split.name,
-                split.label,
-                test,
-                model.predict(test),
-                seconds,
-                model.n_parameters(),
-                model.history if isinstance(model, SequenceRegressor) else None,
-            )
-        )
+        runs.append(run_model(name, params, split, prepared, on_epoch)[0])
     return runs
 
 
@@ -155,6 +193,27 @@ def score_runs(runs: list[ModelRun]) -> pd.DataFrame:
         table = score(run.truth, run.prediction, by=("subject", "task"), with_target_sd=True)
         tables.append(table.assign(model=run.model, split=run.split, protocol=run.protocol))
     return pd.concat(tables, ignore_index=True)
+
+
+def pool_seeds(scores: pd.DataFrame) -> pd.DataFrame:
+    """``scores`` without its "seed" column; with several seeds, each (subject, seed) pair
+    becomes one "subject" ("Sub01 seed 1"), so that a summary across subjects runs across
+    subjects AND seeds."""
+    if "seed" not in scores.columns:
+        return scores
+    if scores["seed"].nunique() > 1:
+        subject = scores["subject"].astype(str) + " seed " + scores["seed"].astype(str)
+        scores = scores.assign(subject=subject)
+    return scores.drop(columns="seed")
+
+
+def spread_caption(scores: pd.DataFrame) -> str:
+    """What the ± of a table built from ``scores`` spans: "across subjects", or "across
+    subjects and seeds (one value per subject and seed, N seeds)"."""
+    seeds = scores["seed"].nunique() if "seed" in scores.columns else 1
+    if seeds == 1:
+        return "across subjects"
+    return f"across subjects and seeds (one value per subject and seed, {seeds} seeds)"
 
 
 _PERCENT = ("nrmse", "vaf")

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING
 
+import typer
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -13,7 +15,11 @@ from rich.progress import (
     TaskID,
     TextColumn,
     TimeElapsedColumn,
+    TimeRemainingColumn,
 )
+
+if TYPE_CHECKING:
+    from kinemyo.experiments.progress import TaskCounts
 
 console = Console(highlight=False)
 errors = Console(stderr=True, highlight=False)
@@ -89,3 +95,61 @@ def training_display(description: str, metric: str = "RMSE") -> Iterator[Trainin
         yield TrainingDisplay(
             bar, bar.add_task(description, total=None, train=float("nan"), valid=float("nan"))
         )
+
+
+@contextlib.contextmanager
+def task_display(description: str) -> Iterator[Callable[[TaskCounts, str], None]]:
+    """A ``progress(counts, message)`` callback for the experiment runner: a bar of the tasks
+    this run has to run, with how many are running and failed and the ETA; tasks skipped
+    because an earlier run finished them, and each failed task with its error, are printed."""
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("running {task.fields[running]}, failed {task.fields[failed]}"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(description, total=None, running=0, failed=0)
+        seen = {"first": True, "failed": 0}
+
+        def update(counts: TaskCounts, message: str) -> None:
+            if seen["first"] and counts.skipped:
+                bar.console.print(
+                    f"{counts.skipped} of {counts.total} tasks already done, skipped", markup=False
+                )
+            if counts.failed > seen["failed"]:
+                errors.print(message, markup=False, soft_wrap=True)
+            seen["first"], seen["failed"] = False, counts.failed
+            bar.update(
+                task,
+                description=f"{description}: {message}"[:80],
+                completed=counts.done + counts.failed,
+                total=counts.to_run,
+                running=counts.running,
+                failed=counts.failed,
+            )
+
+        yield update
+
+
+def exit_on_failures(failures: Mapping[str, str]) -> None:
+    """List the failed tasks of a run (label: error) and end with exit status 1; nothing when
+    every task finished.
+
+    Raises:
+        typer.Exit: with code 1, when a task failed.
+    """
+    if not failures:
+        return
+    errors.print(
+        f"{len(failures)} task(s) failed (the report lists them; rerun the same command to redo "
+        "only these):",
+        markup=False,
+    )
+    for label, error in failures.items():
+        errors.print(f"- {label}: {error}", markup=False, soft_wrap=True)
+    raise typer.Exit(code=1)

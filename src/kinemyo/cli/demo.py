@@ -9,8 +9,8 @@ from typing import Annotated
 
 import typer
 
-from kinemyo.cli.console import comma_list, console
-from kinemyo.cli.options import SeedOption, finite
+from kinemyo.cli.console import comma_list, console, task_display
+from kinemyo.cli.options import JobsOption, SeedOption, finite
 from kinemyo.cli.outputs import OverwriteOption, output_folder
 from kinemyo.studies.seed_settings import SEED_CHAINS, SEED_FOLDS, SEED_TASKS
 
@@ -39,18 +39,23 @@ def demo(
     ] = 1,
     seed: SeedOption = 0,
     overwrite: OverwriteOption = False,
+    jobs: JobsOption = 1,
 ) -> None:
     """Generate the default synthetic cohort (SIAT-LLMD layout), run the seed study on it
     (the seed's sEMG chain and kinemyo's -> GPR, ridge and mean predictor on DNS and UPS, under
     the seed's leaky random k-fold and the honest within-trial split) and write
     runs/demo/report.md with the table and figures.
 
-    Example: kinemyo demo --out runs/demo
+    Rerun after an interruption and the finished fits are skipped (README, "Experiments at
+    scale").
+
+    Example: kinemyo demo --out runs/demo --jobs 2
     """
     from kinemyo.cli.data import generate_to
     from kinemyo.config import load_config
     from kinemyo.data.siat_llmd import read_siat_llmd
     from kinemyo.data.synthetic import CohortConfig
+    from kinemyo.experiments.executors import Execution
     from kinemyo.reporting.report import markdown_table
     from kinemyo.studies.seed_siat import SWAP_NOTE, run_seed_study
 
@@ -61,7 +66,8 @@ def demo(
     generate_to(cohort_folder, CohortConfig(subjects=subjects, seconds=seconds, seed=seed))
     recordings = read_siat_llmd(cohort, motions=list(SEED_TASKS))
     console.rule("[bold]2. Seed study: sEMG features -> joint angles and moments")
-    with console.status("Starting") as status:
+    execution = Execution(jobs=jobs)
+    with task_display(f"Seed study ({execution.describe()})") as progress:
         result = run_seed_study(
             recordings,
             report_folder,
@@ -69,7 +75,8 @@ def demo(
             seed=seed,
             folds=folds,
             command=shlex.join(["kinemyo", *sys.argv[1:]]),
-            progress=lambda message: status.update(message),
+            execution=execution,
+            progress=progress,
         )
     console.print(markdown_table(result.table), soft_wrap=True)
     console.print(SWAP_NOTE, soft_wrap=True)

@@ -10,8 +10,15 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from kinemyo.cli.console import comma_list, console, progress_bar, training_display
-from kinemyo.cli.options import MlflowOption, SeedOption
+from kinemyo.cli.console import comma_list, console, exit_on_failures, progress_bar, task_display
+from kinemyo.cli.options import (
+    JobsOption,
+    MlflowOption,
+    RayAddressOption,
+    RayOption,
+    SeedsOption,
+    parse_seeds,
+)
 from kinemyo.cli.outputs import OverwriteOption, output_folder
 from kinemyo.studies.lstam_models import MODELS
 
@@ -49,9 +56,12 @@ def lstam(
             min=2, max=4096, help="Frames in LSTAM's FFT window and the FFN's input window."
         ),
     ] = 32,
-    seed: SeedOption = 0,
+    seeds: SeedsOption = "0",
     overwrite: OverwriteOption = False,
     mlflow: MlflowOption = None,
+    jobs: JobsOption = 1,
+    ray: RayOption = False,
+    ray_address: RayAddressOption = None,
 ) -> None:
     """LSTAM for hip moments (Xiong et al. 2026): per subject, train on ONE treadmill trial and
     test on every other trial (treadmill speeds, level ground, ramps); LSTAM against LSTM, TCN,
@@ -59,14 +69,21 @@ def lstam(
     no_attention). Writes the comparison, ablation, per-condition and statistics tables, figures
     and report.md.
 
-    Example: kinemyo experiment lstam --data /tmp/camargo --subjects AB01,AB02 --out runs/lstam
+    Every (subject, model, seed) fit is a task; rerun the same command after an interruption and
+    the finished ones are skipped (see README, "Experiments at scale").
+
+    Example: kinemyo experiment lstam --data /tmp/camargo --subjects AB01,AB02 --jobs 2
     """
     from kinemyo.data.datasets import read_experiment_trials
+    from kinemyo.experiments.executors import Execution
+    from kinemyo.experiments.store import TaskStore
     from kinemyo.reporting.report import markdown_table
     from kinemyo.studies.lstam import ExperimentConfig, describe, run_experiment
     from kinemyo.studies.lstam_report import write_experiment
 
     destination = output_folder(out, overwrite, data)
+    execution = Execution(jobs=jobs, ray=ray, ray_address=ray_address)
+    chosen_seeds = parse_seeds(seeds)
     config = ExperimentConfig(
         train_trial=train_trial,
         every=every,
@@ -74,14 +91,21 @@ def lstam(
         hidden=hidden,
         epochs=epochs,
         window=window,
-        seed=seed,
+        seed=chosen_seeds[0],
     )
     with progress_bar("Reading") as progress:
         dataset = read_experiment_trials(data, subjects=comma_list(subjects), progress=progress)
     for item in dataset.missing:
         console.print(f"[yellow]Missing:[/] {escape(str(item))}", highlight=False)
-    with training_display("Experiment") as display:
-        result = run_experiment(dataset, config, progress=display.say, on_epoch=display.epoch)
+    with task_display(f"Experiment ({execution.describe()})") as progress:
+        result = run_experiment(
+            dataset,
+            config,
+            seeds=chosen_seeds,
+            execution=execution,
+            store=TaskStore.for_output(out),
+            progress=progress,
+        )
     info = describe(config, dataset, shlex.join(["kinemyo", *sys.argv[1:]]))
     report, table = write_experiment(result, config, destination, info)
     keep = ["model"] + [c for c in table.columns if "RMSE (N·m)" in c or c.endswith(" R2")]
@@ -99,3 +123,4 @@ def lstam(
             by=("model", "joint", "metric", "unit"),
         )
         console.print(f"MLflow run {run_id} logged to {escape(mlflow)}", highlight=False)
+    exit_on_failures(result.failures)

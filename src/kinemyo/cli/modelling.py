@@ -11,8 +11,25 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from kinemyo.cli.console import comma_list, console, progress_bar, training_display
-from kinemyo.cli.options import CalibrateOn, MlflowOption, PredictionFormat, interval_levels
+from kinemyo.cli.console import (
+    comma_list,
+    console,
+    exit_on_failures,
+    progress_bar,
+    task_display,
+    training_display,
+)
+from kinemyo.cli.options import (
+    CalibrateOn,
+    JobsOption,
+    MlflowOption,
+    PredictionFormat,
+    RayAddressOption,
+    RayOption,
+    SeedsOption,
+    interval_levels,
+    parse_seeds,
+)
 from kinemyo.cli.outputs import OverwriteOption, output_file, output_folder
 from kinemyo.errors import KinemyoError
 from kinemyo.fileio import atomic_directory, atomic_file
@@ -404,26 +421,35 @@ def compare(
     overwrite: OverwriteOption = False,
     allow_implausible: AllowImplausibleOption = False,
     mlflow: MlflowOption = None,
+    seeds: SeedsOption = "0",
+    jobs: JobsOption = 1,
+    ray: RayOption = False,
+    ray_address: RayAddressOption = None,
 ) -> None:
     """Fit and score several models under one protocol; write a table (MAE, RMSE, NRMSE, R2, r
     for angles and moments, coverage and width of the calibrated 90% and 50% intervals, GPR's
     posterior coverage, training time, parameters), training curves, predictions per joint and
     report.md. Every number is on test windows the models did not train on.
 
-    Example: kinemyo compare runs/cohort --models gpr,ridge,lstm,xlstm --protocol within-trial
+    Every (split, model, seed) fit is a task; rerun the same command after an interruption and
+    the finished ones are skipped (see README, "Experiments at scale").
+
+    Example: kinemyo compare runs/cohort --models gpr,ridge,lstm,xlstm --protocol loso --jobs 2
     """
     from kinemyo.config import load_config
+    from kinemyo.experiments.executors import Execution
     from kinemyo.reporting.report import markdown_table
     from kinemyo.studies.compare import run_comparison
 
     destination = output_folder(out, overwrite, data)
+    execution = Execution(jobs=jobs, ray=ray, ray_address=ray_address)
     names = comma_list(models) or []
     params = {name: _model_params(name, preset, None) for name in names}
     if protocol == "cross-task":
         tasks = [*(comma_list(train_tasks) or []), *(comma_list(test_tasks) or [])]
         motions = ",".join(tasks) or motions
     recordings = _read(data, subjects, motions)
-    with training_display("Comparing") as display:
+    with task_display(f"Comparing ({execution.describe()})") as progress:
         result = run_comparison(
             recordings,
             destination,
@@ -433,8 +459,9 @@ def compare(
             train_tasks=comma_list(train_tasks) or (),
             test_tasks=comma_list(test_tasks) or (),
             command=shlex.join(["kinemyo", *sys.argv[1:]]),
-            progress=display.say,
-            on_epoch=display.epoch,
+            seeds=parse_seeds(seeds),
+            execution=execution,
+            progress=progress,
             allow_implausible=allow_implausible,
         )
     console.print(markdown_table(result.table), soft_wrap=True)
@@ -452,3 +479,4 @@ def compare(
             by=("task", "model", "quantity", "metric"),
         )
         console.print(f"MLflow run {run_id} logged to {mlflow}", markup=False, highlight=False)
+    exit_on_failures(result.failures)

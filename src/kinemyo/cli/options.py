@@ -52,6 +52,62 @@ MlflowOption = Annotated[
 ]
 
 
+def parse_seeds(text: str) -> tuple[int, ...]:
+    """The seeds of a ``--seeds`` value: "0,1,2" -> (0, 1, 2); repeats dropped, order kept.
+
+    Raises:
+        typer.BadParameter: an item is not a whole number in 0..MAX_SEED, or there is none.
+    """
+    seeds: list[int] = []
+    for item in (part.strip() for part in text.split(",")):
+        if not item:
+            continue
+        if not item.isdigit() or int(item) > MAX_SEED:
+            raise typer.BadParameter(
+                f"'{item}' is not a seed; give whole numbers 0..{MAX_SEED} separated by commas, "
+                "e.g. --seeds 0,1,2."
+            )
+        if int(item) not in seeds:
+            seeds.append(int(item))
+    if not seeds:
+        raise typer.BadParameter("no seed given; e.g. --seeds 0 or --seeds 0,1,2.")
+    return tuple(seeds)
+
+
+def _checked_seeds(text: str) -> str:
+    parse_seeds(text)
+    return text
+
+
+SeedsOption = Annotated[
+    str,
+    typer.Option(
+        callback=_checked_seeds,
+        help="Comma-separated seeds, e.g. 0,1,2: every fit is repeated with each; tables give "
+        "mean ± sd across subjects and seeds.",
+    ),
+]
+JobsOption = Annotated[
+    int,
+    typer.Option(
+        min=1,
+        max=4096,
+        help="Fits run at once: worker processes (1: one after another); with --ray, the CPUs "
+        "of the local Ray cluster.",
+    ),
+]
+RayOption = Annotated[
+    bool,
+    typer.Option("--ray", help="Run the fits on a local Ray cluster started for the run."),
+]
+RayAddressOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Run the fits on the running Ray cluster at this address (e.g. ray://head:10001)."
+    ),
+]
+
+
 class MomentUnit(StrEnum):
     """``--moment-unit``: how moments are reported (N·m/kg needs the subjects' body masses)."""
 

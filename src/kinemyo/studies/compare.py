@@ -19,8 +19,8 @@ across subjects), the training time and the number of parameters.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -29,8 +29,18 @@ from kinemyo.config import PipelineConfig
 from kinemyo.data.recording import Recording
 from kinemyo.errors import KinemyoError
 from kinemyo.evaluation.protocols import PROTOCOLS as PROTOCOL_LABELS
-from kinemyo.evaluation.protocols import Split, make_splits
-from kinemyo.experiment import ModelRun, run_split, score_runs, seed_table
+from kinemyo.evaluation.protocols import make_splits
+from kinemyo.experiment import ModelRun, pool_seeds, seed_table, spread_caption
+from kinemyo.experiments.executors import Execution, failure_list, run_tasks
+from kinemyo.experiments.progress import TaskProgress
+from kinemyo.experiments.split_tasks import (
+    SplitExperiment,
+    model_runs,
+    run_split_task,
+    shared_windows,
+    split_tasks,
+)
+from kinemyo.experiments.store import TaskStore
 from kinemyo.fileio import Destination, atomic_directory
 from kinemyo.provenance import fingerprint, package_versions
 from kinemyo.reporting.figures import (
@@ -40,9 +50,8 @@ from kinemyo.reporting.figures import (
     save_figure,
 )
 from kinemyo.reporting.report import Report
-from kinemyo.signal.pipeline import SignalPipeline, SignalWindows
+from kinemyo.signal.pipeline import SignalPipeline
 from kinemyo.studies.seed_siat import gap_windows
-from kinemyo.training.trainer import EpochCallback
 
 PROTOCOLS = tuple(key for key in PROTOCOL_LABELS if key != "custom")
 """The protocols a comparison runs: within-trial, loso, cross-task, random-kfold."""
@@ -52,12 +61,15 @@ XLSTM_FAMILY = ("slstm", "mlstm", "xlstm")
 
 @dataclass(frozen=True)
 class ComparisonResult:
-    """Where the comparison wrote its report, and its table and scores."""
+    """Where the comparison wrote its report, its table and scores; how many tasks an earlier
+    run had finished (skipped) and which failed (label -> error)."""
 
     report: Path
     table: pd.DataFrame
     scores: pd.DataFrame
     winner: str
+    skipped: int = 0
+    failures: dict[str, str] = field(default_factory=dict)
 
 
 def _experiments(
@@ -66,9 +78,10 @@ def _experiments(
     protocol: str,
     train_tasks: Sequence[str],
     test_tasks: Sequence[str],
-) -> list[tuple[SignalWindows, list[Split]]]:
-    """(windows, splits) per task; one pair for cross-task."""
-    gap = gap_windows(pipeline.config)
+    models: Mapping[str, Mapping],
+) -> list[SplitExperiment]:
+    """The windows and splits per task; one experiment for cross-task."""
+    config = pipeline.config
     if protocol == "cross-task":
         if not train_tasks or not test_tasks:
             raise KinemyoError("The cross-task protocol needs --train-tasks and --test-tasks.")
@@ -77,11 +90,13 @@ def _experiments(
         splits = make_splits(
             protocol, windows, train_tasks=list(train_tasks), test_tasks=list(test_tasks)
         )
-        return [(windows, splits)]
+        return [SplitExperiment(fingerprint(chosen), windows, splits, config, models)]
     experiments = []
     for task in sorted({r.meta.task for r in recordings}, key=str):
-        windows = pipeline.window([r for r in recordings if r.meta.task == task])
-        experiments.append((windows, make_splits(protocol, windows, gap_windows=gap)))
+        chosen = [r for r in recordings if r.meta.task == task]
+        windows = pipeline.window(chosen)
+        splits = make_splits(protocol, windows, gap_windows=gap_windows(config))
+        experiments.append(SplitExperiment(fingerprint(chosen), windows, splits, config, models))
     return experiments
 
 
@@ -128,11 +143,15 @@ def run_comparison(
     train_tasks: Sequence[str] = (),
     test_tasks: Sequence[str] = (),
     command: str = "",
-    progress: Callable[[str], None] | None = None,
-    on_epoch: EpochCallback | None = None,
+    seeds: Sequence[int] = (0,),
+    execution: Execution | None = None,
+    progress: TaskProgress | None = None,
     allow_implausible: bool = False,
 ) -> ComparisonResult:
     """Fit and score ``models`` under ``protocol``; write the report into ``out_dir`` atomically.
+
+    Every (split, model, seed) fit is one task (see :mod:`kinemyo.experiments`); finished tasks
+    of an earlier, interrupted or failed run of the same comparison are reused, not redone.
 
     Args:
         recordings: trials with EMG, angles and moments.
@@ -143,33 +162,35 @@ def run_comparison(
         protocol: one of :data:`PROTOCOLS`.
         train_tasks, test_tasks: for ``cross-task``.
         command: the command line, for the record.
-        progress: told what is being done; on_epoch: live training RMSE of sequence models.
+        seeds: every fit is repeated with each seed (the models' "seed"/"random_state").
+        execution: where tasks run (default: one after another in this process).
+        progress: told the task counts after each change.
         allow_implausible: process samples beyond their unit's plausible range (see
             :class:`~kinemyo.signal.pipeline.SignalPipeline`).
+
+    Raises:
+        KinemyoError: an unknown protocol, or every task failed (each error listed).
     """
     if protocol not in PROTOCOLS:
         raise KinemyoError(f"Unknown protocol '{protocol}'; choose among {', '.join(PROTOCOLS)}.")
-    say = progress or (lambda message: None)
     pipeline = SignalPipeline(config, allow_implausible=allow_implausible)
-    runs: list[ModelRun] = []
-    for windows, splits in _experiments(recordings, pipeline, protocol, train_tasks, test_tasks):
-        for split in splits:
-            label = f"{windows.task[split.test[0]]} {split.name}"
-            runs += run_split(
-                windows,
-                split,
-                config,
-                models,
-                progress=lambda m, label=label: say(f"{label}: fitting {m}"),
-                on_epoch=on_epoch,
-            )
-    scores = score_runs(runs)
-    table = comparison_table(runs, scores)
+    experiments = _experiments(recordings, pipeline, protocol, train_tasks, test_tasks, models)
+    tasks = split_tasks("compare", experiments, seeds)
+    store = TaskStore.for_output(Destination.of(out_dir).path)
+    outcome = run_tasks(
+        tasks, run_split_task, shared_windows(experiments), store, execution, progress
+    )
+    if not outcome.results:
+        raise KinemyoError(f"Every task failed: {failure_list(outcome.failures)}")
+    pairs, scores = model_runs(experiments, tasks, outcome)
+    runs = [run for _, run in pairs]
+    table = comparison_table(runs, pool_seeds(scores))
     winner = best_model(scores)
     info = {
         "command": command,
         "protocol": protocol,
         "models": dict(models),
+        "seeds": list(seeds),
         "train_tasks": list(train_tasks),
         "test_tasks": list(test_tasks),
         "config": config.model_dump(mode="json"),
@@ -178,6 +199,8 @@ def run_comparison(
         "trials": len(recordings),
         "test_windows": sum(len(run.truth) for run in runs if run.model == runs[0].model),
         "versions": package_versions(),
+        "tasks": {"total": len(tasks), "skipped": outcome.skipped, "failed": outcome.failures},
+        "spread": spread_caption(scores),
     }
     with atomic_directory(out_dir) as tmp:
         figures = _figures(tmp, runs, winner)
@@ -185,7 +208,15 @@ def run_comparison(
         table.to_csv(tmp / "table.csv", index=False)
         (tmp / "run.json").write_text(json.dumps(info, indent=2))
         _report(table, winner, scores, figures, info).write(tmp / "report.md")
-    return ComparisonResult(Destination.of(out_dir).path / "report.md", table, scores, winner)
+        store.move_into(tmp, [task.key for task in tasks])
+    return ComparisonResult(
+        Destination.of(out_dir).path / "report.md",
+        table,
+        scores,
+        winner,
+        outcome.skipped,
+        outcome.failures,
+    )
 
 
 def _figures(folder: Path, runs: list[ModelRun], winner: str) -> list[tuple[Path, str, list]]:
@@ -274,7 +305,7 @@ def _report(
     report.table(
         table,
         "Table 1. Per test task and model: each metric averaged over the joints, "
-        "mean ± sd across subjects; training time (with the calibration fits) and parameter "
+        f"mean ± sd {info['spread']}; training time (with the calibration fits) and parameter "
         "count. Cover: % of test windows inside the model's conformal interval, calibrated "
         "on training windows only (cross-conformal over training subjects under LOSO); "
         "posterior cover: GPR's own mean ± z·sigma; width: the interval's mean width.",
@@ -300,9 +331,20 @@ def _report(
         report.figure(path, caption, Path(path).parents[1])
         for curve in curves:
             report.curves(*curve)
+    failed = info["tasks"]["failed"]
+    if failed:
+        report.text(
+            "Failed tasks",
+            f"{len(failed)} of {info['tasks']['total']} fits failed; the table leaves them out. "
+            "Rerun the same command to redo only these:\n\n"
+            + "\n".join(f"- {label}: {error}" for label, error in failed.items()),
+        )
     _model_card(report, scores, info, winner)
     report.run_info(
-        {k: info[k] for k in ("command", "protocol", "models", "data_fingerprint", "versions")}
+        {
+            k: info[k]
+            for k in ("command", "protocol", "models", "seeds", "data_fingerprint", "versions")
+        }
     )
     return report
 

@@ -17,8 +17,11 @@ per metric and joint (:mod:`kinemyo.evaluation.statistics`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import contextlib
+import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
@@ -30,10 +33,15 @@ from kinemyo.data.windowed import Prediction, WindowedDataset, level_name
 from kinemyo.errors import KinemyoError
 from kinemyo.evaluation.metrics import coverage, r2, rmse, vaf
 from kinemyo.experiment import fit_model
+from kinemyo.experiments.executors import Execution, failure_list, run_tasks
+from kinemyo.experiments.progress import TaskProgress
+from kinemyo.experiments.store import TaskResult, TaskStore
+from kinemyo.experiments.task import Task, seeded, task_key
+from kinemyo.provenance import fingerprint
 from kinemyo.settings import Seed, settings
 from kinemyo.studies.hip_frames import TrialFrames, trial_frames
 from kinemyo.studies.lstam_models import MODELS, REFERENCE
-from kinemyo.training.trainer import EpochCallback, History
+from kinemyo.training.trainer import History
 
 PAPER = {
     "hip flexion": {"rmse": (8.04, 2.27), "r2": (0.908, 0.029), "vaf": (90.7, 2.2)},
@@ -131,6 +139,9 @@ class ExperimentResult:
         runs: per subject and model, the fit time, parameter count and history.
         traces: the first subject's test frames and every model's predictions of them.
         subjects: subjects run; skipped: subject -> why it was skipped.
+        failures: label -> error of every task that failed; tasks: "total" and "skipped"
+            (finished by an earlier run) task counts.
+        store: the task store to move into the run folder, and the keys of this run's tasks.
     """
 
     scores: pd.DataFrame
@@ -138,6 +149,10 @@ class ExperimentResult:
     traces: tuple[TrialFrames, dict[str, Prediction]] | None
     subjects: list[str]
     skipped: dict[str, str] = field(default_factory=dict)
+    failures: dict[str, str] = field(default_factory=dict)
+    tasks: dict[str, int] = field(default_factory=dict)
+    store: TaskStore | None = None
+    keys: list[str] = field(default_factory=list)
 
 
 def _concatenate(frames: Sequence[TrialFrames]) -> TrialFrames:
@@ -210,75 +225,156 @@ def _split_subject(
     return train[0], tests
 
 
-def run_subject(
-    subject: str,
-    trials: Sequence[CamargoTrial],
-    config: ExperimentConfig,
-    say: Callable[[str], None],
-    on_epoch: EpochCallback | None,
-) -> tuple[TrialFrames, list[SubjectRun], pd.DataFrame]:
-    """Fit every model on the subject's training trial and score it on the other trials."""
+@dataclass(frozen=True)
+class LstamTask:
+    """One fit of the experiment: model ``label`` (registry ``name``, ``params`` with the seed)
+    for ``subject`` with ``seed``."""
+
+    subject: str
+    label: str
+    name: str
+    params: dict[str, Any]
+    seed: int
+
+
+SubjectFrames = dict[str, tuple[WindowedDataset, TrialFrames]]
+"""Per subject, the training frames (valid ones only) and the test frames: what tasks share."""
+
+
+def run_lstam_task(spec: LstamTask, shared: SubjectFrames) -> TaskResult:
+    """Fit one model on the subject's training trial, predict and score its other trials."""
+    train, test = shared[spec.subject]
+    model, seconds = fit_model(spec.name, spec.params, train)
+    prediction = model.predict(test.data)
+    scores = score_frames(test, prediction).assign(
+        subject=spec.subject, model=spec.label, seed=spec.seed
+    )
+    return TaskResult(
+        prediction=prediction,
+        scores=scores,
+        fit_seconds=seconds,
+        n_parameters=model.n_parameters(),
+        history=getattr(model, "history_", None),
+        model=model,
+    )
+
+
+def _subject_frames(
+    trials: Sequence[CamargoTrial], config: ExperimentConfig
+) -> tuple[WindowedDataset, TrialFrames]:
     train_trial, test_trials = _split_subject(trials, config.train_trial)
     train = trial_frames(train_trial, config.every)
-    train_data = train.data.subset(train.valid)
     test = _concatenate([trial_frames(t, config.every) for t in test_trials])
-    runs, scores = [], []
-    for label in config.models:
-        say(f"{subject}: fitting {label} on {train_trial.name.stem}")
-        name, params = config.model_params(label)
-        model, seconds = fit_model(name, params, train_data, on_epoch)
-        prediction = model.predict(test.data)
-        runs.append(
-            SubjectRun(
-                subject=subject,
-                model=label,
-                prediction=prediction,
-                fit_seconds=seconds,
-                n_parameters=model.n_parameters(),
-                history=getattr(model, "history_", None),
-            )
-        )
-        scores.append(score_frames(test, prediction).assign(subject=subject, model=label))
-    return test, runs, pd.concat(scores, ignore_index=True)
+    return train.data.subset(train.valid), test
+
+
+def lstam_tasks(
+    config: ExperimentConfig,
+    trials_by_subject: dict[str, list[CamargoTrial]],
+    seeds: Sequence[int],
+) -> list[Task]:
+    """One task per subject, model and seed. The key holds the fingerprint of the subject's
+    trials, the training trial, the frame rate, the model and its parameters (seed set)."""
+    tasks = []
+    for subject, trials in trials_by_subject.items():
+        data = fingerprint([t.recording for t in trials])
+        for label in config.models:
+            name, base = config.model_params(label)
+            for seed in seeds:
+                params = seeded(name, base, seed)
+                parts = {
+                    "study": "lstam",
+                    "data": data,
+                    "train_trial": config.train_trial,
+                    "every": config.every,
+                    "model": name,
+                    "label": label,
+                    "params": params,
+                    "seed": seed,
+                }
+                spec = LstamTask(subject, label, name, params, seed)
+                tasks.append(Task(task_key(parts), f"{subject} {label} seed {seed}", spec))
+    return tasks
 
 
 def run_experiment(
     dataset: CamargoDataset,
     config: ExperimentConfig,
-    progress: Callable[[str], None] | None = None,
-    on_epoch: EpochCallback | None = None,
+    *,
+    seeds: Sequence[int] | None = None,
+    execution: Execution | None = None,
+    store: TaskStore | None = None,
+    progress: TaskProgress | None = None,
 ) -> ExperimentResult:
     """Run the cross-trial protocol for every subject of ``dataset`` with its training trial.
 
-    A subject without the training trial or without test trials is skipped and listed.
+    Every (subject, model, seed) fit is one task (see :mod:`kinemyo.experiments`). A subject
+    without the training trial or without test trials is skipped and listed.
+
+    Args:
+        dataset: the Camargo trials.
+        config: the experiment's settings.
+        seeds: every fit is repeated with each (default: ``config.seed``).
+        execution: where tasks run (default: one after another in this process).
+        store: where task results are kept and found again (default: a temporary folder).
+        progress: told the task counts after each change.
 
     Raises:
-        KinemyoError: no subject could be run.
+        KinemyoError: no subject could be run, or every task failed.
     """
-    say = progress or (lambda message: None)
     by_subject: dict[str, list[CamargoTrial]] = {}
     for trial in dataset.trials:
         by_subject.setdefault(trial.recording.meta.subject, []).append(trial)
-    scores, runs, skipped, done = [], [], {}, []
-    traces = None
+    frames, skipped = {}, {}
     for subject, trials in sorted(by_subject.items()):
         try:
-            test, subject_runs, subject_scores = run_subject(subject, trials, config, say, on_epoch)
+            frames[subject] = _subject_frames(trials, config)
         except SubjectSkippedError as reason:
             skipped[subject] = str(reason)
-            continue
-        if traces is None:
-            traces = (test, {run.model: run.prediction for run in subject_runs})
-        scores.append(subject_scores)
-        runs += subject_runs
-        done.append(subject)
-    if not done:
+    if not frames:
         raise KinemyoError(
             "No subject could be run: "
             + "; ".join(f"{s}: {why}" for s, why in skipped.items())
             + "."
         )
-    return ExperimentResult(pd.concat(scores, ignore_index=True), runs, traces, done, skipped)
+    tasks = lstam_tasks(config, {s: by_subject[s] for s in frames}, seeds or (config.seed,))
+    with contextlib.ExitStack() as stack:
+        used = store or TaskStore(Path(stack.enter_context(tempfile.TemporaryDirectory())))
+        outcome = run_tasks(tasks, run_lstam_task, frames, used, execution, progress)
+    if not outcome.results:
+        raise KinemyoError(f"Every task failed: {failure_list(outcome.failures)}")
+    runs, scores = [], []
+    for task in tasks:
+        if task.key not in outcome.results:
+            continue
+        result, spec = outcome.results[task.key], task.spec
+        runs.append(
+            SubjectRun(
+                spec.subject,
+                spec.label,
+                result.prediction,
+                result.fit_seconds,
+                result.n_parameters,
+                result.history,
+            )
+        )
+        scores.append(result.scores)
+    done = [subject for subject in frames if any(run.subject == subject for run in runs)]
+    first = [run for run in runs if run.subject == done[0]]
+    # The first subject's predictions, of the first seed (reversed: the first run of a model
+    # is written last).
+    traces = (frames[done[0]][1], {run.model: run.prediction for run in reversed(first)})
+    return ExperimentResult(
+        pd.concat(scores, ignore_index=True),
+        runs,
+        traces,
+        done,
+        skipped,
+        failures=outcome.failures,
+        tasks={"total": len(tasks), "skipped": outcome.skipped},
+        store=store,
+        keys=[task.key for task in tasks],
+    )
 
 
 def describe(config: ExperimentConfig, dataset: CamargoDataset, command: str) -> dict:

@@ -3,6 +3,7 @@ report.md, written atomically. The report's prose is in ``reporting/texts/lstam.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pandas as pd
 
 from kinemyo.data.opensim import write_storage
 from kinemyo.data.predictions import trial_storage
+from kinemyo.experiment import pool_seeds, spread_caption
 from kinemyo.fileio import Destination, atomic_directory
 from kinemyo.reporting.report import Report
 from kinemyo.reporting.texts import report_texts
@@ -63,6 +65,9 @@ def write_experiment(
         The report's path and the summary table (every model, mean ± sd across subjects).
     """
     models = list(config.models)
+    spread = spread_caption(result.scores)
+    raw_scores = result.scores  # with the "seed" column
+    result = dataclasses.replace(result, scores=pool_seeds(result.scores))
     runs = pd.DataFrame(
         [
             {
@@ -84,7 +89,7 @@ def write_experiment(
     with atomic_directory(out_dir) as tmp:
         figures = experiment_figures(tmp, result, config)
         write_predictions_sto(tmp / "predictions", result)
-        result.scores.to_csv(tmp / "scores.csv", index=False, float_format="%.6g")
+        raw_scores.to_csv(tmp / "scores.csv", index=False, float_format="%.6g")
         runs.to_csv(tmp / "fits.csv", index=False, float_format="%.6g")
         comparison.to_csv(tmp / "comparison.csv", index=False)
         ablation.to_csv(tmp / "ablation.csv", index=False)
@@ -92,8 +97,28 @@ def write_experiment(
         conditions.to_csv(tmp / "conditions.csv", index=False, float_format="%.6g")
         (tmp / "run.json").write_text(json.dumps(info, indent=2, default=str))
         report = _report(result, info, comparison, ablation, statistics, conditions, figures)
+        _runner_notes(report, result, spread)
         report.write(tmp / "report.md")
+        if result.store is not None:
+            result.store.move_into(tmp, result.keys)
     return Destination.of(out_dir).path / "report.md", summary
+
+
+def _runner_notes(report: Report, result: ExperimentResult, spread: str) -> None:
+    """Say what the ± spans when several seeds ran, and list the tasks that failed."""
+    if spread != "across subjects":
+        report.text(
+            "Seeds",
+            f"Every fit ran with several seeds; every mean ± sd above is taken {spread}, and "
+            "the paired tests pair each subject and seed.",
+        )
+    if result.failures:
+        report.text(
+            "Failed tasks",
+            f"{len(result.failures)} of {result.tasks.get('total', '?')} fits failed; the "
+            "tables leave them out. Rerun the same command to redo only these:\n\n"
+            + "\n".join(f"- {label}: {error}" for label, error in result.failures.items()),
+        )
 
 
 def _report(

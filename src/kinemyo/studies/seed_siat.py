@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,8 +33,19 @@ import pandas as pd
 
 from kinemyo.config import PipelineConfig
 from kinemyo.data.recording import Recording
+from kinemyo.errors import KinemyoError
 from kinemyo.evaluation.protocols import PROTOCOLS, Split, make_splits
-from kinemyo.experiment import ModelRun, run_split, score_runs, seed_table
+from kinemyo.experiment import ModelRun, pool_seeds, seed_table
+from kinemyo.experiments.executors import Execution, failure_list, run_tasks
+from kinemyo.experiments.progress import TaskProgress
+from kinemyo.experiments.split_tasks import (
+    SplitExperiment,
+    model_runs,
+    run_split_task,
+    shared_windows,
+    split_tasks,
+)
+from kinemyo.experiments.store import TaskStore
 from kinemyo.fileio import Destination, atomic_directory
 from kinemyo.models.presets import preset_params
 from kinemyo.provenance import fingerprint, package_versions
@@ -168,7 +179,8 @@ def run_seed_study(
     tasks: Sequence[str] = SEED_TASKS,
     folds: int = 1,
     command: str = "",
-    progress: Callable[[str], None] | None = None,
+    execution: Execution | None = None,
+    progress: TaskProgress | None = None,
 ) -> StudyResult:
     """Run the study on ``recordings`` and write its report into ``out_dir`` (atomically).
 
@@ -182,38 +194,50 @@ def run_seed_study(
         tasks: the gaits to study, each on its own.
         folds: how many of the random k-fold's 5 folds to run (1..5).
         command: the command line that started the run, for the record.
-        progress: told what is being done.
+        execution: where the fits run (default: one after another in this process); every
+            (gait, chain, split, model) fit is a task of :mod:`kinemyo.experiments`, and a rerun
+            with the same ``out_dir`` skips the finished ones.
+        progress: told the task counts after each change.
+
+    Raises:
+        KinemyoError: a fit failed (each failed task is listed; a rerun redoes only those).
     """
-    say = progress or (lambda message: None)
     first = next(iter(chains))
-    runs: dict[str, list[ModelRun]] = {chain: [] for chain in chains}
-    example = None
+    experiments: list[SplitExperiment] = []
     for task in tasks:
         task_recordings = [r for r in recordings if r.meta.task == task]
+        data = fingerprint(task_recordings)
         for chain, config in chains.items():
-            say(f"{task}, {chain}: windowing {len(task_recordings)} trials")
             windows = SignalPipeline(config).window(task_recordings)
             for protocol in SEED_PROTOCOLS:
-                splits = make_splits(protocol, windows, gap_windows=gap_windows(config), seed=seed)[
-                    :folds
-                ]
+                gap = gap_windows(config)
+                splits = make_splits(protocol, windows, gap_windows=gap, seed=seed)[:folds]
                 models = seed_models(seed, xlstm=chain == first and protocol == "within-trial")
-                for split in splits:
-                    done = run_split(
-                        windows,
-                        split,
-                        config,
-                        models,
-                        progress=lambda m, t=f"{task}, {chain}, {split.name}": say(f"{t}: {m}"),
-                    )
-                    runs[chain] += done
-                    if example is None and protocol == "within-trial":
-                        example = (config, task_recordings[0], windows, split, done)
-
-    scores = pd.concat(
-        [score_runs(chain_runs).assign(chain=chain) for chain, chain_runs in runs.items()],
-        ignore_index=True,
+                experiment = SplitExperiment(
+                    data, windows, splits, config, models, {"chain": chain}
+                )
+                experiments.append(experiment)
+    study_tasks = split_tasks("seed-siat", experiments, (seed,))
+    store = TaskStore.for_output(Destination.of(out_dir).path)
+    outcome = run_tasks(
+        study_tasks, run_split_task, shared_windows(experiments), store, execution, progress
     )
+    if outcome.failures:
+        raise KinemyoError(f"The seed study could not finish: {failure_list(outcome.failures)}")
+    pairs, scores = model_runs(experiments, study_tasks, outcome)
+    # The figures' example: the first within-trial split of the first gait and chain.
+    example_at = next(
+        i for i, e in enumerate(experiments) if e.splits[0].protocol == "within-trial"
+    )
+    example_experiment = experiments[example_at]
+    example = (
+        example_experiment.config,
+        next(r for r in recordings if r.meta.task == tasks[0]),
+        example_experiment.windows,
+        example_experiment.splits[0],
+        [run for spec, run in pairs if (spec.experiment, spec.split) == (example_at, 0)],
+    )
+    scores = pool_seeds(scores)
     table = _in_study_order(seed_table(scores, SEED_METRICS), list(chains))
     verdict, flattering = gpr_verdict(scores), flattery(scores)
     with atomic_directory(out_dir) as tmp:
@@ -238,6 +262,7 @@ def run_seed_study(
         }
         (tmp / "run.json").write_text(json.dumps(info, indent=2))
         _report(tmp, table, verdict, flattering, figures, info).write(tmp / "report.md")
+        store.move_into(tmp, [task.key for task in study_tasks])
     out = Destination.of(out_dir).path
     return StudyResult(out / "report.md", table, scores, verdict, flattering)
 
