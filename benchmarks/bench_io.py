@@ -9,7 +9,9 @@ Reads every Data and Label file of a SIAT-LLMD tree (by default the generated de
   float32, Status as text), columns checked by name, time axis, gaps, labels; the next trials'
   files are parsed in background threads while one is checked;
 - kinemyo, first read with the cache on and empty: the same, and the parsed tables stored as
-  Arrow IPC entries (on a background thread);
+  Arrow IPC entries by a low-priority writer thread that goes on after the read returns (its
+  leftover writes are waited for, untimed, before the next round empties the cache; the cached
+  read right after waits for them, timed);
 - kinemyo, later reads (cache hit: validation still runs, parsing is skipped).
 
 All read the same files, from the page cache (a first read, untimed, warms it). The runs are
@@ -41,6 +43,7 @@ import pyarrow.csv as pacsv
 from kinemyo.data.opensim import StorageTable, read_storage, write_storage
 from kinemyo.data.siat_llmd import ReadOptions, read_siat_llmd, write_siat_llmd
 from kinemyo.data.synthetic import CohortConfig, generate_cohort
+from kinemyo.data.table_cache import wait_for_writes
 
 PANDAS = "pandas.read_csv (default engine)"
 UNCACHED = "kinemyo, first read, cache off"
@@ -91,6 +94,7 @@ def main() -> None:
         cache = Path(scratch) / "cache"
 
         def empty_cache() -> None:
+            wait_for_writes()  # the last round's writes behind its read, untimed
             for entry in cache.glob("*"):
                 entry.unlink()
 

@@ -16,6 +16,7 @@ import pytest
 from kinemyo.data.recording import Recording
 from kinemyo.data.siat_llmd import ReadOptions, read_siat_llmd, read_trial
 from kinemyo.data.siat_llmd.reader import find_trials, parse_trial, subject_table
+from kinemyo.data.table_cache import wait_for_writes
 from kinemyo.errors import DataFormatError
 from tests.foreign_writer import (
     ForeignTrial,
@@ -142,6 +143,7 @@ def test_every_file_parsed_in_the_background_is_cached(
 ) -> None:
     options = ReadOptions(cache_dir=tmp_path / "cache")
     read_siat_llmd(tmp_path / "root", options=options)
+    wait_for_writes()  # the cache is written behind the read
     assert len(list((tmp_path / "cache").glob("*.arrow"))) == 2 * len(MOTIONS)
     for trial in tree.values():
         parsed = parse_trial(trial.path, trial.label_path, options)
@@ -152,11 +154,13 @@ def test_a_tree_read_leaves_the_cache_within_its_limit_keeping_the_newest(
     tree: dict[str, ForeignTrial], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     read_siat_llmd(tmp_path / "root", options=ReadOptions(cache_dir=tmp_path / "sizes"))
+    wait_for_writes()
     needed = sum(entry.stat().st_size for entry in (tmp_path / "sizes").glob("*.arrow"))
     limit = 0.6 * needed
     monkeypatch.setenv("KINEMYO_CACHE_MAX_GB", str(limit / 1e9))
     options = ReadOptions(cache_dir=tmp_path / "cache")
     read_siat_llmd(tmp_path / "root", options=options)
+    wait_for_writes()
     kept = list((tmp_path / "cache").glob("*.arrow"))
     assert 0 < len(kept) < 2 * len(MOTIONS)
     assert sum(entry.stat().st_size for entry in kept) <= limit

@@ -9,7 +9,7 @@ import pyarrow.csv as pacsv
 import pytest
 
 from kinemyo.data.siat_llmd import ReadOptions, read_siat_llmd
-from kinemyo.data.table_cache import default_max_bytes
+from kinemyo.data.table_cache import TableCache, default_max_bytes, wait_for_writes, write_behind
 from kinemyo.errors import KinemyoError
 from tests.foreign_writer import write_foreign_trial
 
@@ -35,6 +35,7 @@ def test_second_read_comes_from_the_cache_and_is_identical(
 ) -> None:
     cache = tmp_path / "cache"
     (cold,) = read_siat_llmd(trial.path, options=options(cache))
+    wait_for_writes()  # the read returns before its cache entries are written
     assert len(list(cache.glob("*.arrow"))) == 2  # data and labels
     forbid_parsing(monkeypatch)
     (warm,) = read_siat_llmd(trial.path, options=options(cache))
@@ -62,6 +63,7 @@ def test_an_edited_file_of_the_same_size_is_parsed_again(trial, tmp_path: Path) 
 def test_a_corrupt_entry_is_dropped_and_the_file_parsed(trial, tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     (cold,) = read_siat_llmd(trial.path, options=options(cache))
+    wait_for_writes()
     for entry in cache.glob("*.arrow"):
         entry.write_bytes(b"not arrow")
     (again,) = read_siat_llmd(trial.path, options=options(cache))
@@ -75,6 +77,7 @@ def test_cache_switched_off_by_environment(
     assert ReadOptions().cache is None
     monkeypatch.setenv("KINEMYO_CACHE_DIR", str(tmp_path / "c"))
     read_siat_llmd(trial.path)
+    wait_for_writes()
     assert list((tmp_path / "c").glob("*.arrow"))
 
 
@@ -84,6 +87,7 @@ def test_one_entry_per_file_however_often_it_changes(trial, tmp_path: Path) -> N
         write_foreign_trial(tmp_path / "data", n=400 + seed, seed=seed, label_shortfall=0)
         (rec,) = read_siat_llmd(trial.path, options=options(cache))
         assert rec.n_samples == 400 + seed
+    wait_for_writes()
     assert len(list(cache.glob("*.arrow"))) == 2  # data and labels, each replaced in place
 
 
@@ -94,14 +98,29 @@ def test_the_cache_stays_within_its_size_limit(tmp_path: Path, monkeypatch) -> N
     ]
     cache = tmp_path / "cache"
     read_siat_llmd(trials[0].path, options=options(cache))
+    wait_for_writes()
     entry_bytes = sum(e.stat().st_size for e in cache.glob("*.arrow"))
     monkeypatch.setenv("KINEMYO_CACHE_MAX_GB", str(2.5 * entry_bytes / 1e9))
     for t in trials[1:]:
         read_siat_llmd(t.path, options=options(cache))
+    wait_for_writes()
     assert sum(e.stat().st_size for e in cache.glob("*.arrow")) <= 2.5 * entry_bytes
     # the newest entries are kept: the last trial read again comes from the cache
     forbid_parsing(monkeypatch)
     read_siat_llmd(trials[-1].path, options=options(cache))
+
+
+def test_a_read_from_the_cache_waits_for_the_writes_asked_before_it(tmp_path: Path) -> None:
+    csv = tmp_path / "t.csv"
+    csv.write_text("a,b\n1,2\n3,4\n")
+    table = pacsv.read_csv(csv)
+    cache = TableCache(tmp_path / "cache")
+    order: list[str] = []
+    write_behind(lambda: order.append("first"))
+    write_behind(lambda: cache.put(csv, ["a", "b"], table))
+    got = cache.get(csv, ["a", "b"])  # asked right away: finds the entry written behind
+    assert order == ["first"] and got is not None
+    assert got.column("b").to_pylist() == [2, 4]
 
 
 def test_a_malformed_size_limit_is_a_clear_error(monkeypatch) -> None:

@@ -14,9 +14,12 @@ setting ``KINEMYO_CACHE_DIR=off`` disables it. Limit: ``$KINEMYO_CACHE_MAX_GB`` 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
+from concurrent import futures
 from pathlib import Path
 
 import pyarrow as pa
@@ -78,6 +81,44 @@ def prune_folder(directory: Path, max_bytes: int | None = None) -> None:
         total -= stat.st_size
 
 
+_writer: futures.ThreadPoolExecutor | None = None
+_writes: list[futures.Future[None]] = []
+_writes_lock = threading.Lock()
+
+
+def _yield_to_readers() -> None:
+    """Run this thread at the lowest priority (nice 19, Linux: threads have their own), so
+    cache writes take the cores only when the parsing threads leave them."""
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+
+
+def write_behind(write: Callable[[], None]) -> None:
+    """Run ``write`` (a cache write, e.g. :meth:`TableCache.put`) on the cache's one writer
+    thread, which outlives the read that asked for it: the read returns once its files are parsed
+    and checked, and the writes go on meanwhile. The interpreter waits for them at exit; an entry
+    is renamed into place whole (:func:`~kinemyo.fileio.atomic_file`), so a killed process leaves
+    none half-written. Every :meth:`TableCache.get` first waits for the writes asked before it,
+    so a second read finds the first one's entries. The writer runs at the lowest CPU priority,
+    so on a busy machine it waits for the read's parsing threads."""
+    global _writer
+    with _writes_lock:
+        if _writer is None:
+            _writer = futures.ThreadPoolExecutor(
+                1, thread_name_prefix="kinemyo-cache", initializer=_yield_to_readers
+            )
+        _writes.append(_writer.submit(write))
+
+
+def wait_for_writes() -> None:
+    """Block until every write handed to :func:`write_behind` is done (its errors stay there:
+    :meth:`TableCache.put` leaves no entry rather than stop a read)."""
+    with _writes_lock:
+        pending = list(_writes)
+        _writes.clear()
+    futures.wait(pending)
+
+
 class TableCache:
     """Parsed tables, one entry per file path and set of columns.
 
@@ -97,6 +138,7 @@ class TableCache:
 
     def get(self, path: Path, columns: Sequence[str]) -> pa.Table | None:
         """The cached table of ``path`` with ``columns``; None on a miss or a stale entry."""
+        wait_for_writes()
         entry = self._entry(path, columns)
         if not entry.is_file():
             return None

@@ -12,6 +12,7 @@ Columns are matched by exact name, in any order.
 
 from __future__ import annotations
 
+import functools
 import re
 import warnings
 from collections import deque
@@ -41,7 +42,7 @@ from kinemyo.data.siat_llmd.labels import (
     task_labels,
 )
 from kinemyo.data.siat_llmd.subjects import read_subject_info
-from kinemyo.data.table_cache import TableCache, default_cache_dir
+from kinemyo.data.table_cache import TableCache, default_cache_dir, write_behind
 from kinemyo.data.timebase import check_time_axis, joined_time, measured_rate
 from kinemyo.errors import DataFormatError, DataWarning
 from kinemyo.settings import settings
@@ -252,18 +253,16 @@ def read_trials(
 
     Background threads parse the files of the next trials (:func:`parse_trial`), one trial per
     thread and as many at once as pyarrow has threads (``pyarrow.cpu_count()``, at most
-    :data:`PARALLEL_TRIALS`), while this one is checked; one more thread stores what they parsed
-    in the cache, pruned to its size limit once, at the end. Errors and warnings come as a
-    serial read gives them: those of a trial after every one of the trials before it.
+    :data:`PARALLEL_TRIALS`), while this one is checked; the cache's writer thread stores what
+    they parsed and prunes the cache to its size limit once, at the end, and goes on after the
+    read returns (:func:`~kinemyo.data.table_cache.write_behind`). Errors and warnings come as
+    a serial read gives them: those of a trial after every one of the trials before it.
     """
     if not trials:
         return []
     workers = max(1, min(pa.cpu_count(), PARALLEL_TRIALS, len(trials)))
     recordings: list[Recording] = []
-    with (
-        ThreadPoolExecutor(workers, thread_name_prefix="kinemyo-parse") as parsers,
-        ThreadPoolExecutor(1, thread_name_prefix="kinemyo-cache") as writer,
-    ):
+    with ThreadPoolExecutor(workers, thread_name_prefix="kinemyo-parse") as parsers:
 
         def parse(trial: TrialFiles) -> Future[ParsedTrial]:
             return parsers.submit(parse_trial, trial.data, trial.labels, options, workers == 1)
@@ -274,7 +273,7 @@ def read_trials(
                 parsed = upcoming.popleft().result()
                 if index + workers < len(trials):
                     upcoming.append(parse(trials[index + workers]))
-                writer.submit(parsed.store, False)
+                write_behind(functools.partial(parsed.store, False))
                 recording = read_trial(
                     trial.data,
                     labels=trial.labels,
@@ -288,7 +287,7 @@ def read_trials(
             for future in upcoming:
                 future.cancel()
             if options.cache is not None:
-                writer.submit(options.cache.prune)
+                write_behind(options.cache.prune)
     return recordings
 
 
