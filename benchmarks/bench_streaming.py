@@ -1,11 +1,12 @@
 """Latency and throughput of the streaming estimator, on one CPU core.
 
-For every registered model that can stream (all but ``template``; sequence networks at their
-default size and at the seed's settings, ``seed-xlstm``: hidden 32) it prints the time per
-completed window (a push of one window step of raw samples: filters, features, model) as p50 / p99 / max, and the real-time factor of the whole
-chain (seconds of 1920 Hz signal per wall-clock second) when the signal arrives in chunks of 32
-samples and of 1 sample. Targets (issue 11): p99 < 1 ms for LSTM, TCN and xLSTM at hidden 32;
-real-time factor > 50. The weights come from one training epoch: latency does not depend on them.
+For every registered model that can stream (all but ``template``; sequence networks at their default
+size and at the seed's settings, ``seed-xlstm``: hidden 32) it prints the time per completed window
+(a push of one window step of raw samples: filters, features, model) as p50 / p99 / max, and the
+real-time factor of the whole chain (seconds of 1920 Hz signal per wall-clock second) when the
+signal arrives in chunks of 32 samples and of 1 sample. Targets (issue 11): p99 < 1 ms for LSTM, TCN
+and xLSTM at hidden 32; real-time factor > 50. The weights come from one training epoch: latency
+does not depend on them.
 
     python benchmarks/bench_streaming.py [--windows 500] [--models lstm,tcn,xlstm]
 """
