@@ -92,3 +92,12 @@ def test_markdown_tables_carry_their_notes() -> None:
     assert markdown_table(frame).endswith(
         "| ridge | -1.56e+03 [1] |\n\n[1] WAK ridge, moment: R2 -1562: ..."
     )
+
+
+def test_mean_sd_cells_hide_float_noise_but_not_a_real_spread() -> None:
+    from kinemyo.reporting.report import mean_sd
+
+    assert mean_sd(15.6, 3e-8) == "15.6 ± 0"  # a conformal width equal for every subject
+    assert mean_sd(15.6, 0.31) == "15.6 ± 0.31"
+    assert mean_sd(2.0, float("nan")) == "2"  # one value: no spread
+    assert mean_sd(1234.5, 56.78) == "1.23e+03 ± 57"

@@ -38,6 +38,7 @@ from kinemyo.evaluation.protocols import Split
 from kinemyo.models.base import Estimator
 from kinemyo.models.registry import create
 from kinemyo.models.sequence import SequenceRegressor
+from kinemyo.reporting.report import mean_sd
 from kinemyo.signal.pipeline import SignalPipeline, SignalWindows
 from kinemyo.training.trainer import EpochCallback, History
 
@@ -251,7 +252,7 @@ def seed_table(scores: pd.DataFrame, metrics: tuple[str, ...]) -> pd.DataFrame:
     per_joint = average_over(scores[scores["metric"].isin(metrics)], "joint")
     summary = summarise(average_over(per_joint, "split"), across="subject")
     summary["cell"] = [
-        f"{m:.3g} ± {s:.2g}" if n > 1 else f"{m:.3g}"
+        mean_sd(m, s if n > 1 else np.nan)
         for m, s, n in zip(summary["mean"], summary["sd"], summary["n"], strict=True)
     ]
     summary["column"] = [

@@ -171,6 +171,15 @@ def cell_text(value: object, digits: int = 3) -> str:
     return value if isinstance(value, str) else f"{value:.{digits}g}"
 
 
+def mean_sd(mean: float, sd: float) -> str:
+    """A table cell "mean ± sd" (3 and 2 significant digits); just the mean when the sd is not
+    finite (one value), and "± 0" when the sd is float noise (below 1e-6 of the mean), as for a
+    conformal width that is the same for every subject."""
+    if not np.isfinite(sd):
+        return f"{mean:.3g}"
+    return f"{mean:.3g} ± {0 if sd <= 1e-6 * abs(mean) else sd:.2g}"
+
+
 def markdown_table(frame: pd.DataFrame, digits: int = 3) -> str:
     """A GitHub-flavoured Markdown table of ``frame`` (numbers to ``digits`` significant),
     followed by its numbered notes (``frame.attrs["notes"]``, e.g. the remarks on R2 cells of

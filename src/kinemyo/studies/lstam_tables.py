@@ -7,6 +7,7 @@ import pandas as pd
 
 from kinemyo.evaluation.metrics import interval_metrics
 from kinemyo.evaluation.statistics import compare_to_reference
+from kinemyo.reporting.report import mean_sd
 from kinemyo.studies.lstam import PAPER
 from kinemyo.studies.lstam_models import REFERENCE
 
@@ -20,8 +21,7 @@ _HIGHER_IS_BETTER = {"r2", "vaf"}
 
 
 def _mean_sd(values: pd.Series) -> str:
-    sd = values.std(ddof=1) if len(values) > 1 else np.nan
-    return f"{values.mean():.3g} ± {sd:.2g}" if np.isfinite(sd) else f"{values.mean():.3g}"
+    return mean_sd(values.mean(), values.std(ddof=1) if len(values) > 1 else np.nan)
 
 
 def per_subject(scores: pd.DataFrame, scope: str = "all") -> pd.DataFrame:
@@ -62,7 +62,7 @@ def paper_row(columns: pd.Index) -> pd.DataFrame:
     for joint, values in PAPER.items():
         for metric, label in (("rmse", "RMSE (N·m)"), ("r2", "R2"), ("vaf", "VAF (%)")):
             mean, sd = values[metric]
-            row[f"{joint} {label}"] = f"{mean:.3g} ± {sd:.2g}"
+            row[f"{joint} {label}"] = mean_sd(mean, sd)
     return pd.DataFrame([row])
 
 
@@ -100,7 +100,7 @@ def condition_wide(conditions: pd.DataFrame, joint: str, models: list[str]) -> p
     for model in models:
         cells = part[part["model"] == model].set_index("condition")
         wide[model] = [
-            f"{cells.loc[c, 'mean']:.3g} ± {cells.loc[c, 'sd']:.2g}" if c in cells.index else ""
+            mean_sd(cells.loc[c, "mean"], cells.loc[c, "sd"]) if c in cells.index else ""
             for c in wide["condition"]
         ]
     return wide
