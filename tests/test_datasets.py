@@ -132,6 +132,24 @@ def test_a_lab_trial_set_from_manifest_to_report_and_predictions(
     assert {r["trial"] for r in table} == {"S01_walk_1", "S01_walk_2", "S01_walk_3"}
     # windows of 100 ms every 50 ms over 6 s (two segments in trial 1) end at 1.099 s or later
     assert min(float(r["time"]) for r in table) == pytest.approx(1.099)
+    storage = tmp_path / "sto"
+    code, out, err = run(capsys, "predict", fitted, manifest, "--format", "sto", "--out", storage)
+    assert code == 0, err
+    assert sorted(p.name for p in storage.glob("*.sto")) == [
+        "S01_walk_1.sto", "S01_walk_2.sto", "S01_walk_3.sto",
+    ]  # fmt: skip
+    # read back as OpenSim's own layout is read: the header ends at "endheader", then a
+    # tab-separated table with a time column (independent of kinemyo's storage reader)
+    lines = (storage / "S01_walk_2.sto").read_text().splitlines()
+    body = lines[lines.index("endheader") + 1 :]
+    header, rows = body[0].split("\t"), [list(map(float, r.split("\t"))) for r in body[1:]]
+    assert header[0] == "time" and {"hip_flexion_r_moment", "knee_angle_r"} <= set(header)
+    assert {"hip_flexion_r_moment_lo90", "hip_flexion_r_moment_hi90"} <= set(header)
+    times = [r[0] for r in rows]
+    assert times == sorted(times) and len(set(times)) == len(times)
+    lo, mid, hi = (header.index(f"hip_flexion_r_moment{x}") for x in ("_lo90", "", "_hi90"))
+    assert all(r[lo] <= r[mid] <= r[hi] for r in rows)
+    assert len(rows) == sum(r["trial"] == "S01_walk_2" for r in table)
     saved = json.loads((fitted / "pipeline/pipeline.json").read_text())["config"]
     assert saved["channels"] == list(MUSCLES)  # the resolved names are saved with the pipeline
     assert saved["joints"] == ["hip_flexion_r", "knee_angle_r"]
