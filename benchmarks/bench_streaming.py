@@ -21,6 +21,7 @@ import torch
 
 from kinemyo.config import load_config
 from kinemyo.data.recording import Recording, RecordingMeta, SignalBlock
+from kinemyo.models.base import Estimator
 from kinemyo.models.presets import preset_params
 from kinemyo.models.registry import available, create, model_class
 from kinemyo.models.sequence import SequenceRegressor
@@ -124,21 +125,37 @@ def main() -> None:
     print("|---" * (header.count("|") - 1) + "|")
     for name, preset, params in variants(args.models.split(",")):
         model = create(name, **params).fit(data)
-        estimator = StreamingEstimator(pipeline, model)
-        sequence = isinstance(model, SequenceRegressor)
-        wall, cpu = latency(estimator, emg, times, args.windows)
-        p50, p99 = np.percentile(wall * 1e3, [50, 99])
-        cpu50, cpu99 = np.percentile(cpu * 1e3, [50, 99])
-        rtf32 = real_time_factor(estimator, emg[: int(10 * FS)], times[: int(10 * FS)], 32)
-        rtf1 = real_time_factor(estimator, emg[: int(2 * FS)], times[: int(2 * FS)], 1)
-        hidden = model.hidden if sequence else "-"
-        length = model.sequence_length if sequence else "-"
-        print(
-            f"| {name} | {preset} | {hidden} | {length} | {estimator.model_path} | {p50:.3f} "
-            f"| {p99:.3f} | {wall.max() * 1e3:.3f} | {cpu50:.3f} | {cpu99:.3f} "
-            f"| {rtf32[0]:.0f} ({rtf32[1]:.0f}) | {rtf1[0]:.0f} ({rtf1[1]:.0f}) |",
-            flush=True,
-        )
+        for carry in (False, True):
+            estimator = StreamingEstimator(pipeline, model, carry=carry)
+            if carry and estimator.model_path != "carried step":
+                continue  # only a fixed-size recurrent state is carried
+            print_row(name, preset, model, estimator, emg, times, args.windows)
+
+
+def print_row(
+    name: str,
+    preset: str,
+    model: Estimator,
+    estimator: StreamingEstimator,
+    emg: np.ndarray,
+    times: np.ndarray,
+    windows: int,
+) -> None:
+    """The table row of ``model`` run by ``estimator``."""
+    sequence = isinstance(model, SequenceRegressor)
+    wall, cpu = latency(estimator, emg, times, windows)
+    p50, p99 = np.percentile(wall * 1e3, [50, 99])
+    cpu50, cpu99 = np.percentile(cpu * 1e3, [50, 99])
+    rtf32 = real_time_factor(estimator, emg[: int(10 * FS)], times[: int(10 * FS)], 32)
+    rtf1 = real_time_factor(estimator, emg[: int(2 * FS)], times[: int(2 * FS)], 1)
+    hidden = model.hidden if sequence else "-"
+    length = model.sequence_length if sequence else "-"
+    print(
+        f"| {name} | {preset} | {hidden} | {length} | {estimator.model_path} | {p50:.3f} "
+        f"| {p99:.3f} | {wall.max() * 1e3:.3f} | {cpu50:.3f} | {cpu99:.3f} "
+        f"| {rtf32[0]:.0f} ({rtf32[1]:.0f}) | {rtf1[0]:.0f} ({rtf1[1]:.0f}) |",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

@@ -138,6 +138,33 @@ def test_a_network_that_forgets_within_its_context_streams_one_state(
     np.testing.assert_allclose(out.values, offline, rtol=1e-5, atol=1e-5)
 
 
+@pytest.mark.parametrize("name", ["lstm", "xlstm"])
+def test_carry_runs_one_state_over_every_window_since_the_restart(name: str, fitted) -> None:
+    """carry=True: the estimate of window k is the network's step from its initial state over
+    windows 0..k (oracle: that loop written here on the offline features), not the offline
+    context of the last sequence_length windows."""
+    import torch
+
+    pipeline, train, recording = fitted
+    model = create(name, **TINY).fit(train)
+    offline_data = pipeline.transform(pipeline.window([recording]))
+    estimator = StreamingEstimator(pipeline, model, subject="Sub01", carry=True)
+    assert estimator.model_path == "carried step"
+    out = StreamOutput.join(_stream(estimator, recording, 7), estimator.schema)
+    x = (offline_data.flat_features() - model.x_mean_) / model.x_scale_
+    network, state, steps = model.network_.eval(), model.network_.initial_state(1), []
+    with torch.no_grad():
+        for row in x:
+            y, state = network.step(torch.as_tensor(row[None], dtype=torch.float32), state)
+            steps.append(y[0].numpy())
+    shape = (len(x), *model.y_scale_.shape)
+    expected = np.asarray(steps, np.float64).reshape(shape) * model.y_scale_ + model.y_mean_
+    np.testing.assert_allclose(out.values, expected, rtol=1e-5, atol=1e-5)
+    offline = model.predict(offline_data).mean
+    late = slice(TINY["sequence_length"], None)  # beyond the context, the two forms part
+    assert np.abs(out.values[late] - offline[late]).max() > 1e-3
+
+
 def test_real_semg_streams_like_offline_without_false_faults(fitted) -> None:
     """The real Sub10 sEMG with its own Time column (6 decimals: steps of 0.000520 and
     0.000521 s) raises no fault, and its streamed estimates equal the offline ones."""

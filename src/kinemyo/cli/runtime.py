@@ -59,6 +59,15 @@ def stream(
         str | None,
         typer.Option(help="Use this training subject's fitted values (default: all pooled)."),
     ] = None,
+    carry: Annotated[
+        bool,
+        typer.Option(
+            "--carry",
+            help="Run a recurrent network (LSTM, xLSTM family) as one state carried from the "
+            "start, one step per window (fastest; as the ONNX export runs it), instead of from "
+            "the model's offline context of sequence_length windows.",
+        ),
+    ] = False,
     overwrite: Annotated[
         bool, typer.Option("--overwrite", help="Replace --out if it exists (never an input).")
     ] = False,
@@ -85,7 +94,7 @@ def stream(
         raise KinemyoError("Give --out FILE, --lsl-out NAME or both: the estimates go there.")
     if out is not None:
         output_file(out, overwrite, run, replay)
-    estimator = StreamingEstimator.from_run(run, subject=subject)
+    estimator = StreamingEstimator.from_run(run, subject=subject, carry=carry)
     schema = estimator.schema
     recording = None
     if replay is not None:

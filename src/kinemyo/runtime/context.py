@@ -16,6 +16,13 @@ of them; ``prediction_stride`` 1). A stream is one run from the last restart, so
 * networks whose state grows (the Transformer's key/value cache, LSTAM's position) run
   ``forward`` over the last ``sequence_length`` windows.
 
+With ``carry=True`` a network whose step state has a fixed size runs ONE state from the restart
+instead, carried over every window (as a controller runs a recurrent network, and as the
+exported ONNX step does: :mod:`kinemyo.runtime.export`): one step per window, whatever the
+context, so it is the fastest form; its estimates then use every window since the restart, not
+the last ``sequence_length`` only, and differ from offline ``predict`` once the stream is longer
+than that.
+
 A model fitted with ``prediction_stride`` s > 1 predicts offline from between
 ``sequence_length - s`` and ``sequence_length - 1`` windows of context, depending on where its
 context chunks fall; the stream always gives the full ``sequence_length - 1`` windows.
@@ -63,20 +70,26 @@ class WindowContext:
     Args:
         network: the fitted network, in eval mode.
         length: windows of context, the model's ``sequence_length``.
+        carry: carry one state from the restart where the state has a fixed size (see the module
+            docstring); else the exact offline context.
     """
 
-    def __init__(self, network: SequenceNetwork, length: int) -> None:
+    def __init__(self, network: SequenceNetwork, length: int, carry: bool = False) -> None:
         self.network = network
         self.length = length
         self.single = getattr(network, "receptive_field", length + 1) <= length
         with torch.inference_mode():
             self._dims = None if self.single else _batch_dims(network)
-        self.staggered = self._dims is not None
+        self.carried = carry and not self.single and self._dims is not None
+        self.single = self.single or self.carried
+        self.staggered = not self.single and self._dims is not None
         self.reset()
 
     @property
     def path(self) -> str:
-        """How windows are run: "single step", "staggered step" or "forward"."""
+        """How windows are run: "carried step", "single step", "staggered step" or "forward"."""
+        if self.carried:
+            return "carried step"
         if self.single:
             return "single step"
         return "staggered step" if self.staggered else "forward"

@@ -134,6 +134,11 @@ class StreamingEstimator:
         subject: use this training subject's fitted baseline and max-abs scales (default: the
             values fitted on all subjects pooled, right for a new user).
         faults: when a timestamp step is a fault.
+        carry: a recurrent network with a fixed-size state (LSTM, the xLSTM family) carries one
+            state from the restart, one step per window, as a controller and the exported ONNX
+            step run it (fastest); default: each estimate from the model's offline context (the
+            last ``sequence_length`` windows), equal to ``predict``. See
+            :mod:`kinemyo.runtime.context`.
 
     Raises:
         KinemyoError: a stage of the chain cannot stream (naming it), the model does not take
@@ -148,6 +153,7 @@ class StreamingEstimator:
         fs: float | None = None,
         subject: str | None = None,
         faults: FaultSettings | None = None,
+        carry: bool = False,
     ) -> None:
         config = pipeline.config
         problems = streaming_problems(config)
@@ -195,7 +201,7 @@ class StreamingEstimator:
         )
         self._context = None
         if isinstance(model, SequenceRegressor):
-            self._context = WindowContext(model.network_.cpu().eval(), model.sequence_length)
+            self._context = WindowContext(model.network_.cpu().eval(), model.sequence_length, carry)
         inputs = (1, len(schema.channels), len(schema.features))
         self._gives_std = self._context is None and self._estimate(np.zeros(inputs))[1] is not None
         self._previous: float | None = None  # timestamp of the last sample seen
@@ -211,6 +217,7 @@ class StreamingEstimator:
         fs: float | None = None,
         subject: str | None = None,
         faults: FaultSettings | None = None,
+        carry: bool = False,
     ) -> Self:
         """The estimator of a folder written by ``kinemyo fit`` (``pipeline/`` and ``model/``)."""
         folder = Path(run)
@@ -220,12 +227,14 @@ class StreamingEstimator:
             fs=fs,
             subject=subject,
             faults=faults,
+            carry=carry,
         )
 
     @property
     def model_path(self) -> str:
         """How the model runs per window: "point" (each window on its own), or for a sequence
-        model "single step", "staggered step" or "forward" (see :mod:`kinemyo.runtime.context`)."""
+        model "carried step", "single step", "staggered step" or "forward" (see
+        :mod:`kinemyo.runtime.context`)."""
         return "point" if self._context is None else self._context.path
 
     def restart(self) -> None:
