@@ -31,17 +31,22 @@ app = typer.Typer(
 )
 app.add_typer(data.app, name="data")
 app.add_typer(experiment.app, name="experiment")
-app.command()(demo)
-app.command()(modelling.preprocess)
-app.command()(modelling.fit)
-app.command()(modelling.evaluate)
-app.command()(modelling.predict)
-app.command()(modelling.compare)
-app.command()(forecasting.finetune)
-app.command()(forecasting.forecast)
-app.command()(export)
-app.command()(adapt)
-app.command()(stream)
+SHORT_HELP = {
+    demo: "Run the seed study on a generated cohort: report, table and figures.",
+    modelling.preprocess: "Run the sEMG pipeline; write the feature and target tensors.",
+    modelling.fit: "Fit the pipeline and a model, with calibrated intervals; write a run.",
+    modelling.evaluate: "Score a fitted run on unseen trials, with interval coverage.",
+    modelling.predict: "Predict angles and moments with interval bounds (CSV or OpenSim .sto).",
+    modelling.compare: "Fit and score several models under one protocol (resumable, parallel).",
+    forecasting.finetune: "Fine-tune Lag-Llama on the training part of joint series.",
+    forecasting.forecast: "Forecast joint series (baselines, Lag-Llama); CRPS report.",
+    export: "Export a fitted run's step network to ONNX with a JSON sidecar.",
+    adapt: "Adapt a fitted run to a new user's labelled recordings (partial_fit).",
+    stream: "Run a fitted run on live sEMG (Lab Streaming Layer) or a replayed trial.",
+}
+"""The one-line help of each command in ``kinemyo --help`` (its docstring says the rest)."""
+for command, short in SHORT_HELP.items():
+    app.command(short_help=short)(command)
 
 
 def _version(value: bool) -> None:

@@ -50,7 +50,7 @@ def generate_to(out: Destination, config: CohortConfig) -> None:
     )
 
 
-@app.command()
+@app.command(short_help="Generate a synthetic gait cohort in the SIAT-LLMD layout.")
 def generate(
     out: Annotated[Path, typer.Option("--out", help="Folder to create (SIAT-LLMD layout).")],
     subjects: Annotated[int, typer.Option(min=1, max=100, help="Number of subjects.")] = 6,
@@ -76,7 +76,7 @@ def generate(
     generate_to(output_folder(out, overwrite), config)
 
 
-@app.command()
+@app.command(short_help="Summarise a dataset (any kind), or say what one file is.")
 def inspect(
     path: Annotated[
         Path,
@@ -156,7 +156,7 @@ def inspect(
         raise typer.Exit(code=1)
 
 
-@app.command()
+@app.command(short_help="Draft a dataset manifest for a folder of OpenSim or C3D files.")
 def manifest(
     folder: Annotated[
         Path,
@@ -194,7 +194,10 @@ def manifest(
     )
 
 
-@app.command("generate-camargo")
+@app.command(
+    "generate-camargo",
+    short_help="Generate a synthetic cohort in the Camargo et al. 2021 layout.",
+)
 def generate_camargo_command(
     out: Annotated[Path, typer.Option("--out", help="Folder to create (Camargo layout).")],
     subjects: Annotated[int, typer.Option(min=1, max=99, help="Number of subjects.")] = 4,
@@ -241,7 +244,7 @@ def generate_camargo_command(
     )
 
 
-@app.command("inspect-camargo")
+@app.command("inspect-camargo", short_help="List what a Camargo-layout dataset holds, per subject.")
 def inspect_camargo(
     path: Annotated[
         Path, typer.Argument(exists=True, file_okay=False, help="Camargo-layout dataset root.")
