@@ -202,3 +202,41 @@ def test_csv_and_c3d_sets_through_inspect_compare_and_predict(
     assert code == 0, err
     table = list(csv.DictReader((tmp_path / "p.csv").open()))
     assert len(table) == 119 and table[0]["trial"] == "S01_run_1"  # (6000 - 100) / 50 + 1
+
+
+def test_a_manifest_trial_replays_through_the_stream_as_offline(
+    capsys, lab: Path, tmp_path: Path
+) -> None:
+    import numpy as np
+    import pandas as pd
+
+    from kinemyo.models.base import load_model
+    from kinemyo.signal.pipeline import SignalPipeline
+
+    manifest = tmp_path / "m.yaml"
+    manifest.write_text(draft_manifest(lab, manifest))
+    fitted = tmp_path / "fit"
+    assert run(capsys, "fit", "ridge", manifest, "--config", "kinemyo-lab",
+               "--motions", "walk", "--out", fitted)[0] == 0  # fmt: skip
+    code, _, err = run(capsys, "stream", fitted, "--replay", manifest, "--fast", "--out", "x.csv")
+    assert code == 1 and "holds 3 trials; name the one to replay with --trial" in err
+    out = tmp_path / "est.csv"
+    code, _, err = run(capsys, "stream", fitted, "--replay", manifest, "--trial", "S01_walk_2",
+                       "--fast", "--chunk", "7", "--out", out)  # fmt: skip
+    assert code == 0, err
+    (trial,) = [r for r in read_dataset(manifest) if r.meta.name == "S01_walk_2"]
+    pipeline = SignalPipeline.load(fitted / "pipeline")
+    offline = pipeline.transform(pipeline.window([trial]))  # one segment: the ID span
+    mean = load_model(fitted / "model").predict(offline).mean
+    table = pd.read_csv(out)
+    assert (table["flags"] == 0).all()
+    np.testing.assert_allclose(table["time (s)"], offline.time, rtol=0, atol=1e-9)
+    values = table.iloc[:, 1:-1].to_numpy().reshape(mean.shape)
+    np.testing.assert_allclose(values, mean, rtol=1e-5, atol=1e-5)
+    pytest.importorskip("onnx", reason="the runtime extra is not installed")
+    code, _, err = run(capsys, "export", fitted, "--out", tmp_path / "ridge.onnx")
+    assert code == 0, err
+    sidecar = json.loads((tmp_path / "ridge.onnx.json").read_text())
+    # kinemyo-lab's 100 ms every 50 ms, resolved at the lab's 1000 Hz EMG
+    assert sidecar["fs_hz"] == 1000.0
+    assert (sidecar["window"]["length_samples"], sidecar["window"]["step_samples"]) == (100, 50)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -11,6 +11,9 @@ from kinemyo.cli.console import console, progress_bar
 from kinemyo.cli.options import finite
 from kinemyo.cli.outputs import output_file
 from kinemyo.errors import KinemyoError
+
+if TYPE_CHECKING:
+    from kinemyo.data.recording import Recording
 
 # numpy, torch, pylsl and the runtime are imported inside the command, so that `kinemyo --help`
 # stays fast.
@@ -25,7 +28,15 @@ def stream(
     ] = None,
     replay: Annotated[
         Path | None,
-        typer.Option(exists=True, dir_okay=False, help="Play this SIAT-LLMD trial CSV instead."),
+        typer.Option(
+            exists=True,
+            help="Play a recorded trial instead: a SIAT-LLMD trial CSV, or any dataset kinemyo "
+            "reads (e.g. a manifest; --trial picks one of several).",
+        ),
+    ] = None,
+    trial: Annotated[
+        str | None,
+        typer.Option(help="The trial of --replay to play, e.g. S01_walk_2 (when it has several)."),
     ] = None,
     lsl_out: Annotated[
         str | None, typer.Option("--lsl-out", help="Publish the estimates as this LSL stream.")
@@ -98,9 +109,7 @@ def stream(
     schema = estimator.schema
     recording = None
     if replay is not None:
-        from kinemyo.data.siat_llmd.reader import read_trial_file
-
-        recording = read_trial_file(replay)
+        recording = _replayed(replay, trial)
     sinks = []
     if lsl_out is not None:
         outlet = lsl.open_outlet(lsl_out, schema)
@@ -108,7 +117,7 @@ def stream(
         offset = 0.0 if recording is None else lsl.lsl_clock() - recording.time[0]
         sinks.append(lambda output: lsl.publish(outlet, output, offset))
     if recording is not None:
-        with progress_bar(f"Streaming {replay.name}") as progress:
+        with progress_bar(f"Streaming {recording.meta.name}") as progress:
             chunks = replay_chunks(recording, schema, chunk, 0.0 if fast else speed, progress)
             outputs = pump(estimator, chunks, sinks)
     else:
@@ -130,3 +139,22 @@ def stream(
         with atomic_file(out) as tmp:
             table.to_csv(tmp, index=False)  # full precision: LSL clock times are large
         console.print(f"Estimates written to [bold]{out}[/]")
+
+
+def _replayed(path: Path, trial: str | None) -> Recording:
+    """The one trial of the dataset at ``path`` to replay (``trial`` names it among several)."""
+    from kinemyo.data.datasets import read_dataset
+
+    recordings = {rec.meta.name: rec for rec in read_dataset(path)}
+    if trial is not None:
+        if trial not in recordings:
+            raise KinemyoError(
+                f"--trial '{trial}' is not a trial of {path}; its trials: {', '.join(recordings)}."
+            )
+        return recordings[trial]
+    if len(recordings) > 1:
+        raise KinemyoError(
+            f"{path} holds {len(recordings)} trials; name the one to replay with --trial, "
+            f"e.g. --trial {next(iter(recordings))} (trials: {', '.join(recordings)})."
+        )
+    return next(iter(recordings.values()))

@@ -449,11 +449,12 @@ def _sidecar(
     config = None if pipeline is None else pipeline.config
     window = None
     if config is not None:
+        length, step = config.window.samples(fs)  # a window in seconds, resolved at the rate
         window = {
-            "length_samples": config.window.length,
-            "step_samples": config.window.step,
-            "length_s": config.window.length / fs,
-            "step_s": config.window.step / fs,
+            "length_samples": length,
+            "step_samples": step,
+            "length_s": length / fs,
+            "step_s": step / fs,
         }
     return {
         "format": SIDECAR_FORMAT,

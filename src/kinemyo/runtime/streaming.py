@@ -186,12 +186,13 @@ class StreamingEstimator:
             )
         self.pipeline, self.model, self.subject = pipeline, model, subject
         self.faults = faults or FaultSettings()
+        length, step = config.window.samples(fs)  # a window in seconds, resolved at the rate
         self.schema = StreamSchema(
             channels=config.channels,
             angle_inputs=(),
             fs=float(fs),
-            window=config.window.length,
-            step=config.window.step,
+            window=length,
+            step=step,
             joints=schema.joints,
             quantities=schema.quantities,
             units=schema.units,
