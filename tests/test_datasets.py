@@ -10,17 +10,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kinemyo.cli import main
 from kinemyo.data.datasets import detect_kind, kinds, read_dataset, read_experiment_trials
 from kinemyo.data.manifest.draft import draft_manifest
 from kinemyo.errors import DataFormatError, KinemyoError
 from tests.lab_writer import MUSCLES, write_c3d_trial, write_csv_trial, write_opensim_trial
-
-
-def run(capsys: pytest.CaptureFixture, *args: object) -> tuple[int, str, str]:
-    code = main([str(a) for a in args])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
+from tests.test_cli import run
 
 
 @pytest.fixture(scope="module")
