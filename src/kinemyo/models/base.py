@@ -116,7 +116,7 @@ def _finite(values: np.ndarray, what: str) -> np.ndarray:
     """``values`` (N, ...) as float64, or KinemyoError naming how many of the N windows hold a
     NaN or infinite value and the first of them (0-based)."""
     values = np.asarray(values, dtype=np.float64)
-    bad = ~np.isfinite(values).reshape(values.shape[0] if values.ndim else 1, -1).all(axis=1)
+    bad = ~np.isfinite(values).all(axis=tuple(range(1, values.ndim)))
     if bad.any():
         raise KinemyoError(
             f"{what} has NaN or infinite values in {int(bad.sum())} window(s) of {bad.size} "
