@@ -117,3 +117,18 @@ def test_a_bad_value_is_refused_with_a_short_message_naming_the_option(
     assert "Traceback" not in text
     assert label.lower() in text.lower().replace("'", ""), text
     assert "\n\n" not in text.strip(), text
+
+
+@pytest.mark.parametrize("bad", ["²", "1,²", "-1", "1.5", "4294967296", ",", "٣"])
+def test_bad_seeds_are_a_usage_error_naming_the_option(bad: str, tmp_path, capsys) -> None:
+    from kinemyo.cli import main
+
+    code = main(["compare", str(tmp_path), "--seeds", bad, "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert code == 2 and "--seeds" in err and "Traceback" not in err
+
+
+def test_seeds_are_parsed_in_order_without_repeats() -> None:
+    from kinemyo.cli.options import parse_seeds
+
+    assert parse_seeds("2, 0,2,1") == (2, 0, 1)

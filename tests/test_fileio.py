@@ -212,3 +212,25 @@ def test_a_kill_between_two_renames_restores_the_complete_new_result(tmp_path: P
     assert any("Removed" in m and ".kinemyo-old" in m for m in messages)
     assert (target / "result.txt").read_text() == "new"
     assert [p.name for p in tmp_path.iterdir()] == ["run"]
+
+
+def test_reading_the_umask_from_many_threads_never_changes_it() -> None:
+    import threading
+
+    from kinemyo.fileio import current_umask
+
+    previous = os.umask(0o027)
+    try:
+        seen: list[int] = []
+        workers = [
+            threading.Thread(target=lambda: seen.extend(current_umask() for _ in range(200)))
+            for _ in range(8)
+        ]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        assert set(seen) == {0o027}  # no thread ever saw the mask at 0 mid-swap
+        assert os.umask(0o027) == 0o027  # and it is still what was set
+    finally:
+        os.umask(previous)

@@ -211,3 +211,18 @@ def test_a_bad_cell_over_1_mb_long_is_quoted_short(tmp_path: Path) -> None:
     assert (caught.value.row, caught.value.column) == (2, "b")
     assert "'" + "x" * 40 + "...' is not a number" in str(caught.value)
     assert len(str(caught.value)) < 500
+
+
+def test_gzip_content_and_the_gz_name_must_agree(tmp_path: Path) -> None:
+    text = b"Time,a\n0.0,1\n0.1,2\n"
+    hidden = tmp_path / "x.csv"
+    hidden.write_bytes(gzip.compress(text))
+    with pytest.raises(DataFormatError, match=r"x.csv.*gzip-compressed but not named .gz"):
+        read_header(hidden)
+    fake = tmp_path / "y.csv.gz"
+    fake.write_bytes(text)
+    with pytest.raises(DataFormatError, match=r"y.csv.gz.*named .gz but is not gzip"):
+        read_header(fake)
+    real = tmp_path / "z.csv.gz"
+    real.write_bytes(gzip.compress(text))
+    assert read_header(real) == ["Time", "a"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -110,17 +111,24 @@ def test_the_cache_stays_within_its_size_limit(tmp_path: Path, monkeypatch) -> N
     read_siat_llmd(trials[-1].path, options=options(cache))
 
 
-def test_a_read_from_the_cache_waits_for_the_writes_asked_before_it(tmp_path: Path) -> None:
+def test_a_read_from_the_cache_waits_for_its_entrys_write_behind(tmp_path: Path) -> None:
     csv = tmp_path / "t.csv"
     csv.write_text("a,b\n1,2\n3,4\n")
     table = pacsv.read_csv(csv)
     cache = TableCache(tmp_path / "cache")
-    order: list[str] = []
-    write_behind(lambda: order.append("first"))
-    write_behind(lambda: cache.put(csv, ["a", "b"], table))
-    got = cache.get(csv, ["a", "b"])  # asked right away: finds the entry written behind
-    assert order == ["first"] and got is not None
-    assert got.column("b").to_pylist() == [2, 4]
+    started, release = threading.Event(), threading.Event()
+
+    def blocking() -> None:  # another cache job: the entry's reader must not wait for it
+        started.set()
+        release.wait(timeout=30)
+
+    write_behind(blocking)
+    started.wait(timeout=30)
+    assert cache.get(csv, ["a", "b"]) is None  # no write of this entry pending: a plain miss
+    cache.put_behind(csv, ["a", "b"], table)  # queued behind the blocked job
+    release.set()
+    got = cache.get(csv, ["a", "b"])  # asked right away: waits for this entry's write only
+    assert got is not None and got.column("b").to_pylist() == [2, 4]
 
 
 def test_a_malformed_size_limit_is_a_clear_error(monkeypatch) -> None:

@@ -21,11 +21,13 @@ import contextlib
 import ctypes
 import ctypes.util
 import errno
+import functools
 import json
 import os
 import shutil
 import sys
 import tempfile
+import threading
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -50,11 +52,21 @@ def _step(name: str) -> None:
         test_hook(name)
 
 
+_umask_lock = threading.Lock()
+
+
 def current_umask() -> int:
-    """The process's file-creation mask (e.g. 0o022)."""
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+    """The process's file-creation mask (e.g. 0o022), read without changing it where the system
+    tells (Linux: ``/proc/self/status``); elsewhere set and reset under a lock, so that threads
+    writing at once (the table cache's writer, a command's outputs) never leave it at 0."""
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    with _umask_lock:
+        mask = os.umask(0)
+        os.umask(mask)
+        return mask
 
 
 def _apply_umask(path: Path, *, directory: bool) -> None:
@@ -269,11 +281,16 @@ def _write_marker(folder: Path) -> None:
         os.fsync(handle.fileno())
 
 
+@functools.cache
+def _libc_name() -> str | None:
+    """The C library's name (``find_library`` runs ``ldconfig``: once per process)."""
+    return ctypes.util.find_library("c")
+
+
 def _exchange(a: Path, b: Path) -> bool:
     """Atomically swap the names ``a`` and ``b``; False where the system cannot."""
-    libc_name = ctypes.util.find_library("c")
     try:
-        libc = ctypes.CDLL(libc_name, use_errno=True)
+        libc = ctypes.CDLL(_libc_name(), use_errno=True)
     except OSError:
         return False
     if sys.platform.startswith("linux") and hasattr(libc, "renameat2"):

@@ -62,7 +62,7 @@ def parse_seeds(text: str) -> tuple[int, ...]:
     for item in (part.strip() for part in text.split(",")):
         if not item:
             continue
-        if not item.isdigit() or int(item) > MAX_SEED:
+        if not (item.isascii() and item.isdigit()) or int(item) > MAX_SEED:  # not '²'
             raise typer.BadParameter(
                 f"'{item}' is not a seed; give whole numbers 0..{MAX_SEED} separated by commas, "
                 "e.g. --seeds 0,1,2."

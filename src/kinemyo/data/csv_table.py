@@ -144,9 +144,14 @@ class ParsedTable:
         """The columns with their Arrow types: the cache's key."""
         return _request(self.columns)
 
-    def store(self, prune: bool = True) -> None:
-        """Keep a table parsed from text in the cache (see :meth:`TableCache.put`)."""
-        if self.cache is not None and not self.from_cache:
+    def store(self, prune: bool = True, *, behind: bool = False) -> None:
+        """Keep a table parsed from text in the cache (see :meth:`TableCache.put`; ``behind``:
+        on the cache's writer thread, :meth:`TableCache.put_behind`, never pruning)."""
+        if self.cache is None or self.from_cache:
+            return
+        if behind:
+            self.cache.put_behind(self.path, self.request, self.table)
+        else:
             self.cache.put(self.path, self.request, self.table, prune=prune)
 
     def stacked(self, names: Sequence[str], dtype: type) -> np.ndarray:

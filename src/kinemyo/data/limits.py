@@ -120,10 +120,24 @@ def repeated_names(names: Sequence[str]) -> list[str]:
 
 
 def open_binary(path: Path) -> BinaryIO:
-    """``path`` opened for reading bytes, decompressed when it starts with the gzip magic."""
+    """``path`` opened for reading bytes, decompressed when it is gzip (named ``.gz``).
+
+    Raises:
+        DataFormatError: the gzip magic and the ``.gz`` name disagree (the parsers decide by
+            the name, so such a file would be parsed as the wrong thing).
+    """
     with path.open("rb") as handle:
-        head = handle.read(len(GZIP_MAGIC))
-    return gzip.open(path, "rb") if head == GZIP_MAGIC else path.open("rb")
+        compressed = handle.read(len(GZIP_MAGIC)) == GZIP_MAGIC
+    named = path.suffix.lower() == ".gz"
+    if compressed != named:
+        raise DataFormatError(
+            "is gzip-compressed but not named .gz"
+            if compressed
+            else "is named .gz but is not gzip-compressed",
+            path=path,
+            hint=f"Rename it to {path.name}.gz." if compressed else "Decompress or rename it.",
+        )
+    return gzip.open(path, "rb") if compressed else path.open("rb")
 
 
 def bounded_rows(

@@ -15,6 +15,7 @@ setting ``KINEMYO_CACHE_DIR=off`` disables it. Limit: ``$KINEMYO_CACHE_MAX_GB`` 
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import os
 import threading
@@ -82,7 +83,8 @@ def prune_folder(directory: Path, max_bytes: int | None = None) -> None:
 
 
 _writer: futures.ThreadPoolExecutor | None = None
-_writes: list[futures.Future[None]] = []
+_writes: list[tuple[Path | None, futures.Future[None]]] = []
+"""Writes handed to :func:`write_behind` and not yet waited for, with the entry each writes."""
 _writes_lock = threading.Lock()
 
 
@@ -93,29 +95,30 @@ def _yield_to_readers() -> None:
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
 
 
-def write_behind(write: Callable[[], None]) -> None:
-    """Run ``write`` (a cache write, e.g. :meth:`TableCache.put`) on the cache's one writer
-    thread, which outlives the read that asked for it: the read returns once its files are parsed
-    and checked, and the writes go on meanwhile. The interpreter waits for them at exit; an entry
-    is renamed into place whole (:func:`~kinemyo.fileio.atomic_file`), so a killed process leaves
-    none half-written. Every :meth:`TableCache.get` first waits for the writes asked before it,
-    so a second read finds the first one's entries. The writer runs at the lowest CPU priority,
-    so on a busy machine it waits for the read's parsing threads."""
+def write_behind(write: Callable[[], None], entry: Path | None = None) -> None:
+    """Run ``write`` (a cache write of ``entry``, or another cache job such as a prune) on the
+    cache's one writer thread, which outlives the read that asked for it: the read returns once
+    its files are parsed and checked, and the writes go on meanwhile. The interpreter waits for
+    them at exit; an entry is renamed into place whole (:func:`~kinemyo.fileio.atomic_file`), so
+    a killed process leaves none half-written. :meth:`TableCache.get` of an entry first waits
+    for that entry's pending write, so a second read finds the first one's entries. The writer
+    runs at the lowest CPU priority, so on a busy machine it waits for the parsing threads."""
     global _writer
     with _writes_lock:
         if _writer is None:
             _writer = futures.ThreadPoolExecutor(
                 1, thread_name_prefix="kinemyo-cache", initializer=_yield_to_readers
             )
-        _writes.append(_writer.submit(write))
+        _writes[:] = [(key, done) for key, done in _writes if not done.done()]
+        _writes.append((entry, _writer.submit(write)))
 
 
-def wait_for_writes() -> None:
-    """Block until every write handed to :func:`write_behind` is done (its errors stay there:
-    :meth:`TableCache.put` leaves no entry rather than stop a read)."""
+def wait_for_writes(entry: Path | None = None) -> None:
+    """Block until the pending writes of ``entry`` (None: every pending cache job) are done
+    (their errors stay there: :meth:`TableCache.put` leaves no entry rather than stop a read)."""
     with _writes_lock:
-        pending = list(_writes)
-        _writes.clear()
+        pending = [job for key, job in _writes if entry is None or key == entry]
+        _writes[:] = [(key, job) for key, job in _writes if job not in pending]
     futures.wait(pending)
 
 
@@ -138,8 +141,8 @@ class TableCache:
 
     def get(self, path: Path, columns: Sequence[str]) -> pa.Table | None:
         """The cached table of ``path`` with ``columns``; None on a miss or a stale entry."""
-        wait_for_writes()
         entry = self._entry(path, columns)
+        wait_for_writes(entry)
         if not entry.is_file():
             return None
         try:
@@ -169,6 +172,11 @@ class TableCache:
                 self.prune()
         except OSError:
             return
+
+    def put_behind(self, path: Path, columns: Sequence[str], table: pa.Table) -> None:
+        """:meth:`put` (without pruning) on the writer thread: see :func:`write_behind`."""
+        write = functools.partial(self.put, path, columns, table, prune=False)
+        write_behind(write, self._entry(path, columns))
 
     def prune(self) -> None:
         """Delete the entries written longest ago until the folder fits the size limit."""

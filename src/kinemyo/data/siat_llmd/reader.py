@@ -12,7 +12,6 @@ Columns are matched by exact name, in any order.
 
 from __future__ import annotations
 
-import functools
 import re
 import warnings
 from collections import deque
@@ -273,7 +272,7 @@ def read_trials(
                 parsed = upcoming.popleft().result()
                 if index + workers < len(trials):
                     upcoming.append(parse(trials[index + workers]))
-                write_behind(functools.partial(parsed.store, False))
+                parsed.store(behind=True)
                 recording = read_trial(
                     trial.data,
                     labels=trial.labels,
@@ -350,11 +349,11 @@ class ParsedTrial:
     data: ParsedTable
     labels: ParsedTable | None
 
-    def store(self, prune: bool = True) -> None:
+    def store(self, prune: bool = True, *, behind: bool = False) -> None:
         """Keep what was parsed from text in the cache (see :meth:`ParsedTable.store`)."""
         for parsed in (self.data, self.labels):
             if parsed is not None:
-                parsed.store(prune)
+                parsed.store(prune, behind=behind)
 
 
 def parse_trial(
