@@ -7,6 +7,7 @@ import csv
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
@@ -15,6 +16,7 @@ from kinemyo.data.manifest.draft import draft_manifest
 from kinemyo.errors import DataFormatError, KinemyoError
 from tests.lab_writer import MUSCLES, write_c3d_trial, write_csv_trial, write_opensim_trial
 from tests.test_cli import run
+from tests.test_manifest import write_bare_c3d
 
 
 @pytest.fixture(scope="module")
@@ -64,8 +66,9 @@ def test_the_draft_groups_files_by_trial_and_lists_c3d_channels(tmp_path: Path) 
     write_opensim_trial(tmp_path / "data", "walk1")
     write_c3d_trial(tmp_path / "data/S02/run1.c3d")
     (tmp_path / "data/notes_ik.mot").write_text("no emg beside it\n")
-    text = draft_manifest(tmp_path / "data", tmp_path / "m.yaml")
+    text, n_trials = draft_manifest(tmp_path / "data", tmp_path / "m.yaml")
     manifest = yaml.safe_load(text)
+    assert n_trials == len(manifest["trials"]) == 2  # walk1 (OpenSim) and run1 (C3D)
     assert manifest["emg"] == {"kind": "raw", "unit": "mV"}
     assert sorted(manifest["subjects"]) == ["S01", "S02"]
     walk, run_ = sorted(manifest["trials"], key=lambda t: t["task"])[::-1]
@@ -83,6 +86,15 @@ def test_the_draft_groups_files_by_trial_and_lists_c3d_channels(tmp_path: Path) 
         "# analog channels: tibant_r (V), gasmed_r (uV), vaslat_r (N), Fz1 (N), Mx1 (Nmm)" in text
     )
     assert "#   data/notes_ik.mot" in text  # no EMG of that stem: listed for the user
+
+
+def test_the_draft_keeps_c3d_channels_without_a_unit(tmp_path: Path) -> None:
+    (tmp_path / "data").mkdir()
+    write_bare_c3d(tmp_path / "data/walk1.c3d", np.ones((100, 2)), None)
+    text, _ = draft_manifest(tmp_path / "data", tmp_path / "m.yaml")
+    (trial,) = yaml.safe_load(text)["trials"]
+    assert trial["emg"] == {"file": "data/walk1.c3d", "columns": ["a", "b"]}
+    assert "# analog channels: a (no unit), b (no unit)" in text
 
 
 def test_a_lab_trial_set_from_manifest_to_report_and_predictions(
@@ -151,7 +163,7 @@ def test_a_lab_trial_set_from_manifest_to_report_and_predictions(
 
 def test_lstam_on_a_manifest_says_which_kinds_it_takes(capsys, lab: Path, tmp_path: Path) -> None:
     manifest = tmp_path / "m.yaml"
-    manifest.write_text(draft_manifest(lab, manifest))
+    manifest.write_text(draft_manifest(lab, manifest)[0])
     code, _, err = run(capsys, "experiment", "lstam", "--data", manifest, "--out", tmp_path / "x")
     assert code == 1 and "experiment lstam needs trials with ambulation modes" in err
 
@@ -188,7 +200,7 @@ def test_csv_and_c3d_sets_through_inspect_compare_and_predict(
     assert code == 0 and "| S01 | run | 1 | 1000 | 6000 |" in out and "| - | - |" in out
     fitted = tmp_path / "fit"  # EMG-only C3D trials take a model fitted on the OpenSim set
     lab_manifest = tmp_path / "lab.yaml"
-    lab_manifest.write_text(draft_manifest(lab, lab_manifest))
+    lab_manifest.write_text(draft_manifest(lab, lab_manifest)[0])
     assert run(capsys, "fit", "ridge", lab_manifest, "--config", "kinemyo-lab",
                "--motions", "walk", "--out", fitted)[0] == 0  # fmt: skip
     code, _, err = run(capsys, "predict", fitted, c3d_manifest, "--motions", "run",
@@ -208,7 +220,7 @@ def test_a_manifest_trial_replays_through_the_stream_as_offline(
     from kinemyo.signal.pipeline import SignalPipeline
 
     manifest = tmp_path / "m.yaml"
-    manifest.write_text(draft_manifest(lab, manifest))
+    manifest.write_text(draft_manifest(lab, manifest)[0])
     fitted = tmp_path / "fit"
     assert run(capsys, "fit", "ridge", manifest, "--config", "kinemyo-lab",
                "--motions", "walk", "--out", fitted)[0] == 0  # fmt: skip

@@ -103,6 +103,24 @@ def test_missing_moments_are_cut_with_their_own_reason() -> None:
     assert np.isfinite(aligned.moments).all()
 
 
+def test_a_hole_in_the_id_frames_is_cut_not_interpolated_across() -> None:
+    emg = timed(np.arange(1000) / 1000.0, np.zeros(1000), ("m",), "mV")
+    id_t = np.r_[np.arange(31), np.arange(80, 100)] / 100.0  # 0..0.30 s, 0.80..0.99 s at 100 Hz
+    moments = timed(id_t, 10.0 * id_t, ("knee",), "N·m")  # 10 N·m per s
+    aligned = align(emg, None, moments)
+    kept_t = emg.time[aligned.kept]
+    assert not ((kept_t > 0.3) & (kept_t < 0.8)).any()  # nothing kept inside the 0.5 s hole
+    assert ((kept_t < 0.3).sum(), (kept_t >= 0.8).sum()) == (
+        300,
+        191,
+    )  # 0.000-0.299 s, 0.800-0.990 s
+    np.testing.assert_allclose(aligned.moments[:, 0], 10.0 * kept_t)
+    gap = next(c for c in aligned.cuts if "gap" in c.reason)
+    assert "moments (ID)" in gap.reason and gap.spans[0][0] >= 0.3 and gap.spans[0][1] < 0.8
+    assert all("gap" in c.reason for c in aligned.cuts if c.spans[0][0] < 0.8)
+    assert len(set(aligned.group.tolist())) == 2
+
+
 # ---------------------------------------------------------------- the manifest's checks
 
 
@@ -185,6 +203,53 @@ def test_c3d_emg_channels_in_volts_are_read_and_a_wrong_unit_is_refused(tmp_path
     path.write_text(manifest_text(C3D_TRIAL.format(columns="[tibant_r, vaslat_r]")))
     with pytest.raises(DataFormatError, match=r"walk.c3d, column 'vaslat_r': unit 'N' is not"):
         read_manifest(path)
+
+
+def write_bare_c3d(path: Path, values: np.ndarray, unit: str | None) -> None:
+    """Two analog channels 'a', 'b' at EMG_FS Hz, with ANALOG:UNITS ``unit`` (none if None)."""
+    ezc3d = pytest.importorskip("ezc3d")
+    c3d = ezc3d.c3d()
+    c3d["parameters"]["ANALOG"]["RATE"]["value"] = np.array([EMG_FS])
+    c3d["parameters"]["ANALOG"]["LABELS"]["value"] = ["a", "b"]
+    if unit is not None:
+        c3d.add_parameter("ANALOG", "UNITS", [unit, unit])
+    c3d["data"]["analogs"] = values.T[None]
+    c3d["data"]["points"] = np.zeros((4, 0, values.shape[0] // 10))
+    c3d.write(str(path))
+
+
+def c3d_signals() -> np.ndarray:
+    t = np.arange(2000) / EMG_FS
+    return np.column_stack([0.4 + 0.3 * np.sin(7 * t), 0.5 + 0.2 * np.cos(5 * t)])
+
+
+def test_a_c3d_without_units_takes_the_manifests_emg_unit(tmp_path: Path) -> None:
+    signals = c3d_signals()
+    write_bare_c3d(tmp_path / "walk.c3d", signals * 1e-3, None)  # 0.1-0.7 mV written in V
+    path = tmp_path / "m.yaml"
+    path.write_text(
+        manifest_text(
+            "\n  - {subject: S01, task: walk, emg: {file: walk.c3d}}", "{kind: raw, unit: V}"
+        )
+    )
+    (rec,) = read_manifest(path)
+    assert rec.emg.names == ("a", "b") and rec.emg.units == ("mV", "mV")
+    np.testing.assert_allclose(rec.emg.values, signals, rtol=1e-6)
+
+
+def test_a_c3d_envelope_labelled_in_volts_is_not_scaled(tmp_path: Path) -> None:
+    signals = c3d_signals()
+    write_bare_c3d(tmp_path / "walk.c3d", signals, "V")
+    path = tmp_path / "m.yaml"
+    path.write_text(
+        manifest_text(
+            "\n  - {subject: S01, task: walk, emg: {file: walk.c3d}}", '{kind: envelope, unit: "1"}'
+        )
+    )
+    (rec,) = read_manifest(path)
+    assert rec.emg.names == ("a", "b") and rec.emg.units == ("1", "1")
+    np.testing.assert_allclose(rec.emg.values, signals, rtol=1e-6)
+    np.testing.assert_allclose(rec.time, np.arange(2000) / EMG_FS)
 
 
 CSV_TRIAL = """

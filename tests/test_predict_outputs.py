@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from kinemyo.cli import main
-from kinemyo.data.predictions import opensim_column
+from kinemyo.data.predictions import opensim_column, trial_windows
 from tests.test_cli import run
 
 
@@ -107,3 +107,9 @@ def test_fit_takes_interval_levels_in_percent(capsys, fitted, tmp_path) -> None:
     for bad in ("0,90", "90,100", "nan", "ninety"):
         code, _, err = run(capsys, *args, "--levels", bad, "--out", tmp_path / "bad")
         assert code == 2 and "--levels" in err and not (tmp_path / "bad").exists()
+
+
+def test_trial_windows_gives_each_trial_its_windows_in_order_of_appearance() -> None:
+    trial = np.array(["S1_b", "S1_a", "S1_b", "S2_c", "S1_a", "S1_b"])
+    found = [(name, index.tolist()) for name, index in trial_windows(trial)]
+    assert found == [(t, np.flatnonzero(trial == t).tolist()) for t in ("S1_b", "S1_a", "S2_c")]

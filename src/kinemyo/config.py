@@ -16,10 +16,12 @@ from typing import Literal, Self
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from kinemyo.data.limits import CONFIG_YAML, check_file
+from kinemyo.data.limits import CONFIG_YAML
 from kinemyo.data.siat_llmd import schema
+from kinemyo.data.timebase import RATE_TOLERANCE
 from kinemyo.errors import DataWarning, KinemyoError
 from kinemyo.fileio import atomic_file
+from kinemyo.saved import read_yaml_mapping
 from kinemyo.settings import invalid
 
 PRESET_DIR = Path(__file__).resolve().parent / "presets"
@@ -85,9 +87,6 @@ MAX_WINDOW_S = 60.0
 
 SEED_WINDOW = {"length": 100, "step": 50}
 """The seed's window, samples at 1920 Hz: what a sample form missing its length or step takes."""
-
-RATE_TOLERANCE = 0.01
-"""Relative difference between a recording's rate and ``window.rate_hz`` that goes unremarked."""
 
 
 class WindowConfig(_Strict):
@@ -259,16 +258,9 @@ def load_config(source: str | Path) -> PipelineConfig:
     if not path.is_file():
         presets = ", ".join(sorted(p.stem for p in PRESET_DIR.glob("*.yaml")))
         raise KinemyoError(f"{source}: no such config file or preset (presets: {presets}).")
-    check_file(path, CONFIG_YAML)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (yaml.YAMLError, UnicodeDecodeError, RecursionError) as exc:
-        raise KinemyoError(f"{path}: not valid YAML ({type(exc).__name__}: {exc}).") from None
-    if not isinstance(raw, dict):
-        raise KinemyoError(
-            f"{path}: a configuration is a mapping of settings (e.g. 'window: {{step: 50}}'), "
-            f"not a {type(raw).__name__}."
-        )
+    raw = read_yaml_mapping(
+        path, CONFIG_YAML, "a configuration is a mapping of settings (e.g. 'window: {step: 50}')"
+    )
     return config_from_dict(raw, str(path))
 
 

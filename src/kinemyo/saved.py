@@ -1,6 +1,7 @@
-"""Reading back the files kinemyo saves (JSON documents, safetensors, a fit's ``run.json``) with
-errors that name the file: a damaged, truncated or foreign file raises a
-:class:`~kinemyo.errors.DataFormatError`, never a decoder's own exception."""
+"""Reading back the files kinemyo saves (JSON documents, safetensors, a fit's ``run.json``) and
+the YAML files users write (configurations, manifests) with errors that name the file: a
+damaged, truncated or foreign file raises a :class:`~kinemyo.errors.DataFormatError`, never a
+decoder's own exception."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ import json
 from pathlib import Path
 from typing import Any, Literal
 
+import yaml
 from safetensors import SafetensorError
 
-from kinemyo.data.limits import SAFETENSORS, SAVED_JSON, FileLimits, check_file
+from kinemyo.data.limits import CONFIG_YAML, SAFETENSORS, SAVED_JSON, FileLimits, check_file
 from kinemyo.errors import DataFormatError
 from kinemyo.settings import settings, settings_from
 
@@ -34,6 +36,37 @@ def read_json(path: str | Path, limits: FileLimits = SAVED_JSON) -> dict[str, An
             f"expected a JSON object of named entries, found a {type(document).__name__}.",
             path=path,
         )
+    return document
+
+
+def read_yaml_mapping(
+    path: str | Path,
+    limits: FileLimits = CONFIG_YAML,
+    expected: str = "expected a YAML mapping of named entries",
+) -> dict[str, Any]:
+    """The YAML mapping in ``path`` (empty for an empty document).
+
+    Args:
+        path: the file.
+        limits: the checks it must pass before it is parsed.
+        expected: what the file must hold, in words, for the message when it holds something
+            else (followed by ", not a list.").
+
+    Raises:
+        DataFormatError: the file is missing, beyond ``limits``, not UTF-8 YAML, nested too
+            deeply to parse, or holds something other than a mapping.
+    """
+    path = check_file(path, limits)
+    try:
+        document = yaml.safe_load(path.read_bytes().decode("utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError, RecursionError) as error:
+        raise DataFormatError(
+            f"not valid YAML ({type(error).__name__}: {error}).", path=path
+        ) from None
+    if document is None:
+        return {}
+    if not isinstance(document, dict):
+        raise DataFormatError(f"{expected}, not a {type(document).__name__}.", path=path)
     return document
 
 

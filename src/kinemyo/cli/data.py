@@ -184,10 +184,9 @@ def manifest(
     if out.suffix.lower() not in MANIFEST_SUFFIXES:
         raise KinemyoError(f"--out {out}: a manifest is a .yaml file, e.g. {out.stem}.yaml.")
     output_file(out, overwrite, folder)
-    text = draft_manifest(folder, out)
+    text, trials = draft_manifest(folder, out)
     with atomic_file(out) as tmp:
         tmp.write_text(text, encoding="utf-8")
-    trials = text.count("\n  - subject:")
     console.print(
         f"Wrote a manifest of {trials} trial(s) to [bold]{out}[/]; edit the lines marked EDIT, "
         f"then e.g.: kinemyo data inspect {out}"

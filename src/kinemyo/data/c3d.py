@@ -41,6 +41,13 @@ from kinemyo.errors import DataFormatError, DataWarning, KinemyoError
 TO_MILLIVOLT = {"V": 1000.0, "mV": 1.0, "uV": 1e-3, "µV": 1e-3, "μV": 1e-3}
 """Factor from each accepted analog unit to mV."""
 
+
+def is_voltage(unit: str) -> bool:
+    """True for a channel that may hold EMG: its unit is a voltage (:data:`TO_MILLIVOLT`) or not
+    given ("", which the reader's ``assume_unit`` then supplies)."""
+    return not unit or unit in TO_MILLIVOLT
+
+
 BLOCK_BYTES = 512
 """C3D files are made of 512-byte blocks; the first is the header."""
 
@@ -169,6 +176,11 @@ class C3DContents:
     point_rate: float
     n_point_frames: int
 
+    @property
+    def time(self) -> np.ndarray:
+        """(samples,) s: sample n is at ``(first_frame + n) / rate``."""
+        return (self.first_frame + np.arange(self.analogs.shape[1])) / self.rate
+
 
 def read_c3d_contents(path: str | Path) -> C3DContents:
     """Open a C3D file after the cheap checks and list its analog channels and points.
@@ -272,14 +284,13 @@ def read_c3d_analog(
         channels = _voltage_channels(labels, unit_of, assume_unit, path)
     index = _select(labels, channels, path)
     scales = [_scale_to_mv(unit_of[labels[i]] or assume_unit, labels[i], path) for i in index]
-    first = contents.first_frame
     names = tuple(labels[i] for i in index)
     values = samples[index].T * np.asarray(scales)
     warn_implausible(path, values, (units.MILLIVOLT,) * len(index), names)
     _warn_wrong_units(path, values, names, [unit_of[n] or str(assume_unit) for n in names])
     warn_flat(path, values, rate, names)
     return Recording(
-        time=(first + np.arange(samples.shape[1])) / rate,
+        time=contents.time,
         fs=rate,
         meta=RecordingMeta(
             dataset=dataset, subject=subject or path.stem, task=task, source=str(path)
@@ -293,7 +304,7 @@ def _voltage_channels(
 ) -> list[str]:
     """The channels in a voltage unit (or without one, which ``assume_unit`` then gives or the
     reader refuses), warning about those skipped; DataFormatError when none is left."""
-    keep = [name for name in labels if not unit_of[name] or unit_of[name] in TO_MILLIVOLT]
+    keep = [name for name in labels if is_voltage(unit_of[name])]
     skipped = [f"{name} ({unit_of[name]})" for name in labels if name not in keep]
     if not keep:
         raise DataFormatError(

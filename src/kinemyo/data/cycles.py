@@ -16,12 +16,14 @@ into a :class:`~kinemyo.data.windowed.WindowedDataset` every model can be fitted
 Units: from the end of each variable's name (``_deg``, ``_rad``, ``_rad_s``, ``_deg_s``,
 ``_nm``, ``_nm_kg``, ``_mv``, ``_v``, ``_n``) or from a sidecar ``<file>.units.json``
 (``{"name": "unit"}``), which wins. A variable named ``time_s``, ``phase`` or ``time`` is the
-phase axis, not a channel. :func:`detect` and :func:`read_cycles` are the dataset-kind hooks.
+phase axis, not a channel (any shape: a MATLAB row vector, 1 x n_points, or one row per cycle).
+Variables of another shape than the channels' (e.g. a scalar, which MATLAB saves as 1 x 1) are
+skipped with a ``DataWarning`` that names them.
 """
 
 from __future__ import annotations
 
-import json
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,9 +33,9 @@ import numpy as np
 from kinemyo import units
 from kinemyo.data.limits import MATLAB, NPZ, check_file
 from kinemyo.data.windowed import WindowedDataset
-from kinemyo.errors import DataFormatError, KinemyoError
+from kinemyo.errors import DataFormatError, DataWarning, KinemyoError
+from kinemyo.saved import read_json
 
-SUFFIXES = (".npz", ".mat")
 PHASE_NAMES = ("time_s", "phase", "time")
 """Variables that are the normalised time axis of each cycle, not a channel."""
 
@@ -156,16 +158,6 @@ class CycleSet:
         return np.arange(cut), np.arange(cut, self.n_cycles)
 
 
-def detect(path: str | Path) -> bool:
-    """True when ``path`` is a .npz or .mat file (cheap: by its suffix and first bytes)."""
-    path = Path(path)
-    if not path.is_file() or path.suffix.lower() not in SUFFIXES:
-        return False
-    with path.open("rb") as handle:
-        head = handle.read(6)
-    return head.startswith(b"PK\x03\x04") or head.startswith(b"MATLAB")
-
-
 def load_arrays(path: Path) -> dict[str, np.ndarray]:
     """The numeric arrays of a .npz (no pickled objects) or .mat (version 5/7) file, by name.
 
@@ -201,35 +193,60 @@ def load_arrays(path: Path) -> dict[str, np.ndarray]:
 
 
 def read_cycles(path: str | Path) -> CycleSet:
-    """Read per-cycle arrays: every 2-D numeric variable of one common (n_cycles, n_points)
-    shape is a channel; a phase variable (:data:`PHASE_NAMES`) gives the phase axis (else
-    ``linspace(0, 1, n_points)``).
+    """Read per-cycle arrays: the 2-D numeric variables of the most common (n_cycles, n_points)
+    shape are the channels (variables of other shapes are skipped with a ``DataWarning``); a
+    phase variable (:data:`PHASE_NAMES`, of n_points values or one row of them per cycle) gives
+    the phase axis (else ``linspace(0, 1, n_points)``).
 
     Raises:
-        DataFormatError: unreadable; no 2-D numeric variable; channels of different shapes; a
-            non-finite value (naming channel, cycle and point).
+        DataFormatError: unreadable; no 2-D numeric variable; no single most common shape; a
+            phase variable that does not match the points per cycle; a non-finite value (naming
+            channel, cycle and point); an unreadable ``.units.json`` sidecar.
     """
     path = Path(path)
     raw = load_arrays(path)
     numeric = {
         k: v.astype(np.float64)
         for k, v in raw.items()
-        if v.ndim == 2 and np.issubdtype(v.dtype, np.number) and min(v.shape) >= 1
+        if np.issubdtype(v.dtype, np.number) and v.size >= 1
     }
-    if not numeric:
+    phase_name = next((n for n in PHASE_NAMES if n in numeric), None)
+    phase_values = numeric.pop(phase_name) if phase_name else None
+    shapes = {name: a.shape for name, a in numeric.items() if a.ndim == 2}
+    if not shapes:
         raise DataFormatError(
             f"no 2-D numeric variable (cycles x points); variables: {sorted(raw)}.", path=path
         )
-    shapes = {name: a.shape for name, a in numeric.items()}
-    if len(set(shapes.values())) != 1:
+    counts = {shape: list(shapes.values()).count(shape) for shape in set(shapes.values())}
+    top = max(counts.values())
+    if list(counts.values()).count(top) > 1:
         raise DataFormatError(
-            f"the variables differ in shape (cycles x points): {shapes}.", path=path
+            f"the variables differ in shape (cycles x points) and no shape is the most common: "
+            f"{shapes}.",
+            path=path,
         )
-    phase_name = next((n for n in PHASE_NAMES if n in numeric), None)
-    n_points = next(iter(shapes.values()))[1]
-    phase = numeric.pop(phase_name)[0] if phase_name else np.linspace(0.0, 1.0, n_points)
-    if not numeric:
-        raise DataFormatError(f"only a phase variable ('{phase_name}'), no channel.", path=path)
+    shape = next(s for s, count in counts.items() if count == top)
+    skipped = sorted(name for name, a in numeric.items() if a.shape != shape)
+    if skipped:
+        warnings.warn(
+            f"{path}: skipped {skipped}: not of the channels' shape {shape} (cycles x points).",
+            DataWarning,
+            stacklevel=2,
+        )
+    numeric = {name: a for name, a in numeric.items() if a.shape == shape}
+    n_points = shape[1]
+    if phase_values is None:
+        phase = np.linspace(0.0, 1.0, n_points)
+    elif phase_values.size == n_points:
+        phase = phase_values.ravel()
+    elif phase_values.ndim == 2 and phase_values.shape[1] == n_points:
+        phase = phase_values[0]
+    else:
+        raise DataFormatError(
+            f"the phase variable '{phase_name}' has shape {phase_values.shape}; expected "
+            f"{n_points} values (one per point of a cycle), or one row of them per cycle.",
+            path=path,
+        )
     for name, values in numeric.items():
         bad = np.argwhere(~np.isfinite(values))
         if bad.size:
@@ -239,7 +256,7 @@ def read_cycles(path: str | Path) -> CycleSet:
                 path=path,
             )
     sidecar = path.with_name(path.name + ".units.json")
-    given = json.loads(sidecar.read_text()) if sidecar.is_file() else {}
+    given = read_json(sidecar) if sidecar.is_file() else {}
     return CycleSet(
         arrays=numeric,
         units={name: str(given.get(name, unit_from_name(name))) for name in numeric},

@@ -16,7 +16,7 @@ from typing import TypeVar
 
 import numpy as np
 
-from kinemyo.data.c3d import TO_MILLIVOLT, read_c3d_contents
+from kinemyo.data.c3d import is_voltage, read_c3d_contents
 from kinemyo.data.cycles import read_cycles
 from kinemyo.data.gaps import NanPolicy, nan_runs
 from kinemyo.data.opensim import column_units, read_storage
@@ -37,6 +37,7 @@ from kinemyo.data.siat_llmd.reader import (
     read_trial_file,
     subject_table,
 )
+from kinemyo.data.timebase import measured_rate
 from kinemyo.errors import KinemyoError
 
 T = TypeVar("T")
@@ -364,7 +365,7 @@ def describe_c3d(path: Path) -> FileDescription:
     flat = _flat_remarks(found_flat)
     for k, (name, unit) in enumerate(zip(contents.labels, contents.units, strict=True)):
         remarks = []
-        if unit and unit not in TO_MILLIVOLT:
+        if not is_voltage(unit):
             remarks.append("not a voltage: skipped as EMG (force plate?)")
         peak = max(abs(low[k]), abs(high[k]))
         likely = likely_emg_unit(peak, unit)
@@ -403,8 +404,7 @@ def describe_opensim(path: Path) -> FileDescription:
     table = _inspect(lambda: read_storage(path), description)
     if table is None:
         return description
-    steps = np.diff(table.time)
-    fs = 1.0 / float(np.median(steps)) if steps.size else float("nan")
+    fs = measured_rate(table.time)
     description.kind = f"OpenSim storage file ('{table.name}')"
     description.facts += [
         ("columns", f"{len(table.columns)} besides time"),

@@ -46,7 +46,11 @@ MAX_HEADER_LINES = 1000
 _BATCH_ROWS = 10_000
 """Rows parsed at a time; a bad row is looked for only in its batch."""
 
-_TRANSLATIONS = ("_tx", "_ty", "_tz")
+MOMENT_SUFFIX = "_moment"
+"""The ending of an inverse-dynamics moment column (``hip_flexion_r_moment``)."""
+
+TRANSLATIONS = ("_tx", "_ty", "_tz")
+"""The endings of a coordinate that is a translation (m), not an angle."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -118,7 +122,7 @@ def read_storage(path: str | Path) -> StorageTable:
     _check_count(header, "nRows", numbers.shape[0], path)
     _check_count(header, "nColumns", len(columns), path)
     try:
-        _check_time(numbers[:, 0], path)
+        check_time(numbers[:, 0], path)
     except DataFormatError as error:
         raise error.after_header(len(lines) + 1) from None
     flag = header.pop("inDegrees", None)
@@ -142,11 +146,11 @@ def column_units(table: StorageTable) -> list[str]:
     otherwise (radians are not assumed: files with ``inDegrees=no`` also hold muscle forces)."""
     out = []
     for name in table.columns:
-        if name.endswith("_moment"):
+        if name.endswith(MOMENT_SUFFIX):
             out.append(units.NEWTON_METRE)
         elif name.endswith("_force"):
             out.append("N")
-        elif name.endswith(_TRANSLATIONS):
+        elif name.endswith(TRANSLATIONS):
             out.append("m")
         else:
             out.append(units.DEGREE if table.in_degrees else "")
@@ -229,19 +233,23 @@ def _raise_bad_row(lines: list[str], rows: list[int], columns: list[str], path: 
     raise DataFormatError("the data rows cannot be read.", path=path)
 
 
-def _check_time(time: np.ndarray, path: Path) -> None:
-    """Time must be finite and increase strictly from row to row."""
+def check_time(time: np.ndarray, path: Path, column: str = "time") -> None:
+    """Time (the values of ``column``) must be finite and increase strictly from row to row.
+
+    Raises:
+        DataFormatError: naming the file, the column and the first bad row (1-based).
+    """
     bad = ~np.isfinite(time)
     if bad.any():
         row = int(np.argmax(bad)) + 1
-        raise DataFormatError("time is missing.", path=path, column="time", row=row)
+        raise DataFormatError("time is missing.", path=path, column=column, row=row)
     steps = np.diff(time)
     if (steps <= 0).any():
         i = int(np.argmax(steps <= 0))
         raise DataFormatError(
             f"time does not increase: {time[i + 1]:.6g} s follows {time[i]:.6g} s.",
             path=path,
-            column="time",
+            column=column,
             row=i + 2,
             hint="Rows must be in time order without repeats.",
         )

@@ -18,7 +18,7 @@ the ID tool writes it). Units and signs are those of the data the model was fitt
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -82,10 +82,21 @@ def prediction_table(data: WindowedDataset, prediction: Prediction) -> pd.DataFr
     return pd.concat([table, pd.DataFrame(columns)], axis=1)
 
 
+def trial_windows(trial: np.ndarray) -> Iterator[tuple[str, np.ndarray]]:
+    """(trial, the indices of its windows in file order) for each trial of the (N,) ``trial``
+    names, in the order the trials first appear; one sort for all trials."""
+    names, first, inverse = np.unique(trial, return_index=True, return_inverse=True)
+    by_trial = np.argsort(inverse, kind="stable")
+    groups = np.split(by_trial, np.cumsum(np.bincount(inverse, minlength=names.size))[:-1])
+    for k in np.argsort(first):
+        yield str(names[k]), groups[k]
+
+
 def trial_storage(
     data: WindowedDataset,
     prediction: Prediction,
     trial: str,
+    index: np.ndarray,
     column: Callable[[str, str], str] = opensim_column,
     name: str = "",
 ) -> StorageTable:
@@ -93,7 +104,8 @@ def trial_storage(
 
     Args:
         data: the predicted windows; prediction: the model's estimates of them.
-        trial: which trial to write.
+        trial: which trial to write (its name, for the table's name and the messages).
+        index: the positions of its windows in ``data`` (from :func:`trial_windows`).
         column: the storage column of a (joint, quantity); bounds and sigma get a suffix.
         name: the table's name line (default: "kinemyo predictions <trial>").
 
@@ -101,7 +113,7 @@ def trial_storage(
         KinemyoError: the trial has no windows, or two windows at the same time (a stitched
             file's Groups), which a storage file cannot hold.
     """
-    index = np.flatnonzero(data.trial == trial)
+    index = np.asarray(index)
     if index.size == 0:
         raise KinemyoError(f"No windows of trial '{trial}' to write.")
     index = index[np.argsort(data.time[index], kind="stable")]

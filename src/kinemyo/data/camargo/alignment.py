@@ -24,12 +24,14 @@ MAX_STEP_RATIO = 1.5
 """A Header step longer than this times the stream's median step is a gap: no frame inside it."""
 
 
-def _covered(target: np.ndarray, source: np.ndarray) -> np.ndarray:
+def covered(target: np.ndarray, source: np.ndarray) -> np.ndarray:
     """True where a time of ``target`` lies within ``source``'s span and not inside a gap (a
     step over ``MAX_STEP_RATIO`` times the median step of ``source``)."""
+    inside = (target >= source[0]) & (target <= source[-1])
+    if source.size < 2:
+        return inside
     steps = np.diff(source)
     after = np.clip(np.searchsorted(source, target, side="right"), 1, source.size - 1)
-    inside = (target >= source[0]) & (target <= source[-1])
     return inside & (steps[after - 1] <= MAX_STEP_RATIO * np.median(steps))
 
 
@@ -51,12 +53,18 @@ def run_groups(kept: np.ndarray) -> np.ndarray:
     return np.cumsum(starts) - 1
 
 
+def label_at(times: np.ndarray, label_times: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """The label in force at each of ``times``: that of the last ``label_times`` entry at or
+    before it (``label_times`` sorted), ``UNLABELLED`` before the first."""
+    row = np.searchsorted(label_times, times, side="right") - 1
+    return np.where(row >= 0, labels[np.maximum(row, 0)], UNLABELLED)
+
+
 def status_at(times: np.ndarray, conditions: Conditions) -> np.ndarray:
     """The activity label in force at each time (the last label row at or before it)."""
     if conditions.labels is None:
         return np.full(times.size, TREADMILL_STATUS)
-    row = np.searchsorted(conditions.time, times, side="right") - 1
-    return np.where(row >= 0, conditions.labels[np.maximum(row, 0)], UNLABELLED)
+    return label_at(times, conditions.time, conditions.labels)
 
 
 def coverage(id_time: np.ndarray, streams: Mapping[str, np.ndarray], path: Path) -> np.ndarray:
@@ -65,12 +73,12 @@ def coverage(id_time: np.ndarray, streams: Mapping[str, np.ndarray], path: Path)
     Raises:
         DataFormatError: no id time is covered (the streams do not share a clock).
     """
-    covered = np.logical_and.reduce([_covered(id_time, t) for t in streams.values()])
-    if not covered.any():
+    kept = np.logical_and.reduce([covered(id_time, t) for t in streams.values()])
+    if not kept.any():
         spans = ", ".join(f"{s} {t[0]:.3f}-{t[-1]:.3f} s" for s, t in streams.items())
         raise DataFormatError(
             f"no id frame ({id_time[0]:.3f}-{id_time[-1]:.3f} s) lies within the Header spans "
             f"of {spans}; the streams do not share a clock.",
             path=path,
         )
-    return covered
+    return kept

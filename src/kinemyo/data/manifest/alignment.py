@@ -2,10 +2,11 @@
 
 The recording's clock is the EMG's (the pipeline windows EMG at its own rate). Joint angles (IK,
 ~100 Hz) and moments (ID, 100-200 Hz) are linearly interpolated onto the EMG times, only within
-their own time spans: an EMG sample is kept only where every stream the trial has covers it.
-Cut, each sample for the first reason that applies:
+their own time spans and not across their gaps: an EMG sample is kept only where every stream the
+trial has covers it. Cut, each sample for the first reason that applies:
 
-1. outside the time span of the moments (ID) or of the angles (IK);
+1. outside the time span of the moments (ID) or of the angles (IK), or inside a gap of their
+   frames (a step over ``MAX_STEP_RATIO`` times the stream's median step: missing frames);
 2. a missing (NaN) angle or moment at that time (e.g. ID off the force plates);
 3. an IK angle beyond its joint's physiological range (:mod:`kinemyo.data.joint_ranges`) in one
    of the two IK frames around that time.
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kinemyo.data.camargo.alignment import interpolate, run_groups
+from kinemyo.data.camargo.alignment import MAX_STEP_RATIO, covered, interpolate, run_groups
 from kinemyo.data.joint_ranges import joint_range, outside_range
 from kinemyo.data.manifest.streams import Timed
 
@@ -80,10 +81,6 @@ def _spans(time: np.ndarray, mask: np.ndarray) -> tuple[tuple[float, float], ...
     return tuple((float(time[a]), float(time[b])) for a, b in zip(starts, ends, strict=True))
 
 
-def _outside(time: np.ndarray, stream: Timed) -> np.ndarray:
-    return (time < stream.time[0]) | (time > stream.time[-1])
-
-
 def _on(time: np.ndarray, stream: Timed) -> np.ndarray:
     return interpolate(time, stream.time, list(stream.values.T))
 
@@ -129,7 +126,16 @@ def align(emg: Timed, angles: Timed | None, moments: Timed | None) -> Aligned:
     for label, stream in (("moments (ID)", moments), ("angles (IK)", angles)):
         if stream is not None:
             span = f"{stream.time[0]:.3f}-{stream.time[-1]:.3f} s"
-            reasons.append((f"outside the {label} time span {span}", _outside(time, stream)))
+            outside = (time < stream.time[0]) | (time > stream.time[-1])
+            gap = ~covered(time, stream.time) & ~outside
+            reasons.append((f"outside the {label} time span {span}", outside))
+            reasons.append(
+                (
+                    f"inside a gap of the {label} frames (a step over {MAX_STEP_RATIO:g} times "
+                    "their median step)",
+                    gap,
+                )
+            )
     on_angles = None if angles is None else _on(time, angles)
     on_moments = None if moments is None else _on(time, moments)
     missing = np.zeros(time.size, dtype=bool)

@@ -20,10 +20,9 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from kinemyo.data.c3d import TO_MILLIVOLT, read_c3d_contents
+from kinemyo.data.c3d import is_voltage, read_c3d_contents
 from kinemyo.data.manifest.schema import ENVELOPE_UNIT, STREAM_SUFFIXES
-from kinemyo.data.manifest.streams import MOMENT_SUFFIX
-from kinemyo.data.opensim import read_storage
+from kinemyo.data.opensim import MOMENT_SUFFIX, read_storage
 from kinemyo.errors import KinemyoError
 
 ROLE_ENDINGS = {
@@ -99,7 +98,7 @@ def _emg_lines(path: Path, relative: str) -> list[str]:
         return [f"    emg: {_flow({'file': relative})}"]
     contents = read_c3d_contents(path)
     channels = list(zip(contents.labels, contents.units, strict=True))
-    voltage = [name for name, unit in channels if unit in TO_MILLIVOLT]
+    voltage = [name for name, unit in channels if is_voltage(unit)]
     listed = ", ".join(f"{name} ({unit or 'no unit'})" for name, unit in channels)
     lines = [f"    # analog channels: {listed}"]
     if len(voltage) < len(channels):
@@ -131,9 +130,9 @@ def _group(folder: Path) -> tuple[list[_Trial], list[Path]]:
     return kept, sorted(unplaced)
 
 
-def draft_manifest(folder: str | Path, out: str | Path) -> str:
+def draft_manifest(folder: str | Path, out: str | Path) -> tuple[str, int]:
     """The YAML text of a first manifest for the OpenSim / C3D / CSV files under ``folder``,
-    with file paths relative to ``out`` (where it will be written).
+    with file paths relative to ``out`` (where it will be written), and its number of trials.
 
     Raises:
         KinemyoError: no trial with an EMG file under ``folder``.
@@ -157,8 +156,8 @@ def draft_manifest(folder: str | Path, out: str | Path) -> str:
         "# kinemyo dataset manifest: a first draft written by `kinemyo data manifest`.",
         "# Check every line marked EDIT; paths are relative to this file. Format: see the README.",
         "dataset: my-lab            # EDIT: a name for reports",
-        "# EDIT: what the EMG already is: raw (unit V, mV or uV; C3D files give their own) or an",
-        '# envelope normalised to 1 (unit "1"), as OpenSim\'s EMG.mot usually is.',
+        "# EDIT: what the EMG already is: raw (unit V, mV or uV; C3D channels with a unit keep it)",
+        '# or an envelope normalised to 1 (unit "1"), as OpenSim\'s EMG.mot usually is.',
         f"emg: {_flow(ENVELOPE if envelope else RAW)}",
         "angle_unit: deg            # of CSV angle columns; .mot files say it (inDegrees)",
         "moment_unit: N·m           # or N·m/kg",
@@ -184,4 +183,4 @@ def draft_manifest(folder: str | Path, out: str | Path) -> str:
         lines.append("# Files not placed in a trial (no EMG file of the same stem, or a second")
         lines.append("# file of one role); add them by hand if they belong:")
         lines += [f"#   {rel(p)}" for p in unplaced]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n", len(trials)

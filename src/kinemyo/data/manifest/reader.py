@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from kinemyo.data.camargo.alignment import label_at
 from kinemyo.data.manifest.alignment import align
 from kinemyo.data.manifest.schema import Manifest, Trial, load_manifest
 from kinemyo.data.manifest.streams import (
@@ -42,8 +43,7 @@ def _labels(trial: Trial, time: np.ndarray, group: np.ndarray) -> Labels:
         at, words = read_label_column(
             trial.path(trial.labels), trial.labels.time_column, trial.labels.column
         )
-        row = np.searchsorted(at, time, side="right") - 1
-        status = np.where(row >= 0, words[np.maximum(row, 0)], UNLABELLED)
+        status = label_at(time, at, words)
     return Labels(status=np.asarray(status, dtype=str), group=group)
 
 

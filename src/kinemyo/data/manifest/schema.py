@@ -28,12 +28,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import Field
 
 from kinemyo import units
-from kinemyo.data.limits import CONFIG_YAML, check_file
+from kinemyo.data.limits import CONFIG_YAML
 from kinemyo.errors import DataFormatError
+from kinemyo.saved import read_yaml_mapping
 from kinemyo.settings import settings, settings_from
 
 ENVELOPE_UNIT = "1"
@@ -199,12 +199,8 @@ def load_manifest(path: str | Path) -> Manifest:
             that is missing, unknown or out of range (naming the manifest and the field), a trial
             of an unknown subject, a stream file that is absent or of an unknown kind.
     """
-    path = check_file(path, CONFIG_YAML)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError, RecursionError) as exc:
-        raise DataFormatError(f"not valid YAML ({type(exc).__name__}: {exc}).", path=path) from None
-    fields = _mapping(raw, path, "the manifest")
+    path = Path(path)
+    fields = read_yaml_mapping(path, CONFIG_YAML, "'the manifest' must be a mapping")
     subjects_raw = _mapping(fields.pop("subjects", None), path, "subjects")
     trials_raw = fields.pop("trials", None)
     emg = settings_from(EmgSettings, fields.pop("emg", None) or {}, path=path, key="emg")

@@ -15,14 +15,11 @@ from pathlib import Path
 import numpy as np
 
 from kinemyo import units
-from kinemyo.data.c3d import TO_MILLIVOLT, read_c3d_analog
+from kinemyo.data.c3d import TO_MILLIVOLT, is_voltage, read_c3d_analog, read_c3d_contents
 from kinemyo.data.csv_table import read_header, read_table
 from kinemyo.data.manifest.schema import ENVELOPE_UNIT, EmgSettings, ManifestSettings, Stream
-from kinemyo.data.opensim import read_storage
+from kinemyo.data.opensim import MOMENT_SUFFIX, TRANSLATIONS, check_time, read_storage
 from kinemyo.errors import DataFormatError
-
-MOMENT_SUFFIX = "_moment"
-_TRANSLATIONS = ("_tx", "_ty", "_tz")
 
 
 @dataclass(frozen=True, eq=False)
@@ -71,12 +68,7 @@ def _read_columns(
     names = _columns(others, stream.columns, path)
     data = read_table(path, {stream.time_column: np.float64} | dict.fromkeys(names, np.float64))
     time = data.pop(stream.time_column)
-    steps = np.diff(time)
-    if not np.all(np.isfinite(time)) or (steps <= 0).any():
-        row = int(np.argmax(~np.isfinite(time) | np.r_[False, steps <= 0])) + 1
-        raise DataFormatError(
-            "time is missing or does not increase.", path=path, column=stream.time_column, row=row
-        )
+    check_time(time, path, stream.time_column)
     return time, data, None
 
 
@@ -89,11 +81,27 @@ def _stack(time: np.ndarray, data: dict[str, np.ndarray], path: Path) -> np.ndar
 
 
 def read_emg(path: Path, stream: Stream, emg: EmgSettings) -> Timed:
-    """The EMG of a trial, in mV (raw) or normalised to 1 (envelope)."""
+    """The EMG of a trial, in mV (raw: a C3D channel without a unit is in ``emg.unit``) or
+    normalised to 1 (envelope: the values as written, a C3D file's voltage label ignored)."""
+    if path.suffix.lower() == ".c3d" and emg.kind == "raw":
+        rec = read_c3d_analog(path, stream.columns, assume_unit=emg.unit)
+        return Timed(
+            rec.time, rec.emg.values.astype(np.float64), rec.emg.names, units.MILLIVOLT, path
+        )
     if path.suffix.lower() == ".c3d":
-        rec = read_c3d_analog(path, stream.columns, assume_unit=None)
-        unit = ENVELOPE_UNIT if emg.kind == "envelope" else units.MILLIVOLT
-        return Timed(rec.time, rec.emg.values.astype(np.float64), rec.emg.names, unit, path)
+        contents = read_c3d_contents(path)
+        pairs = zip(contents.labels, contents.units, strict=True)
+        names = _columns(
+            contents.labels, stream.columns or tuple(n for n, u in pairs if is_voltage(u)), path
+        )
+        if not names:
+            raise DataFormatError(
+                "no analog channel is in a voltage unit (or without one); name the envelope "
+                "channels with the stream's columns.",
+                path=path,
+            )
+        rows = [contents.labels.index(name) for name in names]
+        return Timed(contents.time, contents.analogs[rows].T, names, ENVELOPE_UNIT, path)
     time, data, _ = _read_columns(path, stream)
     values = _stack(time, data, path)
     if emg.kind == "envelope":
@@ -106,7 +114,7 @@ def read_angles(path: Path, stream: Stream, top: ManifestSettings) -> Timed:
     """Joint angles in deg (translations ``*_tx/_ty/_tz`` are left out unless asked for)."""
     time, data, in_degrees = _read_columns(path, stream)
     if stream.columns is None:
-        data = {n: v for n, v in data.items() if not n.endswith(_TRANSLATIONS)}
+        data = {n: v for n, v in data.items() if not n.endswith(TRANSLATIONS)}
     degrees = in_degrees if in_degrees is not None else top.angle_unit == units.DEGREE
     values = _stack(time, data, path)
     return Timed(time, values if degrees else np.degrees(values), tuple(data), units.DEGREE, path)
