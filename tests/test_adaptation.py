@@ -146,3 +146,40 @@ def test_adapt_command_writes_an_adapted_run_whose_trials_evaluate_refuses(
     clash = ["adapt", str(run), str(other), "--subjects", "Sub01", "--out", str(tmp_path / "y")]
     assert main(clash) == 1  # same name, other data: run.json could not keep both
     assert "['Sub01_WAK'] have the names of training trials" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "words"),
+    [
+        ("--learning-rate", "0", "'learning_rate' must be > 0"),
+        ("--forgetting", "1.5", "'forgetting' must be <= 1"),
+        ("--epochs", "0", "'epochs' must be >= 1"),
+        ("--batch-size", "70000", "'batch_size' must be <= 65536"),
+    ],
+)
+def test_adapt_options_are_checked_by_adaptation_naming_the_option(
+    option: str, value: str, words: str, tmp_path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from kinemyo.cli import main
+
+    code = main(
+        ["adapt", str(tmp_path), str(tmp_path), "--out", str(tmp_path / "x"), option, value]
+    )
+    captured = capsys.readouterr()
+    text = " ".join((captured.out + captured.err).replace("│", " ").split())  # unwrap the box
+    assert code == 2 and option in text and words in text and "Traceback" not in text
+
+
+def test_adapt_refuses_a_model_without_adaptation_before_reading_the_data(
+    tmp_path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from kinemyo.cli import main
+
+    cohort, run, empty = tmp_path / "cohort", tmp_path / "run", tmp_path / "empty"
+    generate = ["data", "generate", "--out", str(cohort), "--subjects", "1", "--motions", "WAK"]
+    assert main([*generate, "--seconds", "5"]) == 0
+    assert main(["fit", "mean", str(cohort), "--config", "kinemyo-siat", "--out", str(run)]) == 0
+    empty.mkdir()  # not a dataset: reading it first would fail on the data instead
+    capsys.readouterr()
+    assert main(["adapt", str(run), str(empty), "--out", str(tmp_path / "x")]) == 1
+    assert "Model 'mean' has no online adaptation" in capsys.readouterr().err

@@ -182,3 +182,75 @@ def test_real_semg_streams_like_offline_without_false_faults(fitted) -> None:
         assert not out.flags.any()
         np.testing.assert_array_equal(out.times, offline_data.time)
         np.testing.assert_allclose(out.values, offline, rtol=1e-5, atol=1e-5)
+
+
+def test_the_envelope_preset_streams_like_offline(fitted) -> None:
+    """kinemyo-envelope disables the band-pass (its form stays the default 'ba'): the chain
+    streams, and with no filter at all its estimates equal the offline ones."""
+    from tests.test_envelope import _envelope
+
+    config = load_config("kinemyo-envelope")
+    assert not config.bandpass.enabled and config.bandpass.form == "ba"
+    train = _envelope(make_recording(n=1800, labels=False, seed=3))
+    recording = _envelope(make_recording(n=1500, labels=False, seed=4))
+    pipeline = SignalPipeline(config)
+    model = create("ridge").fit(pipeline.fit_transform(pipeline.window([train])))
+    offline_data = pipeline.transform(pipeline.window([recording]))
+    offline = model.predict(offline_data).mean
+    for chunk in (1, 7, 1000):
+        estimator = StreamingEstimator(pipeline, model)
+        out = StreamOutput.join(_stream(estimator, recording, chunk), estimator.schema)
+        assert not out.flags.any()
+        np.testing.assert_array_equal(out.times, offline_data.time)
+        np.testing.assert_allclose(out.values, offline, rtol=1e-5, atol=1e-5)
+
+
+def test_a_zero_phase_notch_without_band_pass_is_refused_naming_the_notch() -> None:
+    from kinemyo.signal.conditioning import streaming_problems
+
+    config = load_config("kinemyo-envelope")
+    zero_phase = config.bandpass.model_copy(update={"causal": False})
+    assert streaming_problems(config.model_copy(update={"bandpass": zero_phase})) == []
+    notch = config.model_copy(
+        update={"bandpass": zero_phase, "notch": config.notch.model_copy(update={"enabled": True})}
+    )
+    (problem,) = streaming_problems(notch)
+    assert problem.startswith("bandpass.causal=false (notch run zero-phase")
+
+
+def test_a_sequence_model_with_damaged_weights_streams_no_estimate(fitted) -> None:
+    """No non-finite estimate leaves the streaming path either: it refuses as predict does."""
+    import torch
+
+    pipeline, train, recording = fitted
+    model = create("lstm", **TINY).fit(train)
+    with torch.no_grad():
+        next(model.network_.parameters()).fill_(float("nan"))
+    data = pipeline.transform(pipeline.window([recording]))
+    refusal = r"LSTMRegressor produced non-finite estimates for \d+ of \d+ windows"
+    with pytest.raises(KinemyoError, match=refusal):
+        model.predict(data)
+    estimator = StreamingEstimator(pipeline, model, subject="Sub01")
+    with pytest.raises(KinemyoError, match=refusal):
+        _stream(estimator, recording, 1000)
+
+
+def test_pushes_that_complete_no_window_return_the_one_empty_output(fitted) -> None:
+    pipeline, train, recording = fitted
+    estimator = StreamingEstimator(pipeline, create("ridge").fit(train), subject="Sub01")
+    emg = recording.emg.select(estimator.schema.channels).values
+    first = estimator.push(emg[:3], recording.time[:3])
+    second = estimator.push(emg[3:5], recording.time[3:5])
+    assert first is second and len(first) == 0
+    assert first.values.shape == (0, len(estimator.schema.joints), 2) and first.std is None
+
+
+def test_the_streaming_conditioner_still_refuses_a_non_finite_chunk(fitted) -> None:
+    from kinemyo.signal.conditioning import StreamingConditioner
+
+    pipeline = fitted[0]
+    conditioner = StreamingConditioner(pipeline.conditioning_[None], pipeline.config, 1920.0)
+    chunk = np.zeros((4, 9))
+    chunk[2, 0] = np.nan
+    with pytest.raises(KinemyoError, match="chunk has non-finite"):
+        conditioner(chunk)

@@ -6,6 +6,7 @@ from itertools import pairwise
 
 import numpy as np
 import pytest
+from scipy import signal as sps
 
 from kinemyo.errors import KinemyoError
 from kinemyo.signal import (
@@ -186,3 +187,31 @@ def test_too_short_for_zero_phase_and_non_finite_input_are_clear_errors():
     x[10, 1] = np.nan
     with pytest.raises(KinemyoError, match="non-finite"):
         bandpass(x, FS)
+
+
+@pytest.mark.parametrize("form", ["sos", "ba"])
+def test_both_forms_refuse_exactly_the_signals_scipy_cannot_pad(form):
+    b, a = bandpass_ba(FS, 15.0, 400.0, 7)
+    sos = bandpass_sos(FS, 15.0, 400.0, 7)
+
+    def scipy_pads(n: int) -> bool:  # the oracle: scipy's own zero-phase filters
+        try:
+            if form == "ba":
+                sps.filtfilt(b, a, np.zeros(n))
+            else:
+                sps.sosfiltfilt(sos, np.zeros(n))
+        except ValueError:
+            return False
+        return True
+
+    shortest = next(n for n in range(1, 200) if scipy_pads(n))
+    with pytest.raises(KinemyoError, match=f"x has {shortest - 1} samples; .* more than"):
+        bandpass(np.zeros((shortest - 1, 2)), FS, form=form)
+    assert bandpass(np.zeros((shortest, 2)), FS, form=form).shape == (shortest, 2)
+
+
+def test_causal_filter_still_refuses_a_non_finite_chunk():
+    chunk = np.zeros((10, 2))
+    chunk[3, 1] = np.inf
+    with pytest.raises(KinemyoError, match="chunk has non-finite"):
+        CausalFilter(notch_sos(FS))(chunk)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -22,6 +22,9 @@ from kinemyo.cli.outputs import OverwriteOption, output_folder
 from kinemyo.errors import KinemyoError
 from kinemyo.fileio import atomic_directory
 
+if TYPE_CHECKING:
+    from kinemyo.models.adaptation import Adaptation
+
 
 def adapt(
     run: RunPath,
@@ -30,26 +33,21 @@ def adapt(
     subjects: SubjectsOption = None,
     motions: MotionsOption = None,
     epochs: Annotated[
-        int | None,
-        typer.Option(min=1, max=10_000, help="Sequence models: epochs on the new windows [5]."),
+        int | None, typer.Option(min=0, help="Sequence models: epochs on the new windows.")
     ] = None,
     learning_rate: Annotated[
         float | None,
-        typer.Option(
-            min=1e-8, max=1.0, callback=finite, help="Sequence models: Adam's rate [3e-4]."
-        ),
+        typer.Option(min=0.0, callback=finite, help="Sequence models: Adam's learning rate."),
     ] = None,
     batch_size: Annotated[
-        int | None,
-        typer.Option(min=1, max=65_536, help="Sequence models: chunks per step [8]."),
+        int | None, typer.Option(min=0, help="Sequence models: chunks per optimiser step.")
     ] = None,
     forgetting: Annotated[
         float | None,
         typer.Option(
-            min=0.001,
-            max=1.0,
+            min=0.0,
             callback=finite,
-            help="Ridge: weight of the windows seen so far; 1 is the exact joint fit [1].",
+            help="Ridge: weight (0, 1] of the windows seen so far; 1 is the exact joint fit.",
         ),
     ] = None,
     overwrite: OverwriteOption = False,
@@ -57,30 +55,30 @@ def adapt(
 ) -> None:
     """Adapt a fitted run to new labelled recordings (e.g. a new user's calibration walk) and
     write the adapted run to --out. Ridge updates its normal equations exactly; sequence models
-    take a few epochs at a small learning rate from their fitted weights. The pipeline and the
+    take a few epochs at a small learning rate from their fitted weights (an option not given
+    takes the default of kinemyo.models.adaptation.Adaptation). The pipeline and the
     input and target scaling stay the run's. run.json adds the new trials to the training trials
     (so `kinemyo evaluate` refuses them) and records the adaptation.
 
     Example: kinemyo adapt runs/ridge runs/cohort --subjects Sub06 --motions WAK --out runs/ridge6
     """
     from kinemyo.cli.modelling import _provenance, _read, _windowed
-    from kinemyo.models.adaptation import Adaptation
     from kinemyo.models.base import load_model
     from kinemyo.models.sequence import SequenceRegressor
-    from kinemyo.saved import read_fit_record, read_json
+    from kinemyo.saved import FitRecord, read_json
+    from kinemyo.settings import settings_from
     from kinemyo.signal.pipeline import SignalPipeline
 
-    given = {
-        "epochs": epochs,
-        "learning_rate": learning_rate,
-        "batch_size": batch_size,
-        "forgetting": forgetting,
-    }
-    settings = Adaptation(**{k: v for k, v in given.items() if v is not None})
+    settings = _adaptation(
+        epochs=epochs, learning_rate=learning_rate, batch_size=batch_size, forgetting=forgetting
+    )
     destination = output_folder(out, overwrite, run, data)
-    read_fit_record(run)  # refuses a folder `kinemyo fit` did not write
-    record = read_json(run / "run.json")
+    record_file = run / "run.json"
+    record = read_json(record_file)
+    # refuses a folder `kinemyo fit` did not write
+    settings_from(FitRecord, record, path=record_file, key="run record")
     model = load_model(run / "model")
+    model.check_adapts()  # before the data are read and windowed
     pipeline = SignalPipeline.load(run / "pipeline")
     pipeline.allow_implausible = allow_implausible
     recordings = _read(data, subjects, motions)
@@ -118,3 +116,18 @@ def adapt(
             else ""
         )
     )
+
+
+def _adaptation(**given: float | None) -> Adaptation:
+    """The :class:`~kinemyo.models.adaptation.Adaptation` of the options given (None: its
+    default); a value it refuses is a usage error naming the option."""
+    from kinemyo.models.adaptation import Adaptation
+
+    values = {name: value for name, value in given.items() if value is not None}
+    for name, value in values.items():
+        try:
+            Adaptation(**{name: value})
+        except KinemyoError as error:
+            option = "--" + name.replace("_", "-")
+            raise typer.BadParameter(str(error), param_hint=f"'{option}'") from None
+    return Adaptation(**values)

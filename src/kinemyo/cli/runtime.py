@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -92,6 +93,7 @@ def stream(
 
     Example: kinemyo stream runs/lstm --replay Sub01_WAK_Data.csv --fast --out est.csv
     """
+    import signal
     import threading
 
     from kinemyo.fileio import atomic_file
@@ -124,12 +126,16 @@ def stream(
         inlet = lsl.open_inlet(lsl_in, timeout)
         columns = lsl.matching_columns(inlet.info(), schema)
         stop = threading.Event()
-        if seconds is not None:
-            timer = threading.Timer(seconds, stop.set)
-            timer.daemon = True  # an error before it fires must not keep the process alive
-            timer.start()
+        # Ctrl-C ends the session like --seconds does, so that --out is still written (a
+        # handler can only be set from the main thread: elsewhere Ctrl-C interrupts as usual)
+        main = threading.current_thread() is threading.main_thread()
+        previous = signal.signal(signal.SIGINT, lambda *_: stop.set()) if main else None
         console.print(f"Streaming '{lsl_in}' through {run}; Ctrl-C to stop.")
-        outputs = pump(estimator, lsl.lsl_chunks(inlet, columns, stop), sinks)
+        try:
+            outputs = pump(estimator, lsl.lsl_chunks(inlet, columns, stop, seconds), sinks)
+        finally:
+            if main:
+                signal.signal(signal.SIGINT, previous)
     table = estimates_table(outputs, schema)
     faults = int((table["flags"] != 0).sum())
     console.print(
@@ -145,7 +151,18 @@ def _replayed(path: Path, trial: str | None) -> Recording:
     """The one trial of the dataset at ``path`` to replay (``trial`` names it among several)."""
     from kinemyo.data.datasets import read_dataset
 
-    recordings = {rec.meta.name: rec for rec in read_dataset(path)}
+    recordings = {}
+    if trial is not None:
+        # read only the trial's subject (and task): a name is subject_task_trial
+        parts = trial.split("_")
+        tasks = ["_".join(parts[1:-1])] if len(parts) > 2 else None
+        # a name of another layout: the full read below names the trials there are
+        with contextlib.suppress(KinemyoError):
+            recordings = {
+                r.meta.name: r for r in read_dataset(path, subjects=parts[:1], tasks=tasks)
+            }
+    if trial not in recordings:
+        recordings = {rec.meta.name: rec for rec in read_dataset(path)}
     if trial is not None:
         if trial not in recordings:
             raise KinemyoError(

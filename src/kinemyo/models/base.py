@@ -26,7 +26,7 @@ from __future__ import annotations
 import abc
 import inspect
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Self
@@ -216,6 +216,7 @@ class Estimator(abc.ABC):
                 targets, other names than the fitted ones, or non-finite values.
         """
         self._check_fitted()
+        self.check_adapts()
         self.schema_.check_inputs(data, type(self).__name__)
         targets = Schema.of(data) if data.Y is not None else None
         if targets is None or targets != self.schema_:
@@ -239,11 +240,22 @@ class Estimator(abc.ABC):
     def _partial_fit(
         self, X: np.ndarray, Y: np.ndarray, runs: Runs, adaptation: Adaptation
     ) -> None:
-        """Adapt to standardised windows X (N, D), Y (N, J, Q); default: refuse."""
-        raise KinemyoError(
-            f"Model '{self.name}' has no online adaptation (partial_fit); ridge and the sequence "
-            "models have one. Refit it on the old and the new windows instead."
-        )
+        """Adapt to standardised windows X (N, D), Y (N, J, Q); a model with online adaptation
+        overrides it (:meth:`check_adapts` refuses the others first)."""
+        raise NotImplementedError
+
+    def check_adapts(self) -> None:
+        """Refuse a model without online adaptation (:meth:`partial_fit`), e.g. before the
+        windows to adapt it to are read.
+
+        Raises:
+            KinemyoError: the model's class does not implement ``_partial_fit``.
+        """
+        if type(self)._partial_fit is Estimator._partial_fit:
+            raise KinemyoError(
+                f"Model '{self.name}' has no online adaptation (partial_fit); ridge and the "
+                "sequence models have one. Refit it on the old and the new windows instead."
+            )
 
     def predict(self, data: WindowedDataset) -> Prediction:
         """Estimates of the targets of every window of ``data`` (its Y, if any, is not used).
@@ -260,13 +272,8 @@ class Estimator(abc.ABC):
         """
         self._check_fitted()
         self.schema_.check_inputs(data, type(self).__name__)
-        X = _finite(data.flat_features(), "X")
-        mean, std = self._predict((X - self.x_mean_) / self.x_scale_, Runs.of(data))
-        mean = mean * self.y_scale_ + self.y_mean_
-        std = None if std is None else std * self.y_scale_
-        for label, values in (("estimates", mean), ("standard deviations", std)):
-            if values is not None and not np.isfinite(values).all():
-                self._refuse_non_finite(label, values)
+        runs = Runs.of(data)
+        mean, std = self._scaled(data.flat_features(), lambda x: self._predict(x, runs))
         return Prediction(
             mean=mean,
             std=std,
@@ -275,6 +282,29 @@ class Estimator(abc.ABC):
             units=self.schema_.units,
             bounds={} if self.intervals_ is None else self.intervals_.bounds(mean, std),
         )
+
+    def _scaled(
+        self,
+        X: np.ndarray,
+        core: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray | None]],
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """``core`` (standardised X -> standardised mean, std) on features X (N, D) in input
+        units: the fitted scaling in and out, and no non-finite value in or out.
+
+        Returns:
+            mean (N, J, Q) and std (N, J, Q) or None, in target units.
+
+        Raises:
+            KinemyoError: X or the estimates are not finite.
+        """
+        X = _finite(X, "X")
+        mean, std = core((X - self.x_mean_) / self.x_scale_)
+        mean = mean * self.y_scale_ + self.y_mean_
+        std = None if std is None else std * self.y_scale_
+        for label, values in (("estimates", mean), ("standard deviations", std)):
+            if values is not None and not np.isfinite(values).all():
+                self._refuse_non_finite(label, values)
+        return mean, std
 
     def calibrate(
         self,

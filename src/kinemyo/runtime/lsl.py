@@ -16,7 +16,9 @@ the window rate, each sample stamped with the time of its window's last input sa
 
 from __future__ import annotations
 
+import math
 import threading
+import time
 from collections.abc import Iterator
 from types import ModuleType
 from typing import TYPE_CHECKING
@@ -137,11 +139,13 @@ def lsl_chunks(
     inlet: pylsl.StreamInlet,
     columns: np.ndarray,
     stop: threading.Event,
+    seconds: float | None = None,
     wait: float = 0.1,
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Chunks (n, C) of the model's channels and their timestamps (n,), s, until ``stop`` is
-    set; each pull waits at most ``wait`` seconds."""
-    while not stop.is_set():
+    set or, when given, ``seconds`` have passed; each pull waits at most ``wait`` seconds."""
+    deadline = math.inf if seconds is None else time.monotonic() + seconds
+    while not stop.is_set() and time.monotonic() < deadline:
         samples, timestamps = inlet.pull_chunk(timeout=wait, max_samples=4096)
         if timestamps:
             yield np.asarray(samples, dtype=np.float64)[:, columns], np.asarray(timestamps)

@@ -275,7 +275,8 @@ class StreamingEstimator:
                 begin = bad
                 self._in_fault = False
         parts.append(self._run(samples[begin:], timestamps[begin:]))
-        return StreamOutput.join(parts, self.schema)
+        parts = [p for p in parts if len(p)]
+        return StreamOutput.join(parts, self.schema) if parts else self._empty
 
     def _checked(self, samples: np.ndarray, timestamps: np.ndarray) -> tuple[np.ndarray, ...]:
         samples = np.asarray(samples, dtype=np.float64)
@@ -316,7 +317,8 @@ class StreamingEstimator:
             return self._empty
         raw = np.concatenate(self._pending) if len(self._pending) > 1 else samples
         self._pending = []
-        buffer = np.concatenate([self._tail, self._conditioner(raw)])
+        # every sample here passed classify: finite, so the filters need not check it again
+        buffer = np.concatenate([self._tail, self._conditioner.filtered(raw)])
         base = self._seen - buffer.shape[0]  # sample number of buffer[0] since the restart
         self._tail = buffer[-(length - 1) :] if length > 1 else buffer[:0]
         cut = windows.sliding_windows(buffer, ends - (length - 1) - base, length)
@@ -337,11 +339,15 @@ class StreamingEstimator:
             prediction = model.predict(self._dataset(X))
             std = None if prediction.std is None else prediction.std.astype(np.float64)
             return prediction.mean.astype(np.float64), std
-        x = ((X.reshape(len(X), -1) - model.x_mean_) / model.x_scale_).astype(np.float32)
-        with torch_threads(model.threads):
-            y = np.stack([self._context(torch.from_numpy(row)).numpy() for row in x])
-        mean = y.reshape(len(x), *model.y_scale_.shape) * model.y_scale_ + model.y_mean_
-        return mean, None
+        context = self._context
+
+        def network(x: np.ndarray) -> tuple[np.ndarray, None]:
+            rows = x.astype(np.float32)
+            with torch_threads(model.threads):
+                y = np.stack([context(torch.from_numpy(row)).numpy() for row in rows])
+            return y.reshape(len(rows), *model.y_scale_.shape), None
+
+        return model._scaled(X.reshape(len(X), -1), network)
 
     def _dataset(self, X: np.ndarray) -> WindowedDataset:
         """Features (k, C, F) as a dataset of one stream, for a point model's ``predict``."""

@@ -133,13 +133,16 @@ def streaming_problems(config: PipelineConfig) -> list[str]:
             "denoise.enabled=true (wavelet denoising decomposes the whole signal at once, "
             "future samples included)"
         )
-    if not config.bandpass.causal:
-        stages = "bandpass and notch" if config.notch.enabled else "bandpass"
+    b = config.bandpass
+    stages = " and ".join(
+        name for name, on in (("bandpass", b.enabled), ("notch", config.notch.enabled)) if on
+    )
+    if stages and not b.causal:
         problems.append(
             f"bandpass.causal=false ({stages} run zero-phase, forward and backward over the "
             "whole signal)"
         )
-    elif config.bandpass.form != "sos":
+    elif b.enabled and b.form != "sos":
         problems.append(
             "bandpass.form='ba' (the transfer-function form; streaming runs second-order "
             "sections: set form: sos)"
@@ -169,14 +172,22 @@ class StreamingConditioner:
         stages = []
         if config.notch.enabled:
             stages.append(filters.notch_sos(fs, config.notch.freq, config.notch.quality))
-        stages.append(filters.bandpass_sos(fs, b.low, b.high, b.order))
+        if b.enabled:
+            stages.append(filters.bandpass_sos(fs, b.low, b.high, b.order))
         # one cascade of sections: the same arithmetic as the stages one after the other
-        self._filter = filters.CausalFilter(np.vstack(stages))
+        self._filter = filters.CausalFilter(np.vstack(stages)) if stages else None
 
     def reset(self) -> None:
         """Return the filters to rest: the next chunk starts a new signal."""
-        self._filter.reset()
+        if self._filter is not None:
+            self._filter.reset()
 
     def __call__(self, chunk: np.ndarray) -> np.ndarray:
         """Filter the next (t, C) chunk of raw sEMG; returns (t, C) float64, same units."""
-        return self._filter(filters.as_signal(chunk, name="chunk") - self.offset)
+        return self.filtered(filters.as_signal(chunk, name="chunk"))
+
+    def filtered(self, chunk: np.ndarray) -> np.ndarray:
+        """:meth:`__call__` on a (t, C) float64 chunk already checked to be finite (the
+        streaming estimator classifies every sample first): no second check."""
+        y = chunk - self.offset
+        return y if self._filter is None else self._filter.filtered(y)

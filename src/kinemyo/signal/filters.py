@@ -186,13 +186,17 @@ def apply_sos(sos: np.ndarray, x: np.ndarray, causal: bool = False) -> np.ndarra
         return sps.sosfilt(sos, arr, axis=0)
     # Default padding of sosfiltfilt, as its documentation states; the signal must be longer.
     zeros = min(int((sos[:, 2] == 0).sum()), int((sos[:, 5] == 0).sum()))
-    padlen = 3 * (2 * len(sos) + 1 - zeros)
+    _check_padding(arr, 3 * (2 * len(sos) + 1 - zeros))
+    return sps.sosfiltfilt(sos, arr, axis=0)
+
+
+def _check_padding(arr: np.ndarray, padlen: int) -> None:
+    """Refuse a signal too short for zero-phase filtering's ``padlen`` samples of padding."""
     if arr.shape[0] <= padlen:
         raise KinemyoError(
             f"x has {arr.shape[0]} samples; zero-phase filtering with this filter needs more than "
             f"{padlen} (use a longer signal, a lower order or causal=True)."
         )
-    return sps.sosfiltfilt(sos, arr, axis=0)
 
 
 def bandpass(
@@ -227,12 +231,7 @@ def bandpass(
     arr = as_signal(x)
     if causal:
         return sps.lfilter(b, a, arr, axis=0)
-    padlen = 3 * len(a)  # filtfilt's default padding; the signal must be longer
-    if arr.shape[0] <= padlen:
-        raise KinemyoError(
-            f"x has {arr.shape[0]} samples; zero-phase filtering with this filter needs more than "
-            f"{padlen} (use a longer signal, a lower order or causal=True)."
-        )
+    _check_padding(arr, 3 * len(a))  # filtfilt's default padding; the signal must be longer
     return sps.filtfilt(b, a, arr, axis=0)
 
 
@@ -290,7 +289,11 @@ class CausalFilter:
         Raises:
             KinemyoError: the number of channels changes between chunks (without ``reset``).
         """
-        arr = as_signal(chunk, name="chunk")
+        return self.filtered(as_signal(chunk, name="chunk"))
+
+    def filtered(self, arr: np.ndarray) -> np.ndarray:
+        """:meth:`__call__` on a (t, C) float64 chunk its caller has already checked to be
+        finite (the streaming chain checks every sample once, on arrival)."""
         if self._zi is None:
             self._zi = np.zeros((self.sos.shape[0], 2, arr.shape[1]))
         elif self._zi.shape[2] != arr.shape[1]:
