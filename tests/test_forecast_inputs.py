@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from kinemyo.errors import KinemyoError
-from kinemyo.forecasting.finetune import FinetuneConfig
+from kinemyo.forecasting.finetune import FinetuneConfig, finetune
 from kinemyo.models.lagllama import LagLlamaNetwork
 from kinemyo.studies.forecast import (
     ForecastSettings,
@@ -123,3 +123,46 @@ def test_non_finite_forecasts_stop_at_the_first_series(tmp_path: Path) -> None:
         )
     assert broken.calls == SETTINGS["max_windows"]  # the second series was never forecast
     assert not (tmp_path / "fc").exists()
+
+
+@pytest.mark.parametrize("layout", ["siat", "camargo"])
+def test_forecast_reads_every_task_by_default(tmp_path: Path, layout: str) -> None:
+    """Without --motions, forecast and finetune take every task of the dataset: a WAK default
+    kept only tasks named WAK and refused a Camargo root ("unknown mode(s) ['WAK']")."""
+    import inspect
+
+    from kinemyo.cli import main
+    from kinemyo.cli.forecasting import _series, finetune, forecast
+    from kinemyo.data.synthetic import CamargoCohortConfig, generate_camargo
+
+    defaults = {
+        name: inspect.signature(command).parameters[name].default
+        for command in (forecast, finetune)
+        for name in ("motions", "subjects")
+    }
+    assert defaults == {"motions": None, "subjects": None}
+    if layout == "siat":
+        command = ["data", "generate", "--out", str(tmp_path), "--subjects", "1"]
+        assert main([*command, "--motions", "UPS,DNS", "--seconds", "3", "--seed", "1"]) == 0
+        expected = {"UPS", "DNS"}
+    else:
+        config = CamargoCohortConfig(
+            subjects=1,
+            treadmill_trials=1,
+            plateau_seconds=2.0,
+            transition_seconds=1.0,
+            levelground_speeds=("normal",),
+            levelground_bouts=1,
+            ramps=(3,),
+            seed=5,
+        )
+        generate_camargo(tmp_path, config)
+        expected = {"treadmill", "levelground", "ramp"}
+    series = _series(tmp_path, 100.0, defaults["motions"], defaults["subjects"])
+    assert {s.task for s in series} == expected
+
+
+def test_finetune_refuses_no_series_with_a_clear_error() -> None:
+    network = LagLlamaNetwork(context_length=32, n_layer=1)
+    with pytest.raises(KinemyoError, match="No series to fine-tune on"):
+        finetune(network, [], FinetuneConfig(context_length=32, horizon=8))

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from kinemyo.cli.console import comma_list, console, training_display
+from kinemyo.cli.console import console, training_display
+from kinemyo.cli.modelling import DataPath, MotionsOption, SubjectsOption, _read
 from kinemyo.cli.options import SeedOption, finite
 from kinemyo.cli.outputs import OverwriteOption, output_folder
 from kinemyo.errors import KinemyoError
@@ -18,14 +19,6 @@ from kinemyo.errors import KinemyoError
 if TYPE_CHECKING:
     from kinemyo.forecasting.series import JointSeries
 
-DataArgument = Annotated[
-    Path,
-    typer.Argument(
-        exists=True,
-        help="Dataset (a SIAT-LLMD tree, a Camargo root or a manifest .yaml), or the "
-        "knee-cycles .npz of the real fragments.",
-    ),
-]
 MAX_STEPS = 100_000
 ContextOption = Annotated[int, typer.Option(min=1, max=MAX_STEPS, help="Context length C, steps.")]
 RateOption = Annotated[
@@ -34,8 +27,6 @@ RateOption = Annotated[
         min=1.0, max=10_000.0, callback=finite, help="Resample recordings to this rate, Hz."
     ),
 ]
-MotionsOption = Annotated[str, typer.Option(help="Motions of a SIAT tree.")]
-SubjectsOption = Annotated[str | None, typer.Option(help="Subjects of a SIAT tree.")]
 TestFractionOption = Annotated[
     float,
     typer.Option(
@@ -50,14 +41,13 @@ KNEE_PERIOD = (150, 260)
 strides, so a stride is about 202 samples."""
 
 
-def _series(data: Path, fs: float, motions: str, subjects: str | None) -> list[JointSeries]:
-    from kinemyo.data.datasets import read_dataset
+def _series(data: Path, fs: float, motions: str | None, subjects: str | None) -> list[JointSeries]:
+    """The knee-cycles .npz's fragments, or every joint series of a dataset's recordings."""
     from kinemyo.forecasting.series import series_from_knee_cycles, series_from_recordings
 
     if data.suffix == ".npz":
         return series_from_knee_cycles(data)
-    recordings = read_dataset(data, subjects=comma_list(subjects), tasks=comma_list(motions) or [])
-    return series_from_recordings(recordings, fs=fs)
+    return series_from_recordings(_read(data, subjects, motions), fs=fs)
 
 
 def _rope(context: int, horizon: int) -> float:
@@ -66,7 +56,7 @@ def _rope(context: int, horizon: int) -> float:
 
 
 def finetune(
-    data: DataArgument,
+    data: DataPath,
     out: Annotated[Path, typer.Option("--out", help="Folder for the fine-tuned network.")],
     ckpt: Annotated[
         Path | None,
@@ -93,14 +83,15 @@ def finetune(
         int, typer.Option(min=1, max=64, help="Blocks of a network built from scratch.")
     ] = 8,
     fs: RateOption = 100.0,
-    motions: MotionsOption = "WAK",
+    motions: MotionsOption = None,
     subjects: SubjectsOption = None,
     test_fraction: TestFractionOption = 0.2,
     seed: SeedOption = 0,
     overwrite: OverwriteOption = False,
 ) -> None:
     """Fine-tune Lag-Llama on the training part of every joint series (teacher-forced NLL, Adam,
-    early stopping on a validation part; the last --test-fraction is never seen).
+    early stopping on a validation part; the last --test-fraction is never seen). DATA may also
+    be the knee-cycles .npz of the real fragments.
 
     Example: kinemyo finetune ../shared/data/real/siat_llmd_right_knee_wak_cycles.npz --out runs/ll
     """
@@ -155,7 +146,7 @@ def finetune(
 
 
 def forecast(
-    data: DataArgument,
+    data: DataPath,
     out: Annotated[Path, typer.Option("--out", help="Folder of the report.")] = Path(
         "runs/forecast"
     ),
@@ -175,7 +166,7 @@ def forecast(
     fast: Annotated[bool, typer.Option("--fast", help="Frozen scaler + KV cache.")] = False,
     windows: Annotated[int, typer.Option(min=1, help="Forecast windows per series.")] = 20,
     fs: RateOption = 100.0,
-    motions: MotionsOption = "WAK",
+    motions: MotionsOption = None,
     subjects: SubjectsOption = None,
     test_fraction: TestFractionOption = 0.2,
     seed: SeedOption = 0,
@@ -188,7 +179,8 @@ def forecast(
     seasonal naive and xLSTMTime with a Student-t head (trained on the training parts), and
     Lag-Llama when given (zero-shot from --ckpt or fine-tuned from --run; without either, the
     baselines run alone); write the CRPS table (weighted quantile loss and sample CRPS),
-    coverage, which model wins per quantity, forecast figures and report.md.
+    coverage, which model wins per quantity, forecast figures and report.md. DATA may also be the
+    knee-cycles .npz of the real fragments.
 
     Example: kinemyo forecast KNEE.npz --xlstmtime-epochs 5 --out runs/forecast
     """

@@ -27,7 +27,7 @@ import torch
 from pydantic import Field
 from safetensors.torch import save_file
 
-from kinemyo.errors import DataFormatError
+from kinemyo.errors import DataFormatError, KinemyoError
 from kinemyo.fileio import Destination, atomic_directory
 from kinemyo.forecasting.series import training_and_validation_origins
 from kinemyo.models.lagllama import LAGS, LagLlamaNetwork
@@ -158,8 +158,14 @@ def finetune(
 
     Returns:
         The mean NLL per observed value (of the z-normalised series) per epoch.
+
+    Raises:
+        KinemyoError: no series, or series too short for one training and one validation
+            window.
     """
     values = [np.asarray(v, dtype=np.float32) for v in series]
+    if not values:
+        raise KinemyoError("No series to fine-tune on: give at least one joint series.")
     train_origins, validation = training_and_validation_origins(
         [len(v) for v in values],
         config.horizon,

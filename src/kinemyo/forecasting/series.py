@@ -24,7 +24,7 @@ import numpy as np
 from scipy.signal import resample_poly
 
 from kinemyo import units
-from kinemyo.data.limits import NPZ, check_file
+from kinemyo.data.cycles import load_arrays
 from kinemyo.data.recording import Recording, SignalBlock
 from kinemyo.errors import DataFormatError, KinemyoError
 
@@ -231,8 +231,12 @@ def series_from_knee_cycles(path: str | Path) -> list[JointSeries]:
             array is not real numbers, not finite, or the arrays disagree in shape (at least
             1 x 2).
     """
-    path = check_file(path, NPZ)
-    arrays = _read_npz(path, KNEE_CYCLE_KEYS)
+    path = Path(path)
+    found = load_arrays(path)
+    missing = [name for name in KNEE_CYCLE_KEYS.values() if name not in found]
+    if missing:
+        raise DataFormatError(f"missing arrays {missing}; found {sorted(found)}.", path=path)
+    arrays = {key: found[name] for key, name in KNEE_CYCLE_KEYS.items()}
     shapes = {a.shape for a in arrays.values()}
     shape = next(iter(shapes))
     if len(shapes) != 1 or len(shape) != 2 or shape[0] < 1 or shape[1] < 2:
@@ -264,27 +268,6 @@ def series_from_knee_cycles(path: str | Path) -> list[JointSeries]:
         )
         for q in QUANTITIES
     ]
-
-
-def _read_npz(path: Path, keys: dict[str, str]) -> dict[str, np.ndarray]:
-    """The arrays named by the values of ``keys``, under their keys (no pickled objects).
-
-    Raises:
-        DataFormatError: the archive cannot be read, or lacks one of the arrays.
-    """
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            found = sorted(data.files)
-            arrays = {key: np.asarray(data[name]) for key, name in keys.items() if name in found}
-    except Exception as error:  # zipfile, zlib and numpy raise many types for a damaged archive
-        raise DataFormatError(
-            f"cannot be read as a NumPy .npz archive ({type(error).__name__}: {error}).",
-            path=path,
-        ) from None
-    missing = [name for key, name in keys.items() if key not in arrays]
-    if missing:
-        raise DataFormatError(f"missing arrays {missing}; found {found}.", path=path)
-    return arrays
 
 
 @dataclass(frozen=True)

@@ -124,7 +124,12 @@ class TemplatePredictor(Estimator):
         sums = np.zeros((self.bins, *Y.shape[1:]))
         np.add.at(sums, which, Y)
         filled = np.flatnonzero(counts)
-        nearest = filled[np.abs(np.arange(self.bins)[:, None] - filled[None, :]).argmin(axis=1)]
+        # An empty bin takes its nearest filled neighbour, the lower one on a tie: O(bins).
+        every = np.arange(self.bins)
+        above = np.searchsorted(filled, every)
+        lower = filled[np.maximum(above - 1, 0)]
+        upper = filled[np.minimum(above, filled.size - 1)]
+        nearest = np.where(every - lower <= upper - every, lower, upper)
         self.template_ = sums[nearest] / counts[nearest].reshape(-1, *[1] * (Y.ndim - 1))
 
     def _predict(self, X: np.ndarray, runs: Runs) -> tuple[np.ndarray, None]:

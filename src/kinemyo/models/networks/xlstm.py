@@ -452,19 +452,33 @@ class MLSTMLayer(nn.Module):
         return x.unflatten(-1, (self.heads, -1)).transpose(1, 2)
 
     def _project(self, x: torch.Tensor, x_v: torch.Tensor) -> tuple[torch.Tensor, ...]:
-        """(B, T, D) twice -> q, k, v (B, H, T, d) and a_i, a_f (B, H, T).
+        """(B, T, D) twice -> q, k, v (B, H, T, d) and a_i, a_f (B, H, T), for the chunkwise form.
 
         The gates W_g [q, k, v] are computed as (W_gq W_q + W_gk W_k) x + W_gv W_v x_v, in the
         same two products as q, k and v (and k's 1/sqrt(d) goes into W_k): the same numbers,
-        without a (B, T, 3D) concatenation and a product only 2H wide.
+        without a (B, T, 3D) concatenation and a product only 2H wide. Fusing the weights costs
+        three weight products per call, paid once per sequence here; :meth:`_project_plain`
+        serves the recurrent form, called once per time step.
         """
         gate_q, gate_k, gate_v = self.gate_proj.weight.split(self.dim, dim=1)
         w_q, w_k, w_v = self.q_proj.weight, self.k_proj.weight, self.v_proj.weight
         from_x = torch.cat([w_q, w_k / math.sqrt(self.head_dim), gate_q @ w_q + gate_k @ w_k])
         q, k, gates = linear(x, from_x).split([self.dim, self.dim, 2 * self.heads], dim=-1)
         v, gates_v = linear(x_v, torch.cat([w_v, gate_v @ w_v])).split(self.dim, dim=-1)
-        gates = (gates + gates_v + self.gate_proj.bias).transpose(1, 2)
-        a_i, a_f = gates.chunk(2, dim=1)
+        return self._heads(q, k, v, gates + gates_v + self.gate_proj.bias)
+
+    def _project_plain(self, x: torch.Tensor, x_v: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        """:meth:`_project` with the plain projections, W_g [q, W_k x, v] + b, then k / sqrt(d):
+        the same function, without rebuilding the fused weights at every step."""
+        q, k, v = self.q_proj(x), self.k_proj(x), self.v_proj(x_v)
+        gates = self.gate_proj(torch.cat([q, k, v], dim=-1))
+        return self._heads(q, k / math.sqrt(self.head_dim), v, gates)
+
+    def _heads(
+        self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, gates: torch.Tensor
+    ) -> tuple[torch.Tensor, ...]:
+        """(B, T, D) q, k, v and (B, T, 2H) gates -> (B, H, T, d) q, k, v and (B, H, T) a_i, a_f."""
+        a_i, a_f = gates.transpose(1, 2).chunk(2, dim=1)
         return self._split(q), self._split(k), self._split(v), a_i, a_f
 
     @staticmethod
@@ -480,7 +494,7 @@ class MLSTMLayer(nn.Module):
         self, x: torch.Tensor, x_v: torch.Tensor, state: tuple[torch.Tensor, ...]
     ) -> tuple[torch.Tensor, tuple[torch.Tensor, ...]]:
         """Recurrent form from ``state``: (B, T, D) twice -> h (B, T, D) and the next state."""
-        h, state = mlstm_recurrent(*self._project(x, x_v), state)
+        h, state = mlstm_recurrent(*self._project_plain(x, x_v), state)
         return self._merge(h), state
 
     def initial_state(self, batch: int) -> tuple[torch.Tensor, ...]:
