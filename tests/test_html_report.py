@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 from kinemyo.cli import main
-from kinemyo.reporting.html import MAX_CURVE_POINTS
+from kinemyo.reporting.html import MAX_CURVE_POINTS, render_html
 from kinemyo.reporting.report import Report
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -80,6 +80,20 @@ def test_page_is_self_contained_and_escaped(tmp_path: Path) -> None:
     markdown = (tmp_path / "report.md").read_text()
     assert "![Figure 1. A line](figures/fig1.png)" in markdown
     assert "| b<i> | 10.5 ± 1 | 1,234 |" in markdown and "## Model card" in markdown
+
+
+def test_table_notes_follow_the_table_escaped() -> None:
+    frame = pd.DataFrame({"gait": ["walk"], "knee R2": ["0.5 ± 0.1 [1]"]})
+    frame.attrs["notes"] = ["[1] walk, knee: 2 R2 value(s) need a remark; the lowest (S<1>): low."]
+    report = Report("Notes")
+    report.table(frame, "Table 1. With notes")
+    page = render_html(report)
+    table = page[page.index('<figure class="table">') :]
+    table = table[: table.index("</figure>")]
+    assert "0.5 ± 0.1 [1]" in table
+    note = "[1] walk, knee: 2 R2 value(s) need a remark; the lowest (S&lt;1&gt;): low."
+    assert table.index(note) > table.index("</table>")
+    assert "S<1>" not in page
 
 
 def test_long_curves_are_thinned(tmp_path: Path) -> None:

@@ -129,7 +129,9 @@ def test_models_train_on_the_one_treadmill_trial_and_test_on_all_others(
     dataset = read_camargo(cohort, nan_moments="keep")
     config = ExperimentConfig(models=("lstam", "ffn"), epochs=1, hidden=8, every=4)
     result = run_experiment(dataset, config)
-    assert seen == [{"AB01/treadmill_01_01"}] * 2 + [{"AB02/treadmill_01_01"}] * 2
+    # 2 models x 2 fits each (a copy on the trial's first 80% for the interval widths, then the
+    # model on the whole trial), all on the one training trial
+    assert seen == [{"AB01/treadmill_01_01"}] * 4 + [{"AB02/treadmill_01_01"}] * 4
     conditions = set(result.scores["condition"])
     assert not {f"treadmill {speed} m/s" for speed in TRIAL_01_SPEEDS} & conditions
     # Trial 02 (0.55, 1.35, 1.75, 0.95 m/s) is tested.

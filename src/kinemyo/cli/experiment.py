@@ -20,7 +20,7 @@ from kinemyo.cli.options import (
     parse_seeds,
 )
 from kinemyo.cli.outputs import OverwriteOption, output_folder
-from kinemyo.studies.lstam_models import MODELS
+from kinemyo.studies.lstam_models import MAX_EPOCHS, MAX_EVERY, MAX_HIDDEN, MAX_WINDOW, MODELS
 
 app = typer.Typer(help="Published experiments, run end to end.", no_args_is_help=True)
 
@@ -45,15 +45,17 @@ def lstam(
     train_trial: Annotated[
         str, typer.Option(help="The treadmill trial each subject trains on.")
     ] = "treadmill_01_01",
-    epochs: Annotated[int, typer.Option(min=1, max=10_000, help="Most epochs per model.")] = 60,
-    hidden: Annotated[int, typer.Option(min=1, max=4096, help="Hidden size of every model.")] = 64,
+    epochs: Annotated[int, typer.Option(min=1, max=MAX_EPOCHS, help="Most epochs per model.")] = 60,
+    hidden: Annotated[
+        int, typer.Option(min=1, max=MAX_HIDDEN, help="Hidden size of every model.")
+    ] = 64,
     every: Annotated[
-        int, typer.Option(min=1, max=200, help="Keep every n-th 200 Hz frame (2: 100 Hz).")
+        int, typer.Option(min=1, max=MAX_EVERY, help="Keep every n-th 200 Hz frame (2: 100 Hz).")
     ] = 2,
     window: Annotated[
         int,
         typer.Option(
-            min=2, max=4096, help="Frames in LSTAM's FFT window and the FFN's input window."
+            min=2, max=MAX_WINDOW, help="Frames in LSTAM's FFT window and the FFN's input window."
         ),
     ] = 32,
     seeds: SeedsOption = "0",
@@ -106,7 +108,7 @@ def lstam(
             store=TaskStore.for_output(out),
             progress=progress,
         )
-    info = describe(config, dataset, shlex.join(["kinemyo", *sys.argv[1:]]))
+    info = describe(config, dataset, shlex.join(["kinemyo", *sys.argv[1:]]), chosen_seeds)
     report, table = write_experiment(result, config, destination, info)
     keep = ["model"] + [c for c in table.columns if "RMSE (N·m)" in c or c.endswith(" R2")]
     console.print(markdown_table(table[keep]), soft_wrap=True)

@@ -89,10 +89,12 @@ def _table(table: Table) -> str:
         "<tr>" + "".join(f"<td>{escape(cell_text(v))}</td>" for v in values) + "</tr>"
         for values in table.frame.itertuples(index=False)
     )
+    # The numbered notes ("[n] ...") the cells point to, as markdown_table prints them.
+    notes = "".join(f"<p>{inline_html(note)}</p>" for note in table.frame.attrs.get("notes", []))
     return (
         f'<figure class="table"><figcaption>{inline_html(table.caption)}</figcaption>'
         f'<div class="table-wrap"><table class="sortable"><thead><tr>{header}</tr></thead>'
-        f"<tbody>{rows}</tbody></table></div></figure>"
+        f"<tbody>{rows}</tbody></table></div>{notes}</figure>"
     )
 
 

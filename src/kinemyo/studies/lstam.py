@@ -40,7 +40,14 @@ from kinemyo.experiments.task import Task, seeded, task_key
 from kinemyo.provenance import fingerprint
 from kinemyo.settings import Seed, settings
 from kinemyo.studies.hip_frames import TrialFrames, trial_frames
-from kinemyo.studies.lstam_models import MODELS, REFERENCE
+from kinemyo.studies.lstam_models import (
+    MAX_EPOCHS,
+    MAX_EVERY,
+    MAX_HIDDEN,
+    MAX_WINDOW,
+    MODELS,
+    REFERENCE,
+)
 from kinemyo.training.trainer import History
 
 PAPER = {
@@ -76,18 +83,18 @@ class ExperimentConfig:
     """
 
     train_trial: str = "treadmill_01_01"
-    every: Annotated[int, Field(ge=1, le=1000)] = 2
+    every: Annotated[int, Field(ge=1, le=MAX_EVERY)] = 2
     models: Annotated[tuple[Label, ...], Field(strict=False)] = tuple(MODELS)
-    hidden: Annotated[int, Field(ge=1, le=4096)] = 64
+    hidden: Annotated[int, Field(ge=1, le=MAX_HIDDEN)] = 64
     layers: Annotated[int, Field(ge=1, le=64)] = 2
     sequence_length: Annotated[int, Field(ge=1, le=100_000)] = 64
-    epochs: Annotated[int, Field(ge=1, le=100_000)] = 60
+    epochs: Annotated[int, Field(ge=1, le=MAX_EPOCHS)] = 60
     batch_size: Annotated[int, Field(ge=1, le=65_536)] = 16
     learning_rate: Annotated[float, Field(gt=0, le=1)] = 3e-3
     patience: Annotated[int, Field(ge=0)] = 10
     validation_fraction: Annotated[float, Field(ge=0, lt=1)] = 0.15
     seed: Seed = 0
-    window: Annotated[int, Field(ge=2, le=100_000)] = 32
+    window: Annotated[int, Field(ge=2, le=MAX_WINDOW)] = 32
 
     def __post_init__(self) -> None:
         if REFERENCE not in self.models:
@@ -119,10 +126,12 @@ class ExperimentConfig:
 
 @dataclass(eq=False)
 class SubjectRun:
-    """What one model did for one subject: test predictions, training cost, history."""
+    """What one model did for one subject with one seed: test predictions, training cost,
+    history."""
 
     subject: str
     model: str
+    seed: int
     prediction: Prediction
     fit_seconds: float
     n_parameters: int
@@ -136,9 +145,11 @@ class ExperimentResult:
     Attributes:
         scores: long table: subject, model, scope ("all", "group", "condition"), condition,
             joint, metric, unit, value.
-        runs: per subject and model, the fit time, parameter count and history.
-        traces: the first subject's test frames and every model's predictions of them.
-        subjects: subjects run; skipped: subject -> why it was skipped.
+        runs: per subject, model and seed, the fit time, parameter count and history.
+        traces: the first subject's test frames and every model's predictions of them (first
+            seed).
+        subjects: subjects run; seeds: the seeds every fit ran with (the first is the one
+            traces and training curves show); skipped: subject -> why it was skipped.
         failures: label -> error of every task that failed; tasks: "total" and "skipped"
             (finished by an earlier run) task counts.
         store: the task store to move into the run folder, and the keys of this run's tasks.
@@ -148,6 +159,7 @@ class ExperimentResult:
     runs: list[SubjectRun]
     traces: tuple[TrialFrames, dict[str, Prediction]] | None
     subjects: list[str]
+    seeds: list[int]
     skipped: dict[str, str] = field(default_factory=dict)
     failures: dict[str, str] = field(default_factory=dict)
     tasks: dict[str, int] = field(default_factory=dict)
@@ -337,7 +349,8 @@ def run_experiment(
             + "; ".join(f"{s}: {why}" for s, why in skipped.items())
             + "."
         )
-    tasks = lstam_tasks(config, {s: by_subject[s] for s in frames}, seeds or (config.seed,))
+    seeds = list(seeds or (config.seed,))
+    tasks = lstam_tasks(config, {s: by_subject[s] for s in frames}, seeds)
     with contextlib.ExitStack() as stack:
         used = store or TaskStore(Path(stack.enter_context(tempfile.TemporaryDirectory())))
         outcome = run_tasks(tasks, run_lstam_task, frames, used, execution, progress)
@@ -352,6 +365,7 @@ def run_experiment(
             SubjectRun(
                 spec.subject,
                 spec.label,
+                spec.seed,
                 result.prediction,
                 result.fit_seconds,
                 result.n_parameters,
@@ -360,15 +374,14 @@ def run_experiment(
         )
         scores.append(result.scores)
     done = [subject for subject in frames if any(run.subject == subject for run in runs)]
-    first = [run for run in runs if run.subject == done[0]]
-    # The first subject's predictions, of the first seed (reversed: the first run of a model
-    # is written last).
-    traces = (frames[done[0]][1], {run.model: run.prediction for run in reversed(first)})
+    first = [run for run in runs if run.subject == done[0] and run.seed == seeds[0]]
+    traces = (frames[done[0]][1], {run.model: run.prediction for run in first})
     return ExperimentResult(
         pd.concat(scores, ignore_index=True),
         runs,
         traces,
         done,
+        seeds,
         skipped,
         failures=outcome.failures,
         tasks={"total": len(tasks), "skipped": outcome.skipped},
@@ -377,12 +390,19 @@ def run_experiment(
     )
 
 
-def describe(config: ExperimentConfig, dataset: CamargoDataset, command: str) -> dict:
-    """The run's record for run.json: command, config, models with parameters, data."""
+def describe(
+    config: ExperimentConfig,
+    dataset: CamargoDataset,
+    command: str,
+    seeds: Sequence[int] | None = None,
+) -> dict:
+    """The run's record for run.json: command, config, models with parameters, the seeds every
+    fit ran with (default: ``config.seed``), data."""
     return {
         "command": command,
         "config": {k: v for k, v in config.__dict__.items() if k != "models"},
         "models": {label: config.model_params(label) for label in config.models},
+        "seeds": list(seeds or (config.seed,)),
         "data": str(dataset.root),
         "trials": len(dataset.trials),
         "missing": [str(item) for item in dataset.missing],

@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
+from kinemyo.data.camargo.layout import KINEMATICS_FS
 from kinemyo.reporting.figures import plot_training_curves, save_figure
 from kinemyo.reporting.moment_figures import (
     excerpt_indices,
@@ -16,10 +18,18 @@ from kinemyo.reporting.moment_figures import (
 from kinemyo.reporting.texts import report_texts
 from kinemyo.studies.lstam import PAPER, ExperimentConfig, ExperimentResult
 from kinemyo.studies.lstam_models import ABLATIONS, REFERENCE
-from kinemyo.studies.lstam_tables import ablation_data, best_baseline, condition_table
+from kinemyo.studies.lstam_tables import ablation_data
 
 
-def experiment_figures(folder: Path, result: ExperimentResult, config: ExperimentConfig) -> list:
+def experiment_figures(
+    folder: Path,
+    result: ExperimentResult,
+    config: ExperimentConfig,
+    conditions: pd.DataFrame,
+    baseline: str,
+) -> list:
+    """Figures 14 to 17 as (PNG path, caption); ``conditions`` is the run's
+    :func:`~kinemyo.studies.lstam_tables.condition_table`, ``baseline`` its best baseline."""
     texts = report_texts("lstam")
     figures_dir = folder / "figures"
     made = []
@@ -27,9 +37,9 @@ def experiment_figures(folder: Path, result: ExperimentResult, config: Experimen
     if result.traces is not None:
         frames, predictions = result.traces
         truth = frames.data.Y[:, :, 0]
-        rate = 200.0 / config.every
+        rate = KINEMATICS_FS / config.every
         excerpts = excerpt_indices(frames.group, frames.valid, frames.data.trial, int(3 * rate))
-        shown = [m for m in (REFERENCE, best_baseline(result.scores)) if m in predictions]
+        shown = [m for m in (REFERENCE, baseline) if m in predictions]
         png, _ = save_figure(
             *plot_condition_traces(
                 truth,
@@ -47,7 +57,6 @@ def experiment_figures(folder: Path, result: ExperimentResult, config: Experimen
                 texts["figure_traces"].format(subject=result.subjects[0], models=", ".join(shown)),
             )
         )
-    conditions = condition_table(result.scores)
     png, _ = save_figure(
         *plot_condition_errors(conditions, "RMSE (N·m/kg)", "Error per condition"),
         figures_dir / "fig15_condition_errors",
@@ -77,7 +86,7 @@ def experiment_figures(folder: Path, result: ExperimentResult, config: Experimen
     curves = {
         (run.model, first): run.history
         for run in result.runs
-        if run.subject == first and run.history is not None
+        if run.subject == first and run.seed == result.seeds[0] and run.history is not None
     }
     if curves:
         png, _ = save_figure(
@@ -88,9 +97,10 @@ def experiment_figures(folder: Path, result: ExperimentResult, config: Experimen
     return made
 
 
-def trace_curves(result: ExperimentResult) -> list[tuple]:
+def trace_curves(result: ExperimentResult, baseline: str) -> list[tuple]:
     """The first subject's first test trial as zoomable curves for the HTML report: per joint,
-    the measured moment (gaps where it was not measured), LSTAM's and the best baseline's.
+    the measured moment (gaps where it was not measured), LSTAM's and the best baseline's
+    (``baseline``).
 
     Returns:
         (title, time (T,) s, name -> (T,) N·m, unit) per joint; none without traces.
@@ -98,7 +108,7 @@ def trace_curves(result: ExperimentResult) -> list[tuple]:
     if result.traces is None:
         return []
     frames, predictions = result.traces
-    shown = [m for m in (REFERENCE, best_baseline(result.scores)) if m in predictions]
+    shown = [m for m in (REFERENCE, baseline) if m in predictions]
     trial = frames.data.trial[0]
     here = frames.data.trial == trial
     curves = []

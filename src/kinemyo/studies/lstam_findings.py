@@ -7,11 +7,13 @@ import pandas as pd
 
 from kinemyo.evaluation.statistics import smallest_p_value
 from kinemyo.studies.lstam_models import ABLATIONS, REFERENCE
-from kinemyo.studies.lstam_tables import condition_table, per_subject, rmse_ranking
+from kinemyo.studies.lstam_tables import per_subject, rmse_ranking
 
 
-def verdict(scores: pd.DataFrame, statistics: pd.DataFrame, n_subjects: int) -> str:
-    """What the numbers say about the paper's two claims, in sentences computed from them."""
+def verdict(scores: pd.DataFrame, statistics: pd.DataFrame) -> str:
+    """What the numbers say about the paper's two claims, in sentences computed from them. The
+    p-value floor is for the pairs the tests used (``statistics["n"]``): one per subject, or per
+    subject and seed when several seeds ran (:func:`~kinemyo.experiment.pool_seeds`)."""
     sentences = []
     for joint in dict.fromkeys(per_subject(scores)["joint"]):
         ranking = rmse_ranking(scores, joint)
@@ -30,16 +32,17 @@ def verdict(scores: pd.DataFrame, statistics: pd.DataFrame, n_subjects: int) -> 
         if better:
             sentences.append(f"Removing a stage did NOT make it worse for: {', '.join(better)}.")
     significant = statistics[statistics["p (Holm)"] < 0.05]
-    floor = smallest_p_value(n_subjects)
+    n = int(statistics["n"].max())
+    floor = smallest_p_value(n)
     family = statistics.groupby(["joint", "measure"]).size().max()
     holm_floor = min(1.0, family * floor)
     sentences.append(
-        f"Paired signed-rank tests over {n_subjects} subjects: {len(significant)} of "
-        f"{len(statistics)} comparisons have Holm-corrected p < 0.05. With {n_subjects} subjects "
-        f"the smallest p-value the exact test can give is {floor:.3g}, and after Holm's "
-        f"correction over {family} comparisons {holm_floor:.3g}"
+        f"Paired signed-rank tests over {n} pairs (one per subject and seed): "
+        f"{len(significant)} of {len(statistics)} comparisons have Holm-corrected p < 0.05. "
+        f"With {n} pairs the smallest p-value the exact test can give is {floor:.3g}, and after "
+        f"Holm's correction over {family} comparisons {holm_floor:.3g}"
         + (
-            ": no difference can reach significance with this many subjects, whatever its size."
+            ": no difference can reach significance with this many pairs, whatever its size."
             if holm_floor >= 0.05
             else "."
         )
@@ -47,10 +50,10 @@ def verdict(scores: pd.DataFrame, statistics: pd.DataFrame, n_subjects: int) -> 
     return " ".join(sentences)
 
 
-def where_lstam_wins(scores: pd.DataFrame) -> str:
-    """The coarse conditions where LSTAM has a lower mean RMSE (N·m/kg) than every baseline,
-    and the effect of its frequency transform (LSTAM vs ``lstam no_fft``), in sentences."""
-    conditions = condition_table(scores)
+def where_lstam_wins(scores: pd.DataFrame, conditions: pd.DataFrame) -> str:
+    """The coarse conditions where LSTAM has a lower mean RMSE (N·m/kg) than every baseline
+    (``conditions``: :func:`~kinemyo.studies.lstam_tables.condition_table` of ``scores``), and
+    the effect of its frequency transform (LSTAM vs ``lstam no_fft``), in sentences."""
     sentences = []
     for joint in dict.fromkeys(conditions["joint"]):
         part = conditions[conditions["joint"] == joint].pivot_table(

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from kinemyo.data.camargo.layout import KINEMATICS_FS
 from kinemyo.data.opensim import write_storage
-from kinemyo.data.predictions import trial_storage
+from kinemyo.data.predictions import trial_storage, trial_windows
 from kinemyo.experiment import pool_seeds, spread_caption
 from kinemyo.fileio import Destination, atomic_directory
 from kinemyo.reporting.report import Report
@@ -21,6 +22,7 @@ from kinemyo.studies.lstam_figures import experiment_figures, trace_curves
 from kinemyo.studies.lstam_findings import verdict, where_lstam_wins
 from kinemyo.studies.lstam_models import ABLATIONS, REFERENCE
 from kinemyo.studies.lstam_tables import (
+    best_baseline,
     condition_table,
     condition_wide,
     paper_row,
@@ -39,12 +41,13 @@ def write_predictions_sto(folder: Path, result: ExperimentResult) -> list[Path]:
     frames, predictions = result.traces
     columns = {joint: column for column, joint in MOMENTS.items()}
     written = []
-    for trial in dict.fromkeys(frames.data.trial):
+    for trial, index in trial_windows(frames.data.trial):
         path = folder / f"{trial.replace('/', '_')}_lstam.sto"
         table = trial_storage(
             frames.data,
             predictions[REFERENCE],
             trial,
+            index,
             column=lambda joint, _: columns[joint],
             name="LSTAM predicted hip moments (N·m)",
         )
@@ -73,6 +76,7 @@ def write_experiment(
             {
                 "subject": r.subject,
                 "model": r.model,
+                "seed": r.seed,
                 "fit_seconds": r.fit_seconds,
                 "n_parameters": r.n_parameters,
                 "best_epoch": None if r.history is None else r.history.best_epoch,
@@ -86,8 +90,9 @@ def write_experiment(
     ablation = summary[summary["model"].isin([REFERENCE, *ABLATIONS])]
     statistics = statistics_table(result.scores)
     conditions = condition_table(result.scores)
+    baseline = best_baseline(result.scores)
     with atomic_directory(out_dir) as tmp:
-        figures = experiment_figures(tmp, result, config)
+        figures = experiment_figures(tmp, result, config, conditions, baseline)
         write_predictions_sto(tmp / "predictions", result)
         raw_scores.to_csv(tmp / "scores.csv", index=False, float_format="%.6g")
         runs.to_csv(tmp / "fits.csv", index=False, float_format="%.6g")
@@ -96,7 +101,9 @@ def write_experiment(
         statistics.to_csv(tmp / "statistics.csv", index=False, float_format="%.6g")
         conditions.to_csv(tmp / "conditions.csv", index=False, float_format="%.6g")
         (tmp / "run.json").write_text(json.dumps(info, indent=2, default=str))
-        report = _report(result, info, comparison, ablation, statistics, conditions, figures)
+        report = _report(
+            result, info, comparison, ablation, statistics, conditions, baseline, figures
+        )
         _runner_notes(report, result, spread)
         report.write(tmp / "report.md")
         if result.store is not None:
@@ -128,6 +135,7 @@ def _report(
     ablation: pd.DataFrame,
     statistics: pd.DataFrame,
     conditions: pd.DataFrame,
+    baseline: str,
     figures: list,
 ) -> Report:
     texts = report_texts("lstam")
@@ -142,7 +150,7 @@ def _report(
             trials=info["trials"],
             subjects=", ".join(result.subjects),
             skipped=skipped,
-            rate_hz=200 / config["every"],
+            rate_hz=KINEMATICS_FS / config["every"],
             missing=missing,
             **{key: config[key] for key in ("train_trial", "hidden", "layers", "epochs")},
             **{key: config[key] for key in ("patience", "sequence_length")},
@@ -159,14 +167,14 @@ def _report(
             condition_wide(conditions, joint, models),
             texts["table_conditions"].format(joint=joint),
         )
-    report.text(texts["section_findings"], verdict(result.scores, statistics, len(result.subjects)))
-    report.text(texts["section_conditions"], where_lstam_wins(result.scores))
+    report.text(texts["section_findings"], verdict(result.scores, statistics))
+    report.text(texts["section_conditions"], where_lstam_wins(result.scores, conditions))
     for path, caption in figures:
         report.figure(path, caption, Path(path).parents[1])
-    for curve in trace_curves(result):
+    for curve in trace_curves(result, baseline):
         report.curves(*curve)
     _model_card(report, result, info)
-    report.run_info({k: info[k] for k in ("command", "config", "models", "data")})
+    report.run_info({k: info[k] for k in ("command", "config", "models", "seeds", "data")})
     return report
 
 
