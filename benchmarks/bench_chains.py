@@ -45,7 +45,6 @@ from kinemyo.evaluation.protocols import leave_one_subject_out, make_splits, wit
 from kinemyo.experiment import run_split, score_runs
 from kinemyo.signal.conditioning import condition, fit_conditioning
 from kinemyo.signal.pipeline import SignalPipeline
-from kinemyo.studies.seed_siat import gap_windows
 
 REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
 FS = 1920.0
@@ -78,7 +77,7 @@ def synthetic(subjects: int, seconds: float, gpr: bool) -> None:
         for task in ("DNS", "UPS"):
             windows = SignalPipeline(config).window([r for r in recordings if r.meta.task == task])
             splits = {
-                "within-trial": [within_trial(windows, gap_windows=gap_windows(config))],
+                "within-trial": [within_trial(windows, gap_windows=windows.gap_windows)],
                 "loso": leave_one_subject_out(windows),
             }
             for protocol, task_splits in splits.items():
@@ -218,7 +217,7 @@ def per_subject(subjects: int, seconds: float) -> None:
             for subject in sorted({r.meta.subject for r in recordings}):
                 own = [r for r in recordings if r.meta.task == task and r.meta.subject == subject]
                 windows = SignalPipeline(config).window(own)
-                split = make_splits(protocol, windows, gap_windows=gap_windows(config))[0]
+                split = make_splits(protocol, windows, gap_windows=windows.gap_windows)[0]
                 runs += run_split(windows, split, config, {"gpr": {"random_state": 0}})
             scores = score_runs(runs)
             rmse[protocol] = scores[scores["metric"] == "rmse"].groupby("quantity")["value"].mean()

@@ -13,7 +13,8 @@ from kinemyo.data.synthetic import CohortConfig, generate_cohort
 from kinemyo.evaluation.protocols import within_trial
 from kinemyo.experiment import run_split, score_runs, seed_table
 from kinemyo.signal.pipeline import SignalPipeline
-from kinemyo.studies.seed_siat import gap_windows, gpr_verdict
+from kinemyo.studies.seed_siat import gpr_verdict
+from tests.conftest import make_recording
 
 
 def scores_frame(values: dict[tuple[str, str], list[float]]) -> pd.DataFrame:
@@ -65,10 +66,22 @@ def test_verdict_says_when_gpr_wins_and_when_it_does_not() -> None:
     assert "gpr 4, ridge 3, mean 9" in verdict[1]
 
 
-@pytest.mark.parametrize(("length", "step", "gap"), [(100, 50, 1), (100, 100, 0), (100, 30, 3)])
-def test_gap_leaves_no_shared_sample(length: int, step: int, gap: int) -> None:
-    config = PipelineConfig.model_validate({"window": {"length": length, "step": step}})
-    assert gap_windows(config) == gap
+@pytest.mark.parametrize(
+    ("window", "gap"),
+    [
+        ({"length": 100, "step": 50}, 1),
+        ({"length": 100, "step": 100}, 0),
+        ({"length": 100, "step": 30}, 3),
+        # 50.5 ms every 25.25 ms at 1920 Hz: 97 every 48 samples, so 2 windows, although the
+        # seconds' ratio alone (exactly 2) would give 1
+        ({"length_s": 0.0505, "step_s": 0.02525}, 2),
+    ],
+)
+def test_gap_leaves_no_shared_sample(window: dict, gap: int) -> None:
+    config = PipelineConfig.model_validate({"window": window, "denoise": {"enabled": False}})
+    windows = SignalPipeline(config).window([make_recording(n=3000)])
+    assert windows.gap_windows == gap
+    length, step = windows.length, windows.step
     # the last training window and the first test window, gap + 1 steps apart, share no sample
     for last_train, first_test in itertools.pairwise([0, (gap + 1) * step]):
         assert last_train + length <= first_test
@@ -78,7 +91,7 @@ def test_gpr_beats_the_mean_predictor_on_held_out_windows_of_the_cohort() -> Non
     cohort = generate_cohort(CohortConfig(subjects=2, motions=("DNS",), seconds=8, seed=5))
     config = PipelineConfig.model_validate({"denoise": {"level": 6}})
     windows = SignalPipeline(config).window(cohort.recordings)
-    split = within_trial(windows, gap_windows=gap_windows(config))
+    split = within_trial(windows, gap_windows=windows.gap_windows)
     runs = run_split(windows, split, config, {"mean": {}, "gpr": {"max_exact": 400}})
     scores = score_runs(runs)
     rmse = scores[scores["metric"] == "rmse"].groupby(["model", "quantity"])["value"].mean()

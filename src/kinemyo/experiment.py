@@ -89,7 +89,6 @@ def calibration_folds(
     windows: SignalWindows,
     config: PipelineConfig,
     settings: IntervalSettings,
-    allow_implausible: bool = False,
 ) -> list[Fold]:
     """The cross-conformal folds of the training ``windows`` (see
     :func:`~kinemyo.evaluation.calibration.group_folds`), each through a pipeline fitted on the
@@ -99,7 +98,7 @@ def calibration_folds(
     everything = np.arange(len(windows))
     folds = []
     for index in group_folds(windows, settings):
-        pipeline = SignalPipeline(config, allow_implausible=allow_implausible)
+        pipeline = SignalPipeline(config)  # the windows are cut: plausibility was checked then
         fit = pipeline.fit_transform(windows.subset(np.setdiff1d(everything, index)))
         folds.append((fit, pipeline.transform(windows.subset(index))))
     return folds
@@ -129,7 +128,7 @@ def fit_on_split(windows: SignalWindows, split: Split, config: PipelineConfig) -
     settings and folds of its protocol."""
     pipeline = SignalPipeline(config)
     train = pipeline.fit_transform(windows.subset(split.train))
-    intervals = IntervalSettings.for_protocol(split.protocol)
+    intervals = IntervalSettings.for_protocol(split.protocol, windows.gap_windows)
     folds = calibration_folds(windows.subset(split.train), config, intervals)
     return PreparedSplit(train, pipeline.transform(windows.subset(split.test)), intervals, folds)
 

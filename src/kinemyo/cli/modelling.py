@@ -217,8 +217,9 @@ def fit(
     """Fit the pipeline and a model on DATA (all of it is training data), with calibrated 50%
     and 90% intervals (--levels): by default cross-conformal over held-out subjects (copies of the
     pipeline and model fitted without each fold of subjects predict it; their errors calibrate;
-    the model is fitted on all of DATA); with one subject, or --calibrate-on time, the model is
-    fitted on the first 80% of every trial and calibrated on the last 20%.
+    the model is fitted on all of DATA); with one subject, or --calibrate-on time, a copy fitted
+    on the first 80% of every trial predicts the last 20%, whose errors calibrate, and the model
+    is refitted on all of DATA.
 
     Writes pipeline/ and model/ (JSON + safetensors, no pickle; the intervals are saved with the
     model) and run.json, which lists the training trials so that `kinemyo evaluate` can refuse to
@@ -245,8 +246,9 @@ def fit(
     intervals = IntervalSettings(
         levels=tuple(float(level) / 100 for level in levels.split(",")),
         held_out=calibrate_on.value,
+        gap_windows=windows.gap_windows,
     )
-    folds = calibration_folds(windows, settings, intervals, allow_implausible)
+    folds = calibration_folds(windows, settings, intervals)
     with training_display(f"Fitting {model} on {len(dataset)} windows") as display:
         if isinstance(estimator, SequenceRegressor):
             estimator.on_epoch = display.epoch
@@ -361,7 +363,7 @@ def predict(
     --out runs/pred
     """
     from kinemyo.data.opensim import write_storage
-    from kinemyo.data.predictions import prediction_table, trial_storage
+    from kinemyo.data.predictions import prediction_table, trial_storage, trial_windows
     from kinemyo.models.base import load_model
     from kinemyo.signal.pipeline import SignalPipeline
 
@@ -386,10 +388,12 @@ def predict(
         with atomic_file(out) as tmp:
             prediction_table(dataset, prediction).to_csv(tmp, index=False, float_format="%.6g")
     else:
-        trials = list(dict.fromkeys(dataset.trial))
-        tables = {trial: trial_storage(dataset, prediction, trial) for trial in trials}
+        tables = {
+            trial: trial_storage(dataset, prediction, trial, index)
+            for trial, index in trial_windows(dataset.trial)
+        }
         if one_file:
-            write_storage(out, tables[trials[0]])
+            write_storage(out, next(iter(tables.values())))
         else:
             with atomic_directory(destination) as tmp:
                 for trial, table in tables.items():

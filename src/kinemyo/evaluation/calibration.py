@@ -96,9 +96,11 @@ class IntervalSettings:
                 raise ValueError(f"'levels' must each be in (0, 1), got {level}")
 
     @classmethod
-    def for_protocol(cls, protocol: str) -> IntervalSettings:
-        """The default settings for test windows of ``protocol`` (e.g. "loso": subjects)."""
-        return cls(held_out=PROTOCOL_HELD_OUT.get(protocol, "time"))
+    def for_protocol(cls, protocol: str, gap_windows: int = 1) -> IntervalSettings:
+        """The default settings for test windows of ``protocol`` (e.g. "loso": subjects), with
+        ``gap_windows`` between fit and calibration windows of one trial (the windows'
+        :attr:`~kinemyo.signal.pipeline.SignalWindows.gap_windows`)."""
+        return cls(held_out=PROTOCOL_HELD_OUT.get(protocol, "time"), gap_windows=gap_windows)
 
 
 def calibration_split(

@@ -19,7 +19,7 @@ from kinemyo.evaluation.protocols import Split
 from kinemyo.experiment import ModelRun, PreparedSplit, fit_on_split, run_model, score_runs
 from kinemyo.experiments.executors import RunOutcome
 from kinemyo.experiments.store import TaskResult
-from kinemyo.experiments.task import Task, array_hash, seeded, task_key
+from kinemyo.experiments.task import Task, array_hash, seed_param, seeded, task_key
 from kinemyo.signal.pipeline import SignalWindows
 
 
@@ -100,7 +100,8 @@ def split_tasks(
             transform = task_key(where)
             task_code = str(experiment.windows.task[split.test[0]])
             for name, base in experiment.models.items():
-                for seed in seeds:
+                # a model without randomness gives the same fit for every seed: fit it once
+                for seed in seeds if seed_param(name) is not None else seeds[:1]:
                     params = seeded(name, base, seed)
                     key = task_key(
                         {

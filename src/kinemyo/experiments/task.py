@@ -85,13 +85,17 @@ def task_key(parts: Mapping[str, Any]) -> str:
     return hashlib.sha256(text.encode("ascii")).hexdigest()
 
 
-def seeded(name: str, params: Mapping[str, Any], seed: int) -> dict[str, Any]:
-    """``params`` of registry model ``name`` with its seed parameter ("seed" or "random_state")
-    set to ``seed``; unchanged for a model without randomness (ridge, mean)."""
+def seed_param(name: str) -> str | None:
+    """The seed parameter ("seed" or "random_state") of registry model ``name``; None for a
+    model without randomness (ridge, mean), which one seed stands for."""
     from kinemyo.models.registry import model_class
 
     accepted = model_class(name).param_names()
-    for param in SEED_PARAMS:
-        if param in accepted:
-            return {**params, param: seed}
-    return dict(params)
+    return next((param for param in SEED_PARAMS if param in accepted), None)
+
+
+def seeded(name: str, params: Mapping[str, Any], seed: int) -> dict[str, Any]:
+    """``params`` of registry model ``name`` with its seed parameter set to ``seed``;
+    unchanged for a model without randomness (see :func:`seed_param`)."""
+    param = seed_param(name)
+    return dict(params) if param is None else {**params, param: seed}

@@ -43,7 +43,7 @@ import numpy as np
 from safetensors.numpy import save_file
 
 from kinemyo import units
-from kinemyo.config import PipelineConfig, config_from_dict
+from kinemyo.config import FeatureConfig, PipelineConfig, config_from_dict
 from kinemyo.data.limits import MODEL_JSON
 from kinemyo.data.plausibility import PLAUSIBLE_ABS, implausible
 from kinemyo.data.recording import Recording
@@ -109,7 +109,7 @@ class SignalWindows:
     Attributes:
         signals: one (T_r, C) float64 raw EMG array per recording (the configured channels), mV.
         fs: sampling rate of every recording, Hz.
-        length: window length, samples.
+        length: window length, samples; step: samples between window starts.
         channels: C channel names; joints: J joint names; quantities / units: the Q targets.
         Y: (N, J, Q) targets, or None when the recordings have no angles or moments.
         source: (N,) index into ``signals`` of each window; start: (N,) first sample.
@@ -121,6 +121,7 @@ class SignalWindows:
     signals: tuple[np.ndarray, ...]
     fs: float
     length: int
+    step: int
     channels: tuple[str, ...]
     joints: tuple[str, ...]
     quantities: tuple[str, ...]
@@ -137,6 +138,12 @@ class SignalWindows:
 
     def __len__(self) -> int:
         return self.start.size
+
+    @property
+    def gap_windows(self) -> int:
+        """Windows to drop between two parts of one trial (train and test, fit and calibration)
+        so that no window of one shares a sample with a window of the other: ceil(L / S) - 1."""
+        return max(0, math.ceil(self.length / self.step) - 1)
 
     def subset(self, index: np.ndarray | slice) -> SignalWindows:
         """The windows selected by ``index``; the signals are shared, not copied."""
@@ -223,6 +230,7 @@ class SignalPipeline:
         self.scaler_: PerSubject[scalers.MaxAbsScaler] | None = None
         self.standardizer_: scalers.FeatureStandardizer | None = None
         self.fs_: float | None = None
+        self._feature_settings_cache: tuple[FeatureConfig, features.FeatureSettings] | None = None
 
     # ----------------------------------------------------------------- checks
     def check(self, recordings: Sequence[Recording]) -> float:
@@ -353,6 +361,7 @@ class SignalPipeline:
             signals=tuple(signals),
             fs=fs,
             length=self.window_samples_[0],
+            step=self.window_samples_[1],
             channels=cfg.channels,
             joints=cfg.joints,
             quantities=cfg.targets.quantities,
@@ -486,15 +495,25 @@ class SignalPipeline:
         configured)."""
         if self.scaler_ is not None:
             emg = self.scaler_[subject].transform(emg)
-        cfg = self.config.features
-        settings = features.FeatureSettings(
-            fs=fs,
-            zc_offset=cfg.zc_offset,
-            zc_deadband=cfg.zc_deadband,
-            ssc_threshold=cfg.ssc_threshold,
-            wamp_threshold=cfg.wamp_threshold,
+        return features.compute_features(
+            emg, self.config.features.names, self._feature_settings(fs)
         )
-        return features.compute_features(emg, cfg.names, settings)
+
+    def _feature_settings(self, fs: float) -> features.FeatureSettings:
+        """The config's feature thresholds at ``fs``, built once per features block and rate
+        (not per recording or streamed window)."""
+        cfg = self.config.features
+        cached = self._feature_settings_cache
+        if cached is None or cached[0] is not cfg or cached[1].fs != fs:
+            settings = features.FeatureSettings(
+                fs=fs,
+                zc_offset=cfg.zc_offset,
+                zc_deadband=cfg.zc_deadband,
+                ssc_threshold=cfg.ssc_threshold,
+                wamp_threshold=cfg.wamp_threshold,
+            )
+            cached = self._feature_settings_cache = (cfg, settings)
+        return cached[1]
 
     def _dataset(self, data: SignalWindows, X: np.ndarray) -> WindowedDataset:
         if self.standardizer_ is not None:

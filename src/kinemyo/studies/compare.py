@@ -51,7 +51,6 @@ from kinemyo.reporting.figures import (
 )
 from kinemyo.reporting.report import Report
 from kinemyo.signal.pipeline import SignalPipeline
-from kinemyo.studies.seed_siat import gap_windows
 
 PROTOCOLS = tuple(key for key in PROTOCOL_LABELS if key != "custom")
 """The protocols a comparison runs: within-trial, loso, cross-task, random-kfold."""
@@ -95,7 +94,7 @@ def _experiments(
     for task in sorted({r.meta.task for r in recordings}, key=str):
         chosen = [r for r in recordings if r.meta.task == task]
         windows = pipeline.window(chosen)
-        splits = make_splits(protocol, windows, gap_windows=gap_windows(config))
+        splits = make_splits(protocol, windows, gap_windows=windows.gap_windows)
         experiments.append(SplitExperiment(fingerprint(chosen), windows, splits, config, models))
     return experiments
 
@@ -197,7 +196,7 @@ def run_comparison(
         "data_fingerprint": fingerprint(recordings),
         "subjects": sorted({r.meta.subject for r in recordings}),
         "trials": len(recordings),
-        "test_windows": sum(len(run.truth) for run in runs if run.model == runs[0].model),
+        "test_windows": sum(len(split.test) for e in experiments for split in e.splits),
         "versions": package_versions(),
         "tasks": {"total": len(tasks), "skipped": outcome.skipped, "failed": outcome.failures},
         "spread": spread_caption(scores),

@@ -23,7 +23,6 @@ seed).
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -94,11 +93,6 @@ class StudyResult:
     scores: pd.DataFrame
     verdict: str
     flattery: str
-
-
-def gap_windows(config: PipelineConfig) -> int:
-    """Windows to drop between train and test so that none shares a sample: ceil(L/step) - 1."""
-    return max(0, math.ceil(config.window.steps_per_window) - 1)
 
 
 def _moment_rmse(scores: pd.DataFrame, keys: list[str]) -> pd.Series:
@@ -210,7 +204,7 @@ def run_seed_study(
         for chain, config in chains.items():
             windows = SignalPipeline(config).window(task_recordings)
             for protocol in SEED_PROTOCOLS:
-                gap = gap_windows(config)
+                gap = windows.gap_windows
                 splits = make_splits(protocol, windows, gap_windows=gap, seed=seed)[:folds]
                 models = seed_models(seed, xlstm=chain == first and protocol == "within-trial")
                 experiment = SplitExperiment(
@@ -253,7 +247,7 @@ def run_seed_study(
                 "random-kfold": f"random_kfold(n_splits={SEED_FOLDS}, seed={seed}), "
                 f"first {folds} fold(s)",
                 "within-trial": f"within_trial(test_fraction={TEST_FRACTION}, "
-                f"gap_windows={gap_windows(next(iter(chains.values())))})",
+                f"gap_windows={experiments[0].windows.gap_windows})",
             },
             "chains": {chain: config.model_dump(mode="json") for chain, config in chains.items()},
             "data_fingerprint": fingerprint(recordings),
